@@ -1,0 +1,106 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseRange, type ServerConfig } from './config.js';
+import { SpaceStore, openServerDb } from './db.js';
+import { createHttpHandler, loadStatic } from './http.js';
+import { JanusMedia } from './janus/media.js';
+import { JanusSupervisor } from './janus/supervisor.js';
+import { SignalingServer } from './signaling.js';
+import { SpaceService } from './spaces.js';
+
+export const LISTENER_DIST = fileURLToPath(new URL('../../out/listener', import.meta.url));
+
+export interface RunningServer {
+  url: string;
+  http: Server;
+  spaces: SpaceService;
+  media: JanusMedia;
+  signaling: SignalingServer;
+  /** Present when the server runs its own Janus. */
+  janus?: JanusSupervisor;
+  close(): Promise<void>;
+}
+
+/** Starts the Space server: its own Janus (or an external one), SQLite, HTTP and WebSocket. */
+export async function startSpaceServer(config: ServerConfig, listenerDist = LISTENER_DIST): Promise<RunningServer> {
+  let janus: JanusSupervisor | undefined;
+  let janusUrl = config.janusUrl;
+  if (!janusUrl) {
+    janus = new JanusSupervisor({
+      dir: join(config.dataDir, 'janus'),
+      wsHost: '127.0.0.1',
+      wsPort: config.janusWsPort,
+      iceEnforceList: config.janusIceEnforceList,
+      rtpPortRange: config.janusRtpPortRange,
+      binary: config.janusBinary,
+    });
+    janus.on('error', (err: Error) => console.error(`[janus] ${err.message}`));
+    janus.start();
+    janusUrl = janus.url;
+  }
+  const media = new JanusMedia({
+    janusUrl,
+    apiSecret: config.janusApiSecret,
+    adminKey: config.janusAdminKey,
+    forwardHost: config.forwardHost,
+    prebuffer: config.prebuffer,
+    reconnectMs: 100,
+  });
+  const db = openServerDb(join(config.dataDir, 'spaces.db'));
+  const spaces = new SpaceService(new SpaceStore(db), media, parseRange(config.forwardPortRange));
+  try {
+    await media.start(20_000);
+    await spaces.restoreLive();
+  } catch (err) {
+    media.stop();
+    await janus?.stop();
+    db.close();
+    throw err;
+  }
+
+  const sameHost = (origin: string, host: string | undefined): boolean => {
+    try {
+      return new URL(origin).host === host || (!!config.publicUrl && new URL(origin).origin === new URL(config.publicUrl).origin);
+    } catch {
+      return false;
+    }
+  };
+  const signaling = new SignalingServer(spaces, sameHost);
+  const handler = createHttpHandler(spaces, loadStatic(listenerDist));
+  const http = createServer((req, res) => {
+    try {
+      handler(req, res);
+    } catch (err) {
+      console.error(err);
+      if (!res.headersSent) res.writeHead(500).end('internal error');
+    }
+  });
+  http.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname === '/ws') signaling.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => resolve());
+  });
+  const addr = http.address() as AddressInfo;
+  const url = config.publicUrl ?? `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+
+  return {
+    url,
+    http,
+    spaces,
+    media,
+    signaling,
+    janus,
+    async close() {
+      signaling.close();
+      await new Promise<void>((r) => http.close(() => r()));
+      media.stop();
+      await janus?.stop();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const Port = z.coerce.number().int().min(0).max(65535);
+const PortRange = z.string().regex(/^\d+-\d+$/, 'a port range looks like 20000-29999');
+
+/** The Space server's configuration, read from the environment (see README, "Configuration"). */
+export const ServerConfig = z.object({
+  host: z.string().default('127.0.0.1'),
+  port: Port.default(8080),
+  dataDir: z.string().default('.data/server'),
+  /** Address the page links use; defaults to http://host:port. */
+  publicUrl: z.url().optional(),
+  /** Set to use an external Janus (its WebSocket API URL); unset = the server runs its own. */
+  janusUrl: z.string().optional(),
+  janusWsPort: Port.default(8188),
+  janusBinary: z.string().default('janus'),
+  /** Janus' ice_enforce_list: the interfaces/addresses media may use. */
+  janusIceEnforceList: z.string().default(''),
+  janusRtpPortRange: PortRange.default('20000-29999'),
+  janusApiSecret: z.string().optional(),
+  janusAdminKey: z.string().optional(),
+  /** Local UDP ports for the stage->audience RTP forwarders (one per live Space). */
+  forwardPortRange: PortRange.default('30000-30999'),
+  forwardHost: z.string().default('127.0.0.1'),
+  /** AudioBridge prebuffer per speaker, in 20 ms packets (2 = ~110 ms mouth-to-ear, clean). */
+  prebuffer: z.coerce.number().int().min(1).max(20).default(2),
+});
+export type ServerConfig = z.infer<typeof ServerConfig>;
+
+const ENV: Record<keyof ServerConfig, string> = {
+  host: 'SPACES_HOST',
+  port: 'SPACES_PORT',
+  dataDir: 'SPACES_DATA_DIR',
+  publicUrl: 'SPACES_PUBLIC_URL',
+  janusUrl: 'JANUS_URL',
+  janusWsPort: 'JANUS_WS_PORT',
+  janusBinary: 'JANUS_BINARY',
+  janusIceEnforceList: 'JANUS_ICE_ENFORCE_LIST',
+  janusRtpPortRange: 'JANUS_RTP_PORT_RANGE',
+  janusApiSecret: 'JANUS_API_SECRET',
+  janusAdminKey: 'JANUS_ADMIN_KEY',
+  forwardPortRange: 'SPACES_FORWARD_PORT_RANGE',
+  forwardHost: 'SPACES_FORWARD_HOST',
+  prebuffer: 'JANUS_PREBUFFER',
+};
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV)) if (env[name]) raw[key] = env[name];
+  const config = ServerConfig.parse({ ...raw, ...overrides });
+  return { ...config, dataDir: resolve(config.dataDir) };
+}
+
+export function parseRange(range: string): [number, number] {
+  const [a, b] = range.split('-').map(Number) as [number, number];
+  return [Math.min(a, b), Math.max(a, b)];
+}
+
+export const CONFIG_ENV_NAMES = ENV;

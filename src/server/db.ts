@@ -1,0 +1,103 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { SpacePublic, SpaceState } from '../shared/space.js';
+
+/** Versioned migrations: index + 1 is the schema version (PRAGMA user_version). */
+const MIGRATIONS = [
+  `CREATE TABLE spaces (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     title TEXT NOT NULL,
+     host_name TEXT NOT NULL,
+     host_token_hash TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('scheduled', 'live', 'ended')),
+     created_at INTEGER NOT NULL,
+     started_at INTEGER,
+     ended_at INTEGER
+   );
+   CREATE INDEX spaces_state ON spaces(state);`,
+];
+
+export interface SpaceRow {
+  seq: number;
+  id: string;
+  title: string;
+  host_name: string;
+  host_token_hash: string;
+  state: SpaceState;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+export function openServerDb(file: string): Database.Database {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}
+
+/** Persistence of Spaces; the one place SQL about Spaces lives. */
+export class SpaceStore {
+  private readonly insertStmt;
+  private readonly byIdStmt;
+  private readonly byStateStmt;
+  private readonly setStateStmt;
+
+  constructor(private readonly db: Database.Database) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO spaces (id, title, host_name, host_token_hash, state, created_at) VALUES (?, ?, ?, ?, 'scheduled', ?)`,
+    );
+    this.byIdStmt = db.prepare(`SELECT * FROM spaces WHERE id = ?`);
+    this.byStateStmt = db.prepare(`SELECT * FROM spaces WHERE state = ?`);
+    this.setStateStmt = db.prepare(
+      `UPDATE spaces SET state = @state, started_at = COALESCE(started_at, @startedAt), ended_at = @endedAt WHERE id = @id`,
+    );
+  }
+
+  insert(s: { id: string; title: string; hostName: string; hostTokenHash: string; now: number }): SpaceRow {
+    this.insertStmt.run(s.id, s.title, s.hostName, s.hostTokenHash, s.now);
+    return this.get(s.id)!;
+  }
+
+  get(id: string): SpaceRow | undefined {
+    return this.byIdStmt.get(id) as SpaceRow | undefined;
+  }
+
+  withState(state: SpaceState): SpaceRow[] {
+    return this.byStateStmt.all(state) as SpaceRow[];
+  }
+
+  setState(id: string, state: SpaceState, now: number): SpaceRow {
+    this.setStateStmt.run({
+      id,
+      state,
+      startedAt: state === 'live' ? now : null,
+      endedAt: state === 'ended' ? now : null,
+    });
+    return this.get(id)!;
+  }
+}
+
+export function toPublic(row: SpaceRow, listenerCount: number): SpacePublic {
+  return {
+    id: row.id,
+    title: row.title,
+    hostName: row.host_name,
+    state: row.state,
+    listenerCount,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+  };
+}

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { DEBIAN_JANUS_LIB, writeJanusConfig, type ManagedJanusOptions } from './config.js';
+
+export type JanusSupervisorOptions = Omit<ManagedJanusOptions, 'pluginsFolder' | 'transportsFolder'> & {
+  binary?: string;
+  libFolder?: string;
+};
+
+/**
+ * Runs a Janus process of the server's own and restarts it whenever it exits (crash, kill).
+ * Emits `exit` (code, signal) and `spawn` (pid). The media layer reconnects and rebuilds rooms.
+ */
+export class JanusSupervisor extends EventEmitter {
+  private child?: ChildProcess;
+  private stopping = false;
+  private restarts = 0;
+  private restartTimer?: NodeJS.Timeout;
+  readonly url: string;
+
+  constructor(private readonly options: JanusSupervisorOptions) {
+    super();
+    this.url = `ws://${options.wsHost}:${options.wsPort}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(): void {
+    const lib = this.options.libFolder ?? DEBIAN_JANUS_LIB;
+    const configFile = writeJanusConfig({
+      ...this.options,
+      pluginsFolder: join(lib, 'plugins'),
+      transportsFolder: join(lib, 'transports'),
+    });
+    this.stopping = false;
+    this.launch(configFile);
+  }
+
+  private launch(configFile: string): void {
+    const log = createWriteStream(join(this.options.dir, 'janus.log'), { flags: 'a' });
+    const child = spawn(this.options.binary ?? 'janus', ['-F', this.options.dir, '-C', configFile, '-o'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.child = child;
+    child.once('spawn', () => this.emit('spawn', child.pid));
+    child.once('error', (err) => this.emit('error', err));
+    child.once('exit', (code, signal) => {
+      log.end();
+      if (this.child === child) this.child = undefined;
+      this.emit('exit', code, signal);
+      if (this.stopping) return;
+      // Restart at once the first time; back off a little if it keeps dying.
+      const delay = Math.min(50 * 2 ** Math.min(this.restarts, 6), 3000);
+      this.restarts++;
+      this.restartTimer = setTimeout(() => this.launch(configFile), this.restarts === 1 ? 0 : delay);
+      setTimeout(() => (this.restarts = 0), 30_000).unref();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+}
