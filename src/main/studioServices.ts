@@ -1,0 +1,20 @@
+import { join } from 'node:path';
+import { HostedSpaces } from './services/hostedSpaces.js';
+import { SettingsStore, DEFAULT_SETTINGS } from './services/settingsStore.js';
+import { openStudioDb } from './services/studioDb.js';
+import { StudioService, type EventSink, type OnAirHook } from './services/studioService.js';
+import type { Settings } from '../shared/ipc.js';
+
+/** Opens the Studio's database and builds its services: the one composition root for every shell. */
+export function createStudioServices(opts: { dataDir: string; emit: EventSink; onAir?: OnAirHook; defaults?: Partial<Settings> }) {
+  const db = openStudioDb(join(opts.dataDir, 'studio.db'));
+  const settings = new SettingsStore(db, { ...DEFAULT_SETTINGS, ...opts.defaults });
+  const service = new StudioService(settings, new HostedSpaces(db), opts.emit, opts.onAir);
+  return {
+    service,
+    close(): void {
+      service.dispose();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,260 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ConnectionStatus, HostedSpace, Settings } from '../../shared/ipc';
+import { studio } from './api';
+import { openMicChain, type MicChain } from './audio/micChain';
+import { openStageLink, type StageLink } from './audio/stageLink';
+import { Meter } from './components/Meter';
+
+type AudioDevice = { deviceId: string; label: string };
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function App() {
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [status, setStatus] = useState<ConnectionStatus | null>(null);
+  const [serverUrl, setServerUrl] = useState('');
+  const [title, setTitle] = useState('');
+  const [hosted, setHosted] = useState<HostedSpace | null>(null);
+  const [inputs, setInputs] = useState<AudioDevice[]>([]);
+  const [outputs, setOutputs] = useState<AudioDevice[]>([]);
+  const [mic, setMic] = useState<MicChain | null>(null);
+  const [stageState, setStageState] = useState<RTCPeerConnectionState | 'off'>('off');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const stage = useRef<StageLink | null>(null);
+  const monitor = useRef<HTMLAudioElement>(null);
+  const micRef = useRef<MicChain | null>(null);
+  micRef.current = mic;
+
+  const live = hosted?.space.state === 'live';
+
+  const refreshDevices = useCallback(async () => {
+    const all = await navigator.mediaDevices.enumerateDevices();
+    const pick = (kind: MediaDeviceKind): AudioDevice[] =>
+      all.filter((d) => d.kind === kind).map((d, i) => ({ deviceId: d.deviceId, label: d.label || `${kind === 'audioinput' ? 'Microphone' : 'Output'} ${i + 1}` }));
+    setInputs(pick('audioinput'));
+    setOutputs(pick('audiooutput'));
+  }, []);
+
+  // Start-up: settings, connection status, events from the main process.
+  useEffect(() => {
+    void studio.getSettings({}).then((s) => {
+      setSettings(s);
+      setServerUrl(s.serverUrl);
+    });
+    void studio.getStatus({}).then(setStatus);
+    const offs = [
+      studio.onStatus(setStatus),
+      studio.onSpaceUpdated((h) => setHosted((cur) => (cur && cur.space.id === h.space.id ? h : cur))),
+    ];
+    navigator.mediaDevices.addEventListener('devicechange', refreshDevices);
+    return () => {
+      offs.forEach((off) => off());
+      navigator.mediaDevices.removeEventListener('devicechange', refreshDevices);
+    };
+  }, [refreshDevices]);
+
+  // Open the selected microphone (asks for permission the first time, which also reveals labels).
+  const micDeviceId = settings?.micDeviceId ?? null;
+  const settingsLoaded = settings !== null;
+  useEffect(() => {
+    if (!settingsLoaded) return;
+    let cancelled = false;
+    let opened: MicChain | null = null;
+    openMicChain(micDeviceId)
+      .then(async (chain) => {
+        if (cancelled) return chain.close();
+        opened = chain;
+        setMic(chain);
+        await refreshDevices();
+        // Replace the track on air without renegotiating.
+        await stage.current?.pc.getSenders()[0]?.replaceTrack(chain.track);
+      })
+      .catch((err: unknown) => setError(`Microphone: ${message(err)}`));
+    return () => {
+      cancelled = true;
+      void opened?.close();
+    };
+  }, [micDeviceId, settingsLoaded, refreshDevices]);
+
+  const updateSettings = async (patch: Partial<Settings>): Promise<void> => {
+    try {
+      setSettings(await studio.updateSettings(patch));
+    } catch (err) {
+      setError(message(err));
+    }
+  };
+
+  const run = async (what: () => Promise<void>): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await what();
+    } catch (err) {
+      setError(message(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const connect = (): Promise<void> => run(async () => setStatus(await studio.connect({ serverUrl })));
+  const create = (): Promise<void> => run(async () => setHosted(await studio.createSpace({ title })));
+
+  const joinStage = useCallback(async (spaceId: string) => {
+    const chain = micRef.current;
+    if (!chain) throw new Error('no microphone is open');
+    stage.current?.close();
+    stage.current = await openStageLink({
+      track: chain.track,
+      negotiate: async (sdp) => {
+        const r = await studio.goLive({ spaceId, sdp });
+        setHosted(r.hosted);
+        return r.sdp;
+      },
+      onMonitorStream: (stream) => {
+        if (monitor.current) monitor.current.srcObject = stream;
+      },
+      onState: setStageState,
+    });
+    await studio.setOnAir({ onAir: true });
+  }, []);
+
+  // The media server restarted: join the stage again with a fresh connection.
+  useEffect(
+    () =>
+      studio.onMediaReset(({ spaceId }) => {
+        if (hosted?.space.id === spaceId && hosted.space.state === 'live') {
+          void joinStage(spaceId).catch((err: unknown) => setError(`Reconnecting the stage: ${message(err)}`));
+        }
+      }),
+    [hosted, joinStage],
+  );
+
+  const goLive = (): Promise<void> => run(async () => {
+    if (hosted) await joinStage(hosted.space.id);
+  });
+  const end = (): Promise<void> =>
+    run(async () => {
+      if (!hosted) return;
+      setHosted(await studio.endSpace({ spaceId: hosted.space.id }));
+      stage.current?.close();
+      stage.current = null;
+      setStageState('off');
+      await studio.setOnAir({ onAir: false });
+    });
+
+  // Headphones: the stage mix goes to the chosen output device.
+  useEffect(() => {
+    const el = monitor.current as (HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }) | null;
+    if (el?.setSinkId && settings?.monitorDeviceId != null) void el.setSinkId(settings.monitorDeviceId).catch((err: unknown) => setError(`Monitor: ${message(err)}`));
+  }, [settings?.monitorDeviceId]);
+
+  const connected = status?.state === 'connected';
+  return (
+    <div className="studio">
+      <header>
+        <h1>Spaces Studio</h1>
+        <div className="connection">
+          <input aria-label="Server URL" value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} />
+          <button type="button" onClick={connect} disabled={busy}>
+            {connected ? 'Reconnect' : 'Connect'}
+          </button>
+          <span className={`status status-${status?.state ?? 'disconnected'}`} data-testid="connection-status">
+            {status?.state ?? 'disconnected'}
+          </span>
+        </div>
+      </header>
+      {status?.error && <p className="warning">{status.error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <main>
+        <section className="panel">
+          <h2>Space</h2>
+          {!hosted || hosted.space.state === 'ended' ? (
+            <form
+              onSubmit={(e) => {
+                e.preventDefault();
+                void create();
+              }}
+            >
+              {hosted && <p className="ended">“{hosted.space.title}” has ended.</p>}
+              <label>
+                Title
+                <input value={title} maxLength={120} onChange={(e) => setTitle(e.target.value)} placeholder="What's happening?" />
+              </label>
+              <button type="submit" disabled={!connected || busy || !title.trim()}>
+                Create Space
+              </button>
+            </form>
+          ) : (
+            <div className="space">
+              <p className={`badge badge-${hosted.space.state}`} data-testid="space-state">
+                {hosted.space.state}
+              </p>
+              <h3>{hosted.space.title}</h3>
+              <p>
+                Listener link: <a href={hosted.listenerUrl} target="_blank" rel="noreferrer" data-testid="listener-link">{hosted.listenerUrl}</a>
+              </p>
+              <p data-testid="listener-count">{hosted.space.listenerCount} listening</p>
+              <p className="muted">Stage: {stageState}</p>
+              {live ? (
+                <button type="button" className="end" onClick={end} disabled={busy}>
+                  End
+                </button>
+              ) : (
+                <button type="button" className="go-live" onClick={goLive} disabled={busy || !mic || !connected}>
+                  Go live
+                </button>
+              )}
+            </div>
+          )}
+        </section>
+        <section className="panel">
+          <h2>Input</h2>
+          <label>
+            Microphone
+            <select aria-label="Microphone" value={micDeviceId ?? ''} onChange={(e) => void updateSettings({ micDeviceId: e.target.value || null })}>
+              <option value="">System default</option>
+              {inputs.map((d) => (
+                <option key={d.deviceId} value={d.deviceId}>
+                  {d.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <Meter read={mic ? mic.levels : null} />
+          <label>
+            Monitor (headphones)
+            <select
+              aria-label="Monitor output"
+              value={settings?.monitorDeviceId ?? ''}
+              onChange={(e) => void updateSettings({ monitorDeviceId: e.target.value || null })}
+            >
+              <option value="">System default</option>
+              {outputs.map((d) => (
+                <option key={d.deviceId} value={d.deviceId}>
+                  {d.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Your name
+            <input
+              defaultValue={settings?.hostName ?? ''}
+              key={settings?.hostName}
+              maxLength={60}
+              onBlur={(e) => e.target.value.trim() && void updateSettings({ hostName: e.target.value.trim() })}
+            />
+          </label>
+          <audio ref={monitor} autoPlay data-testid="monitor" />
+        </section>
+      </main>
+    </div>
+  );
+}
