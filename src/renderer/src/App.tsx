@@ -40,11 +40,14 @@ export function App() {
 
   // Start-up: settings, connection status, events from the main process.
   useEffect(() => {
-    void studio.getSettings({}).then((s) => {
+    void (async () => {
+      const s = await studio.getSettings({});
       setSettings(s);
       setServerUrl(s.serverUrl);
-    });
-    void studio.getStatus({}).then(setStatus);
+      // Connect to the last server (the local one by default) without asking.
+      const current = await studio.getStatus({});
+      setStatus(current.state === 'disconnected' && !current.error ? await studio.connect({ serverUrl: s.serverUrl }) : current);
+    })().catch((err: unknown) => setError(message(err)));
     const offs = [
       studio.onStatus(setStatus),
       studio.onSpaceUpdated((h) => setHosted((cur) => (cur && cur.space.id === h.space.id ? h : cur))),
