@@ -259,6 +259,12 @@ async function startPageServer(): Promise<{ url: string; server: Server }> {
 // ---------------------------------------------------------------------------------------------
 
 type Label = 'host' | 'stage' | 'audience';
+/** The negotiation part of PAGE_JS's `window.bench`. */
+interface BenchApi {
+  offer(kind: string): Promise<string>;
+  accept(kind: string, sdp: string): Promise<void>;
+  answer(kind: string, offer: string): Promise<string>;
+}
 interface PageState {
   conn: Record<string, RTCPeerConnectionState>;
   seen: Record<Label, number>;
@@ -373,13 +379,13 @@ export async function run(args: string[]): Promise<number> {
 
     // Host on the stage (the Space goes live), then the second participant with the same token.
     for (const [kind, client] of [['host', hostC], ['stage', stageC]] as const) {
-      const offer = await page.evaluate(([k]) => (window as never as { bench: { offer(k: string): Promise<string> } }).bench.offer(k), [kind]);
+      const offer = await page.evaluate(({ k }) => (window as unknown as { bench: BenchApi }).bench.offer(k), { k: kind });
       const { sdp } = await client.request('stage.join', { spaceId: space.id, hostToken, sdp: offer });
-      await page.evaluate(([k, s]) => (window as never as { bench: { accept(k: string, s: string): Promise<void> } }).bench.accept(k, s), [kind, sdp]);
+      await page.evaluate(({ k, s }) => (window as unknown as { bench: BenchApi }).bench.accept(k, s), { k: kind, s: sdp });
     }
     // The listener: Janus' Streaming offer, the page's answer.
     const { sdp: janusOffer } = await listenerC.request('listen.start', { spaceId: space.id });
-    const answer = await page.evaluate(([s]) => (window as never as { bench: { answer(k: string, s: string): Promise<string> } }).bench.answer('audience', s), [janusOffer]);
+    const answer = await page.evaluate(({ s }) => (window as unknown as { bench: BenchApi }).bench.answer('audience', s), { s: janusOffer });
     await listenerC.request('listen.answer', { spaceId: space.id, sdp: answer });
 
     const state = (): Promise<PageState> => page!.evaluate('window.bench.state()') as Promise<PageState>;

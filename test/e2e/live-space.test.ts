@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { join } from 'node:path';
-import { bestLoopCorrelation, envelope, makeSpeechWav, readWav, rms } from '../support/audio.js';
+import { envelope, segmentedLoopCorrelation, makeSpeechWav, readWav, rms } from '../support/audio.js';
 import { launchChromium, recordElementEnvelope } from '../support/browser.js';
 import { requireNetns, startTestServer, startTestStudio, tempDir } from '../support/stack.js';
 import type { RunningServer } from '../../src/server/app.js';
@@ -40,9 +40,9 @@ describe('a live Space from the Studio to a listener', () => {
     await server?.close();
   });
 
-  async function listenerHears(ms = 5000): Promise<{ r: number; level: number }> {
+  async function listenerHears(ms = 6000): Promise<{ r: number; level: number }> {
     const received = await recordElementEnvelope(listener, '#audio', ms);
-    const heard = { r: bestLoopCorrelation(received, reference).r, level: rms(received) };
+    const heard = { r: segmentedLoopCorrelation(received, reference), level: rms(received) };
     console.info(`listener: envelope r=${heard.r.toFixed(3)} rms=${heard.level.toFixed(4)}`);
     return heard;
   }
@@ -93,7 +93,7 @@ describe('a live Space from the Studio to a listener', () => {
     await expect.poll(() => server.media.isUp, { timeout: 10_000 }).toBe(true);
     // The Studio re-joins the stage and the page re-negotiates by itself; poll until speech is back.
     await expect
-      .poll(async () => (await listenerHears(3000)).r, { timeout: 30_000, interval: 500 })
+      .poll(async () => (await listenerHears(4000)).r, { timeout: 30_000, interval: 500 })
       .toBeGreaterThanOrEqual(0.8);
     expect(navigations).toEqual([]);
     await expect.poll(() => listener.locator('#state').textContent()).toBe('Live');

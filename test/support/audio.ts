@@ -95,3 +95,16 @@ export function bestLoopCorrelation(received: number[], reference: number[]): { 
 export function rms(values: number[]): number {
   return Math.sqrt(values.reduce((s, v) => s + v * v, 0) / Math.max(1, values.length));
 }
+
+/**
+ * Correlation that tolerates the receiver's clock: the jitter buffer stretches and shrinks
+ * audio, and the fake microphone's loop point drifts, so one lag cannot align a long recording.
+ * Each segment (2 s by default) finds its own best lag; the result is the median segment's r.
+ */
+export function segmentedLoopCorrelation(received: number[], reference: number[], segment = 200): number {
+  const rs: number[] = [];
+  for (let i = 0; i + segment <= received.length; i += segment) rs.push(bestLoopCorrelation(received.slice(i, i + segment), reference).r);
+  if (rs.length === 0) return bestLoopCorrelation(received, reference).r;
+  rs.sort((a, b) => a - b);
+  return rs[Math.floor((rs.length - 1) / 2)]!;
+}
