@@ -125,7 +125,7 @@ window.bench = (() => {
   const sink = ctx.createGain();
   sink.gain.value = 0;
   sink.connect(ctx.destination);
-  const labels = ['host', 'stage', 'audience'];
+  const labels = ['host', 'stage', 'audience', 'reference'];
   const onsets = {}, peaks = {}, maxLevel = {}, seen = {};
   for (const l of labels) { onsets[l] = []; peaks[l] = []; maxLevel[l] = 0; seen[l] = 0; }
   const pcs = {};
@@ -191,6 +191,18 @@ window.bench = (() => {
     // The listener only receives.
     pcs.audience = new RTCPeerConnection({ iceServers: [] });
     pcs.audience.ontrack = (e) => { const s = new MediaStream([e.track]); play(s); tap('audience', s); };
+    // Reference: the same microphone straight to a second peer connection in this page, no
+    // server in between (what the browsers alone cost: capture, Opus, jitter buffer, playout).
+    pcs.refSend = new RTCPeerConnection({ iceServers: [] });
+    pcs.refRecv = new RTCPeerConnection({ iceServers: [] });
+    pcs.refSend.addTrack(mic.getAudioTracks()[0], mic);
+    pcs.refRecv.ontrack = (e) => { const s = new MediaStream([e.track]); play(s); tap('reference', s); };
+    await pcs.refSend.setLocalDescription(await pcs.refSend.createOffer());
+    await gathered(pcs.refSend);
+    await pcs.refRecv.setRemoteDescription(pcs.refSend.localDescription);
+    await pcs.refRecv.setLocalDescription(await pcs.refRecv.createAnswer());
+    await gathered(pcs.refRecv);
+    await pcs.refSend.setRemoteDescription(pcs.refRecv.localDescription);
     return { sampleRate: ctx.sampleRate, micSettings: mic.getAudioTracks()[0].getSettings() };
   }
 
@@ -225,6 +237,18 @@ window.bench = (() => {
     recording = on;
   }
 
+  /** Receive-side jitter buffer totals (inbound-rtp) per path, to split the latency up. */
+  async function jitter() {
+    const out = {};
+    for (const [label, pc] of [['stage', pcs.stage], ['audience', pcs.audience], ['reference', pcs.refRecv]]) {
+      const stats = await pc.getStats();
+      stats.forEach((r) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'audio') out[label] = { delay: r.jitterBufferDelay, count: r.jitterBufferEmittedCount, lost: r.packetsLost, received: r.packetsReceived };
+      });
+    }
+    return out;
+  }
+
   function collected() {
     return { onsets, peaks, sampleRate: ctx.sampleRate };
   }
@@ -234,7 +258,7 @@ window.bench = (() => {
     await ctx.close();
   }
 
-  return { init, offer, accept, answer, state, record, collected, close };
+  return { init, offer, accept, answer, state, record, collected, jitter, close };
 })();
 `;
 
@@ -258,7 +282,9 @@ async function startPageServer(): Promise<{ url: string; server: Server }> {
 
 // ---------------------------------------------------------------------------------------------
 
-type Label = 'host' | 'stage' | 'audience';
+type Path = 'stage' | 'audience' | 'reference';
+type Label = 'host' | Path;
+const PATHS: Path[] = ['stage', 'audience', 'reference'];
 /** The negotiation part of PAGE_JS's `window.bench`. */
 interface BenchApi {
   offer(kind: string): Promise<string>;
@@ -321,6 +347,9 @@ interface PathResult {
   min: number;
   max: number;
   peakMedian: number;
+  /** Mean jitter buffer delay of the receiving browser over the run (inbound-rtp stats). */
+  jitterBufferMs: number;
+  packetsLost: number;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -389,82 +418,99 @@ export async function run(args: string[]): Promise<number> {
     await listenerC.request('listen.answer', { spaceId: space.id, sdp: answer });
 
     const state = (): Promise<PageState> => page!.evaluate('window.bench.state()') as Promise<PageState>;
-    await until('all three peer connections to connect', 20_000, state, (s) => ['host', 'stage', 'audience'].every((k) => s.conn[k] === 'connected'));
+    await until('every peer connection to connect', 20_000, state, (s) => Object.values(s.conn).length === 5 && Object.values(s.conn).every((v) => v === 'connected'));
     log('connected; waiting for clicks on every path');
-    await until('clicks on every path (max levels show what arrives)', 20_000, state, (s) => s.seen.host >= 2 && s.seen.stage >= 2 && s.seen.audience >= 2);
+    await until('clicks on every path (maxLevel shows what arrives)', 20_000, state, (s) => PATHS.every((p) => s.seen[p] >= 2) && s.seen.host >= 2);
     log(`warming up ${opts.warmupMs} ms (jitter buffers settle)`);
     await new Promise((r) => setTimeout(r, opts.warmupMs));
 
     // Record `clicks` sent clicks (one loop of the train), plus a tail for the last to arrive.
     type Collected = { onsets: Record<Label, number[]>; peaks: Record<Label, number[]>; sampleRate: number };
+    type Jitter = Partial<Record<Path, { delay: number; count: number; lost: number; received: number }>>;
     const collected = (): Promise<Collected> => page!.evaluate('window.bench.collected()') as Promise<Collected>;
+    const jitter = (): Promise<Jitter> => page!.evaluate('window.bench.jitter()') as Promise<Jitter>;
+    const jitterBefore = await jitter();
     await page.evaluate('window.bench.record(true)');
     log(`recording ${opts.clicks} clicks`);
     await until(`${opts.clicks} sent clicks`, opts.clicks * opts.periodMs + 10_000, collected, (c) => c.onsets.host.length >= opts.clicks);
     await new Promise((r) => setTimeout(r, MATCH_WINDOW_MS + 200));
     await page.evaluate('window.bench.record(false)');
     const c = await collected();
+    const jitterAfter = await jitter();
     const final = await state();
 
     const ms = (frames: number[]): number[] => frames.map((f) => (f / c.sampleRate) * 1000);
     const sent = ms(c.onsets.host).slice(0, opts.clicks);
     const lastSent = sent[sent.length - 1]!;
-    const measure = (label: 'stage' | 'audience'): PathResult => {
+    const measure = (label: Path): PathResult => {
       const received = ms(c.onsets[label]);
       const { latencies, missed, matchedIdx } = pairOnsets(sent, received);
       // Onsets between the first and last sent click that match no sent click: false detections.
       const extra = received.filter((r, i) => r > sent[0]! && r <= lastSent && !matchedIdx.has(i)).length;
       const peaks = matchedIdx.size ? [...matchedIdx].map((i) => c.peaks[label][i]!) : [final.maxLevel[label]];
+      const a = jitterAfter[label];
+      const b = jitterBefore[label];
+      const jitterBufferMs = a && b && a.count > b.count ? ((a.delay - b.delay) / (a.count - b.count)) * 1000 : NaN;
       return {
         latencies,
         missed,
         extra,
         p50: percentile(latencies, 50),
         p95: percentile(latencies, 95),
-        min: Math.min(...latencies),
-        max: Math.max(...latencies),
+        min: latencies.length ? Math.min(...latencies) : NaN,
+        max: latencies.length ? Math.max(...latencies) : NaN,
         peakMedian: percentile(peaks, 50),
+        jitterBufferMs,
+        packetsLost: a && b ? a.lost - b.lost : NaN,
       };
     };
     const stage = measure('stage');
     const audience = measure('audience');
+    const reference = measure('reference');
     const enough = stage.latencies.length >= 20 && audience.latencies.length >= 20;
     const met = { stage: stage.p50 <= TARGETS.stage_p50_ms, audience: audience.p50 <= TARGETS.audience_p50_ms };
 
     if (opts.json) {
+      const extras = (name: Path, r: PathResult): Record<string, unknown> => ({
+        [`${name}_samples`]: r.latencies.length,
+        [`${name}_missed`]: r.missed,
+        [`${name}_min_ms`]: round1(r.min),
+        [`${name}_max_ms`]: round1(r.max),
+        [`${name}_jitter_buffer_ms`]: round1(r.jitterBufferMs),
+        [`${name}_packets_lost`]: r.packetsLost,
+        [`${name}_latencies_ms`]: r.latencies.map(round1),
+      });
       const out = {
         stage_p50_ms: round1(stage.p50),
         stage_p95_ms: round1(stage.p95),
         audience_p50_ms: round1(audience.p50),
         audience_p95_ms: round1(audience.p95),
         samples: sent.length,
-        stage_samples: stage.latencies.length,
-        audience_samples: audience.latencies.length,
-        stage_missed: stage.missed,
-        audience_missed: audience.missed,
-        stage_min_ms: round1(stage.min),
-        stage_max_ms: round1(stage.max),
-        audience_min_ms: round1(audience.min),
-        audience_max_ms: round1(audience.max),
-        stage_latencies_ms: stage.latencies.map(round1),
-        audience_latencies_ms: audience.latencies.map(round1),
+        ...extras('stage', stage),
+        ...extras('audience', audience),
+        reference_p50_ms: round1(reference.p50),
+        reference_p95_ms: round1(reference.p95),
+        ...extras('reference', reference),
         prebuffer: opts.prebuffer,
         click_period_ms: opts.periodMs,
         targets: { ...TARGETS, stage_met: met.stage, audience_met: met.audience },
       };
       process.stdout.write(JSON.stringify(out) + '\n');
     } else {
-      const f = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : 'n/a').padStart(9);
-      const row = (name: string, r: PathResult, target: number, ok: boolean): string =>
-        `${name.padEnd(40)}${f(r.p50)}${f(r.p95)}${f(r.min)}${f(r.max)}   ${`${r.latencies.length}/${sent.length}`.padStart(7)}   p50 <= ${target} ms: ${ok ? 'met' : 'MISSED'}`;
+      const f = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : 'n/a').padStart(10);
+      const row = (name: string, r: PathResult, target: string): string =>
+        `${name.padEnd(42)}${f(r.p50)}${f(r.p95)}${f(r.min)}${f(r.max)}${`${r.latencies.length}/${sent.length}`.padStart(8)}${f(r.jitterBufferMs)}   ${target}`;
       const lines = [
-        `Mouth-to-ear latency, ${sent.length} clicks ${opts.periodMs} ms apart, AudioBridge prebuffer ${opts.prebuffer} (x 20 ms)`,
+        `Mouth-to-ear latency: ${sent.length} clicks ${opts.periodMs} ms apart; AudioBridge prebuffer ${opts.prebuffer} packets (x 20 ms)`,
         '',
-        `${'path'.padEnd(40)}${'p50'.padStart(9)}${'p95'.padStart(9)}${'min'.padStart(9)}${'max'.padStart(9)}   ${'clicks'.padStart(7)}   target`,
-        row('stage    host -> stage participant', stage, TARGETS.stage_p50_ms, met.stage),
-        row('audience host -> Streaming -> listener', audience, TARGETS.audience_p50_ms, met.audience),
+        `${'path'.padEnd(42)}${'p50'.padStart(10)}${'p95'.padStart(10)}${'min'.padStart(10)}${'max'.padStart(10)}${'clicks'.padStart(8)}${'jbuf'.padStart(10)}   target`,
+        row('stage     host -> AudioBridge -> speaker', stage, `p50 <= ${TARGETS.stage_p50_ms} ms: ${met.stage ? 'met' : 'MISSED'}`),
+        row('audience  host -> ... Streaming -> listener', audience, `p50 <= ${TARGETS.audience_p50_ms} ms: ${met.audience ? 'met' : 'MISSED'}`),
+        row('reference host -> peer, no server', reference, '(browser-only baseline)'),
         '',
-        `received click peak (median |x|): stage ${stage.peakMedian.toFixed(2)}, audience ${audience.peakMedian.toFixed(2)}; false onsets: stage ${stage.extra}, audience ${audience.extra}`,
+        'jbuf: mean jitter buffer delay of the receiving browser during the run (getStats).',
+        `received click peak (median |x|): stage ${stage.peakMedian.toFixed(2)}, audience ${audience.peakMedian.toFixed(2)}, reference ${reference.peakMedian.toFixed(2)}; ` +
+          `false onsets: ${stage.extra}/${audience.extra}/${reference.extra}; packets lost: ${stage.packetsLost}/${audience.packetsLost}/${reference.packetsLost}`,
       ];
       process.stdout.write(lines.join('\n') + '\n');
     }

@@ -2,13 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dispatchIpc } from './ipcRouter.js';
 import { StudioService } from './services/studioService.js';
 import { SettingsStore } from './services/settingsStore.js';
-import { HostedSpaces } from './services/hostedSpaces.js';
+import { ServerSessions } from './services/serverSessions.js';
 import { openStudioDb } from './services/studioDb.js';
 
 function makeService() {
   const db = openStudioDb(':memory:');
   const events: string[] = [];
-  const service = new StudioService(new SettingsStore(db), new HostedSpaces(db), (e) => events.push(e));
+  const service = new StudioService(new SettingsStore(db), new ServerSessions(db), (e) => events.push(e));
   return { db, service, events };
 }
 
@@ -46,7 +46,7 @@ describe('IPC dispatch (validation at the main-process boundary)', () => {
     const db = openStudioDb(':memory:');
     cleanup = () => db.close();
     const calls: boolean[] = [];
-    const service = new StudioService(new SettingsStore(db), new HostedSpaces(db), () => undefined, (on) => calls.push(on));
+    const service = new StudioService(new SettingsStore(db), new ServerSessions(db), () => undefined, (on) => calls.push(on));
     await dispatchIpc(service, 'session:on-air', { onAir: true });
     await dispatchIpc(service, 'session:on-air', { onAir: true });
     await dispatchIpc(service, 'session:on-air', { onAir: false });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { HostedSpaces } from './services/hostedSpaces.js';
+import { ServerSessions } from './services/serverSessions.js';
 import { SettingsStore, DEFAULT_SETTINGS } from './services/settingsStore.js';
 import { openStudioDb } from './services/studioDb.js';
 import { StudioService, type EventSink, type OnAirHook } from './services/studioService.js';
@@ -9,7 +9,7 @@ import type { Settings } from '../shared/ipc.js';
 export function createStudioServices(opts: { dataDir: string; emit: EventSink; onAir?: OnAirHook; defaults?: Partial<Settings> }) {
   const db = openStudioDb(join(opts.dataDir, 'studio.db'));
   const settings = new SettingsStore(db, { ...DEFAULT_SETTINGS, ...opts.defaults });
-  const service = new StudioService(settings, new HostedSpaces(db), opts.emit, opts.onAir);
+  const service = new StudioService(settings, new ServerSessions(db), opts.emit, opts.onAir);
   return {
     service,
     close(): void {

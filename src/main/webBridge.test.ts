@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { startWebBridge, type WebBridge } from './webBridge.js';
 import { StudioService } from './services/studioService.js';
 import { SettingsStore } from './services/settingsStore.js';
-import { HostedSpaces } from './services/hostedSpaces.js';
+import { ServerSessions } from './services/serverSessions.js';
 import { openStudioDb } from './services/studioDb.js';
 import { BRIDGE_PATH } from '../shared/bridge.js';
 
@@ -14,7 +14,7 @@ import { BRIDGE_PATH } from '../shared/bridge.js';
 describe('web bridge (browser mode)', () => {
   let bridge: WebBridge;
   const db = openStudioDb(':memory:');
-  const service = new StudioService(new SettingsStore(db), new HostedSpaces(db), () => undefined);
+  const service = new StudioService(new SettingsStore(db), new ServerSessions(db), () => undefined);
   let cookie = '';
 
   beforeAll(async () => {

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseRange, type ServerConfig } from './config.js';
+import { hostingPolicy, parseRange, type ServerConfig } from './config.js';
+import { AccountService } from './accounts.js';
 import { SpaceStore, openServerDb } from './db.js';
 import { createHttpHandler, loadStatic } from './http.js';
 import { JanusMedia } from './janus/media.js';
@@ -16,6 +17,7 @@ export interface RunningServer {
   url: string;
   http: Server;
   spaces: SpaceService;
+  accounts: AccountService;
   media: JanusMedia;
   signaling: SignalingServer;
   /** Present when the server runs its own Janus. */
@@ -49,7 +51,12 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     reconnectMs: 100,
   });
   const db = openServerDb(join(config.dataDir, 'spaces.db'));
-  const spaces = new SpaceService(new SpaceStore(db), media, parseRange(config.forwardPortRange));
+  const accounts = new AccountService(db, hostingPolicy(config.hosting));
+  const spaces = new SpaceService(new SpaceStore(db), media, {
+    forwardPorts: parseRange(config.forwardPortRange),
+    hostGraceMs: config.hostGraceMs,
+    reactionLimit: { count: config.reactionsPer10s, windowMs: 10_000 },
+  });
   try {
     await media.start(20_000);
     await spaces.restoreLive();
@@ -67,7 +74,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       return false;
     }
   };
-  const signaling = new SignalingServer(spaces, sameHost);
+  const signaling = new SignalingServer(spaces, accounts, sameHost);
   const handler = createHttpHandler(spaces, loadStatic(listenerDist));
   const http = createServer((req, res) => {
     try {
@@ -92,6 +99,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     url,
     http,
     spaces,
+    accounts,
     media,
     signaling,
     janus,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { HostingPolicy } from '../shared/account.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const PortRange = z.string().regex(/^\d+-\d+$/, 'a port range looks like 20000-29999');
@@ -25,6 +26,15 @@ export const ServerConfig = z.object({
   forwardHost: z.string().default('127.0.0.1'),
   /** AudioBridge prebuffer per speaker, in 20 ms packets (2 = ~110 ms mouth-to-ear, clean). */
   prebuffer: z.coerce.number().int().min(1).max(20).default(2),
+  /** Who may host: `open`, `allowlist:alice,bob` or `min_followers:600`. */
+  hosting: z
+    .string()
+    .regex(/^(open|allowlist:[A-Za-z0-9_,]*|min_followers:\d+)$/, 'hosting is open, allowlist:a,b or min_followers:N')
+    .default('open'),
+  /** A disconnected host keeps a live Space this long before it ends. */
+  hostGraceMs: z.coerce.number().int().min(0).default(60_000),
+  /** Reactions per participant in any 10 s. */
+  reactionsPer10s: z.coerce.number().int().min(1).default(10),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -43,6 +53,9 @@ const ENV: Record<keyof ServerConfig, string> = {
   forwardPortRange: 'SPACES_FORWARD_PORT_RANGE',
   forwardHost: 'SPACES_FORWARD_HOST',
   prebuffer: 'JANUS_PREBUFFER',
+  hosting: 'SPACES_HOSTING',
+  hostGraceMs: 'SPACES_HOST_GRACE_MS',
+  reactionsPer10s: 'SPACES_REACTIONS_PER_10S',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -50,6 +63,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
   for (const [key, name] of Object.entries(ENV)) if (env[name]) raw[key] = env[name];
   const config = ServerConfig.parse({ ...raw, ...overrides });
   return { ...config, dataDir: resolve(config.dataDir) };
+}
+
+export function hostingPolicy(hosting: string): HostingPolicy {
+  const [kind, arg = ''] = hosting.split(':');
+  if (kind === 'allowlist') return { kind, handles: arg.split(',').filter(Boolean) };
+  if (kind === 'min_followers') return { kind, count: Number(arg) };
+  return { kind: 'open' };
 }
 
 export function parseRange(range: string): [number, number] {

@@ -5,18 +5,47 @@ import type { SpacePublic, SpaceState } from '../shared/space.js';
 
 /** Versioned migrations: index + 1 is the schema version (PRAGMA user_version). */
 const MIGRATIONS = [
-  `CREATE TABLE spaces (
+  `CREATE TABLE accounts (
+     id TEXT PRIMARY KEY,
+     handle TEXT NOT NULL UNIQUE,
+     display_name TEXT NOT NULL,
+     password_hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE sessions (
+     token_hash TEXT PRIMARY KEY,
+     account_id TEXT NOT NULL REFERENCES accounts(id),
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     revoked_at INTEGER
+   );
+   CREATE TABLE follows (
+     follower_id TEXT NOT NULL REFERENCES accounts(id),
+     followee_id TEXT NOT NULL REFERENCES accounts(id),
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (follower_id, followee_id)
+   );
+   CREATE INDEX follows_followee ON follows(followee_id);
+   CREATE TABLE spaces (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      id TEXT NOT NULL UNIQUE,
      title TEXT NOT NULL,
+     host_account_id TEXT NOT NULL REFERENCES accounts(id),
+     host_handle TEXT NOT NULL,
      host_name TEXT NOT NULL,
-     host_token_hash TEXT NOT NULL,
      state TEXT NOT NULL CHECK (state IN ('scheduled', 'live', 'ended')),
      created_at INTEGER NOT NULL,
      started_at INTEGER,
      ended_at INTEGER
    );
-   CREATE INDEX spaces_state ON spaces(state);`,
+   CREATE INDEX spaces_state ON spaces(state);
+   -- Removals are permanent: a removed member cannot rejoin that Space.
+   CREATE TABLE space_removals (
+     space_id TEXT NOT NULL REFERENCES spaces(id),
+     member_id TEXT NOT NULL,
+     removed_at INTEGER NOT NULL,
+     PRIMARY KEY (space_id, member_id)
+   );`,
 ];
 
 export interface SpaceRow {
@@ -24,7 +53,8 @@ export interface SpaceRow {
   id: string;
   title: string;
   host_name: string;
-  host_token_hash: string;
+  host_account_id: string;
+  host_handle: string;
   state: SpaceState;
   created_at: number;
   started_at: number | null;
@@ -54,9 +84,9 @@ export class SpaceStore {
   private readonly byStateStmt;
   private readonly setStateStmt;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(readonly db: Database.Database) {
     this.insertStmt = db.prepare(
-      `INSERT INTO spaces (id, title, host_name, host_token_hash, state, created_at) VALUES (?, ?, ?, ?, 'scheduled', ?)`,
+      `INSERT INTO spaces (id, title, host_name, host_account_id, host_handle, state, created_at) VALUES (?, ?, ?, ?, ?, 'scheduled', ?)`,
     );
     this.byIdStmt = db.prepare(`SELECT * FROM spaces WHERE id = ?`);
     this.byStateStmt = db.prepare(`SELECT * FROM spaces WHERE state = ?`);
@@ -65,8 +95,8 @@ export class SpaceStore {
     );
   }
 
-  insert(s: { id: string; title: string; hostName: string; hostTokenHash: string; now: number }): SpaceRow {
-    this.insertStmt.run(s.id, s.title, s.hostName, s.hostTokenHash, s.now);
+  insert(s: { id: string; title: string; hostName: string; hostAccountId: string; hostHandle: string; now: number }): SpaceRow {
+    this.insertStmt.run(s.id, s.title, s.hostName, s.hostAccountId, s.hostHandle, s.now);
     return this.get(s.id)!;
   }
 
@@ -76,6 +106,19 @@ export class SpaceStore {
 
   withState(state: SpaceState): SpaceRow[] {
     return this.byStateStmt.all(state) as SpaceRow[];
+  }
+
+  setHost(id: string, account: { id: string; handle: string; displayName: string }): SpaceRow {
+    this.db.prepare(`UPDATE spaces SET host_account_id = ?, host_handle = ?, host_name = ? WHERE id = ?`).run(account.id, account.handle, account.displayName, id);
+    return this.get(id)!;
+  }
+
+  removals(spaceId: string): string[] {
+    return (this.db.prepare(`SELECT member_id FROM space_removals WHERE space_id = ?`).all(spaceId) as { member_id: string }[]).map((r) => r.member_id);
+  }
+
+  addRemoval(spaceId: string, memberId: string, now: number): void {
+    this.db.prepare(`INSERT OR IGNORE INTO space_removals (space_id, member_id, removed_at) VALUES (?, ?, ?)`).run(spaceId, memberId, now);
   }
 
   setState(id: string, state: SpaceState, now: number): SpaceRow {
@@ -94,6 +137,7 @@ export function toPublic(row: SpaceRow, listenerCount: number): SpacePublic {
     id: row.id,
     title: row.title,
     hostName: row.host_name,
+    hostHandle: row.host_handle,
     state: row.state,
     listenerCount,
     createdAt: row.created_at,

@@ -12,7 +12,11 @@ import {
   type ServerMessage,
 } from '../shared/signaling.js';
 import type { SpacePublic } from '../shared/space.js';
+import type { SignedIn } from '../shared/account.js';
+import type { AccountService } from './accounts.js';
 import { newParticipant, type Participant, type SpaceService } from './spaces.js';
+
+const done = (_: unknown): Record<string, never> => ({});
 
 /** Hard cap at the socket level; between this and MAX_MESSAGE_BYTES the client gets a typed error. */
 const SOCKET_MAX_PAYLOAD = 1024 * 1024;
@@ -36,30 +40,53 @@ type Handler<T extends RequestType> = (c: Connection, p: RequestParams<T>) => Pr
 export class SignalingServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: SOCKET_MAX_PAYLOAD });
   private readonly connections = new Set<Connection>();
+  private readonly byParticipant = new Map<Participant, Connection>();
+  /** Spaces whose state changed since the last flush: updates are coalesced per 50 ms. */
+  private readonly dirtySpaces = new Set<string>();
+  private flushTimer?: NodeJS.Timeout;
   private readonly heartbeat: NodeJS.Timeout;
 
   private readonly handlers: { [T in RequestType]: Handler<T> } = {
+    'auth.register': async (c, p) => this.signIn(c, await this.accounts.register(p.handle, p.displayName, p.password)),
+    'auth.signIn': async (c, p) => this.signIn(c, await this.accounts.signIn(p.handle, p.password)),
+    'auth.resume': (c, p) => this.signIn(c, this.accounts.resume(p.token)),
+    'auth.signOut': async (c) => {
+      if (c.participant.token) this.accounts.signOut(c.participant.token);
+      await this.spaces.signedOut(c.participant);
+      return {};
+    },
+    'account.get': (c, p) => {
+      const account = this.accounts.get(p.handle);
+      const me = c.participant.identity.accountId;
+      return { account, following: !!me && this.accounts.isFollowing(me, account.id) };
+    },
+    'account.follow': (c, p) => ({ account: this.accounts.follow(this.requireAccount(c), p.handle) }),
+    'account.unfollow': (c, p) => ({ account: this.accounts.unfollow(this.requireAccount(c), p.handle) }),
+
     'space.create': (c, p) => {
-      const created = this.spaces.create(p.title, p.hostName);
-      c.spaces.add(created.space.id);
-      return created;
+      const account = this.accounts.resume(this.requireToken(c)).account;
+      this.accounts.assertMayHost(account);
+      const space = this.spaces.create(account, p.title);
+      c.spaces.add(space.id);
+      return { space };
     },
     'space.watch': (c, p) => {
       const space = this.spaces.get(p.spaceId);
       c.spaces.add(p.spaceId);
       return { space };
     },
-    'stage.join': async (c, p) => {
-      const result = await this.spaces.joinStage(c.participant, p.spaceId, p.hostToken, p.sdp);
+    'space.join': (c, p) => {
+      const joined = this.spaces.join(c.participant, p.spaceId, p.displayName);
       c.spaces.add(p.spaceId);
-      return result;
+      return joined;
     },
-    'space.end': async (_c, p) => ({ space: await this.spaces.end(p.spaceId, p.hostToken) }),
-    'listen.start': async (c, p) => {
-      const sdp = await this.spaces.startListening(c.participant, p.spaceId);
-      c.spaces.add(p.spaceId);
-      return { sdp };
+    'space.leave': async (c, p) => {
+      await this.spaces.leave(c.participant, p.spaceId, p.handTo);
+      return {};
     },
+    'space.end': async (c, p) => ({ space: await this.spaces.end(c.participant, p.spaceId) }),
+    'stage.join': async (c, p) => ({ sdp: await this.spaces.joinStage(c.participant, p.spaceId, p.sdp) }),
+    'listen.start': async (c, p) => ({ sdp: await this.spaces.startListening(c.participant, p.spaceId) }),
     'listen.answer': async (c, p) => {
       await this.spaces.answerListening(c.participant, p.spaceId, p.sdp);
       return {};
@@ -68,14 +95,35 @@ export class SignalingServer {
       await this.spaces.stopListening(c.participant, p.spaceId);
       return {};
     },
+    'request.raise': (c, p) => done(this.spaces.raiseRequest(c.participant, p.spaceId)),
+    'request.cancel': (c, p) => done(this.spaces.cancelRequest(c.participant, p.spaceId)),
+    'request.approve': async (c, p) => done(await this.spaces.approve(c.participant, p.spaceId, p.memberId)),
+    'request.deny': (c, p) => done(this.spaces.deny(c.participant, p.spaceId, p.memberId)),
+    'invite.send': (c, p) => done(this.spaces.invite(c.participant, p.spaceId, p.memberId)),
+    'invite.accept': (c, p) => done(this.spaces.acceptInvite(c.participant, p.spaceId)),
+    'invite.decline': (c, p) => done(this.spaces.declineInvite(c.participant, p.spaceId)),
+    'stage.toAudience': async (c, p) => done(await this.spaces.toAudience(c.participant, p.spaceId, p.memberId)),
+    'member.mute': async (c, p) => done(await this.spaces.mute(c.participant, p.spaceId, p.memberId)),
+    'member.unmute': async (c, p) => done(await this.spaces.unmute(c.participant, p.spaceId)),
+    'member.remove': async (c, p) => done(await this.spaces.remove(c.participant, p.spaceId, p.memberId)),
+    'cohost.add': (c, p) => done(this.spaces.addCohost(c.participant, p.spaceId, p.memberId)),
+    'cohost.remove': (c, p) => done(this.spaces.removeCohost(c.participant, p.spaceId, p.memberId)),
+    'reaction.send': (c, p) => done(this.spaces.react(c.participant, p.spaceId, p.reaction)),
   };
 
   constructor(
     private readonly spaces: SpaceService,
+    private readonly accounts: AccountService,
     private readonly allowedOrigins: (origin: string, host: string | undefined) => boolean,
   ) {
-    spaces.on('updated', (space: SpacePublic) => this.publish(space.id, { type: 'space.updated', space }));
-    spaces.on('reset', (spaceId: string, reason: string) => this.publish(spaceId, { type: 'media.reset', spaceId, reason }));
+    spaces.notifier = {
+      toSpace: (spaceId, event) => this.publish(spaceId, event),
+      toParticipant: (p, event) => {
+        const c = this.byParticipant.get(p);
+        if (c) this.send(c, event);
+      },
+      spaceChanged: (spaceId) => this.scheduleSpaceUpdate(spaceId),
+    };
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -95,6 +143,7 @@ export class SignalingServer {
 
   close(): void {
     clearInterval(this.heartbeat);
+    clearTimeout(this.flushTimer);
     for (const c of this.connections) c.ws.terminate();
     this.wss.close();
   }
@@ -102,12 +151,14 @@ export class SignalingServer {
   private accept(ws: WebSocket): void {
     const c: Connection = { ws, participant: newParticipant(), spaces: new Set(), alive: true };
     this.connections.add(c);
+    this.byParticipant.set(c.participant, c);
     ws.on('pong', () => (c.alive = true));
     ws.on('message', (data, isBinary) => {
       void this.onMessage(c, data as Buffer, isBinary);
     });
     ws.on('close', () => {
       this.connections.delete(c);
+      this.byParticipant.delete(c.participant);
       void this.spaces.disconnect(c.participant).catch(() => undefined);
     });
     ws.on('error', () => ws.terminate());
@@ -143,6 +194,55 @@ export class SignalingServer {
       this.send(c, { type: 'reply', id, result });
     } catch (err) {
       this.send(c, { type: 'error', id, error: AppError.from(err).toBody() });
+    }
+  }
+
+  private signIn(c: Connection, signedIn: SignedIn): SignedIn {
+    this.spaces.signedIn(c.participant, signedIn.account, signedIn.token);
+    return signedIn;
+  }
+
+  private requireAccount(c: Connection): string {
+    const id = c.participant.identity.accountId;
+    if (!id) throw new AppError('unauthenticated', 'sign in first');
+    return id;
+  }
+
+  /** Re-checks the session (it may have been signed out elsewhere) for actions that create things. */
+  private requireToken(c: Connection): string {
+    if (!c.participant.token) throw new AppError('unauthenticated', 'sign in to host a Space');
+    return c.participant.token;
+  }
+
+  private scheduleSpaceUpdate(spaceId: string): void {
+    this.dirtySpaces.add(spaceId);
+    this.flushTimer ??= setTimeout(() => this.flushSpaceUpdates(), 50);
+  }
+
+  private flushSpaceUpdates(): void {
+    this.flushTimer = undefined;
+    const spaceIds = [...this.dirtySpaces];
+    this.dirtySpaces.clear();
+    for (const spaceId of spaceIds) {
+      let space: SpacePublic;
+      try {
+        space = this.spaces.get(spaceId);
+      } catch {
+        continue;
+      }
+      const update = JSON.stringify({ type: 'space.updated', space } satisfies ServerMessage);
+      // Two roster views at most (moderators see the requests); serialize each once.
+      const views = new Map<string, string>();
+      for (const c of this.connections) {
+        if (!c.spaces.has(spaceId) || c.ws.readyState !== c.ws.OPEN) continue;
+        c.ws.send(update);
+        const roster = this.spaces.rosterFor(c.participant, spaceId);
+        if (!roster) continue;
+        const key = roster.requests.length ? 'moderator' : 'public';
+        let text = views.get(key);
+        if (!text) views.set(key, (text = JSON.stringify({ type: 'space.roster', roster } satisfies ServerMessage)));
+        c.ws.send(text);
+      }
     }
   }
 

@@ -1,211 +1,508 @@
-import { EventEmitter } from 'node:events';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { AppError } from '../shared/errors.js';
-import type { SpacePublic } from '../shared/space.js';
+import type { AccountPublic } from '../shared/account.js';
+import type { MemberId, SelfState, SpacePublic } from '../shared/space.js';
+import type { ServerEvent } from '../shared/signaling.js';
 import { SpaceStore, toPublic, type SpaceRow } from './db.js';
 import type { JanusMedia, MediaPeer } from './janus/media.js';
+import { Room, memberIdOf, newGuestKey, type Identity, type MemberState } from './room.js';
 
-/** Who is on the other end of a signaling connection; the service keeps their media peers. */
+/** One connection's presence in one Space. */
+interface Presence {
+  memberId: MemberId;
+  stage?: MediaPeer;
+  listen?: { peer: MediaPeer; answered: boolean };
+}
+
+/** A signaling connection as the Space service sees it. */
 export interface Participant {
   readonly id: string;
-  /** media peers by Space id: at most one stage peer and one listener peer per Space */
-  readonly stage: Map<string, MediaPeer>;
-  readonly listening: Map<string, { peer: MediaPeer; answered: boolean }>;
+  identity: Identity;
+  /** The session token this connection signed in with (to revoke on sign-out). */
+  token: string | null;
+  readonly presence: Map<string, Presence>;
 }
 
 export function newParticipant(): Participant {
-  return { id: randomBytes(8).toString('hex'), stage: new Map(), listening: new Map() };
+  const guestKey = newGuestKey();
+  return {
+    id: randomBytes(8).toString('hex'),
+    identity: { accountId: null, handle: null, displayName: 'Guest', guestKey },
+    token: null,
+    presence: new Map(),
+  };
+}
+
+/** How the service reaches clients; implemented by the signaling layer. */
+export interface Notifier {
+  /** Everyone following the Space (watchers and members). */
+  toSpace(spaceId: string, event: ServerEvent): void;
+  toParticipant(p: Participant, event: ServerEvent): void;
+  /** The Space's state or people changed: subscribers get `space.updated` and their roster view (coalesced). */
+  spaceChanged(spaceId: string): void;
+}
+
+export interface SpaceServiceOptions {
+  forwardPorts: [number, number];
+  /** How long a disconnected host keeps a live Space before it ends. */
+  hostGraceMs: number;
+  /** Reactions per member: at most `count` in any `windowMs`. */
+  reactionLimit: { count: number; windowMs: number };
+  now?: () => number;
 }
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
 function newSpaceId(): string {
-  const bytes = randomBytes(10);
-  return Array.from(bytes, (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
-}
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return Array.from(randomBytes(10), (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
 }
 
 /**
- * The rules of a Space and its lifecycle: created (scheduled) -> live (host joins the stage)
- * -> ended. Every action is authorized here, whatever the client. Emits `updated` (SpacePublic)
- * and `reset` (spaceId, participant ids) when clients must renegotiate media.
+ * A Space's lifecycle (created -> live -> ended), its people (via Room) and their media
+ * (via JanusMedia). Every action arrives here with the connection that asked, and is
+ * authorized here, whatever the client.
  */
-export class SpaceService extends EventEmitter {
-  /** Space id -> participants holding a listener peer (for counts and resets). */
-  private readonly audience = new Map<string, Set<Participant>>();
-  private readonly stage = new Map<string, Set<Participant>>();
-  private readonly usedPorts = new Map<string, number>();
+export class SpaceService {
+  private readonly rooms = new Map<string, Room>();
+  private readonly mediaPorts = new Map<string, number>();
+  /** Space id -> connections present in it (to reach members and hang up their media). */
+  private readonly present = new Map<string, Set<Participant>>();
+  private readonly hostGrace = new Map<string, NodeJS.Timeout>();
+  private readonly reactionTimes = new Map<string, number[]>();
+  private readonly now: () => number;
+  notifier: Notifier = { toSpace: () => undefined, toParticipant: () => undefined, spaceChanged: () => undefined };
 
   constructor(
     private readonly store: SpaceStore,
     private readonly media: JanusMedia,
-    private readonly forwardPorts: [number, number],
-    private readonly now: () => number = Date.now,
+    private readonly options: SpaceServiceOptions,
   ) {
-    super();
+    this.now = options.now ?? Date.now;
     media.on('reset', (roomIds: number[]) => this.onMediaReset(roomIds));
   }
 
   /** Reopens the media of Spaces that were live when the server last stopped. */
   async restoreLive(): Promise<void> {
-    for (const row of this.store.withState('live')) await this.ensureRoom(row);
+    for (const row of this.store.withState('live')) await this.ensureMedia(row);
   }
 
-  create(title: string, hostName: string): { space: SpacePublic; hostToken: string } {
-    const hostToken = randomBytes(32).toString('base64url');
-    const row = this.store.insert({ id: newSpaceId(), title, hostName, hostTokenHash: hashToken(hostToken), now: this.now() });
-    return { space: this.toPublic(row), hostToken };
+  signedIn(p: Participant, account: AccountPublic, token: string): void {
+    p.identity = { ...p.identity, accountId: account.id, handle: account.handle, displayName: account.displayName };
+    p.token = token;
+  }
+
+  async signedOut(p: Participant): Promise<void> {
+    await this.disconnect(p);
+    p.identity = { accountId: null, handle: null, displayName: 'Guest', guestKey: newGuestKey() };
+    p.token = null;
+  }
+
+  create(host: AccountPublic, title: string): SpacePublic {
+    const row = this.store.insert({ id: newSpaceId(), title, hostName: host.displayName, hostAccountId: host.id, hostHandle: host.handle, now: this.now() });
+    return this.toPublic(row);
   }
 
   get(spaceId: string): SpacePublic {
     return this.toPublic(this.row(spaceId));
   }
 
-  /** The host joins the stage; the first join makes the Space live. */
-  async joinStage(who: Participant, spaceId: string, hostToken: string, offer: string): Promise<{ sdp: string; space: SpacePublic }> {
-    let row = this.authorizeHost(spaceId, hostToken);
-    if (row.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
-    await this.ensureRoom(row);
-    await this.leaveStage(who, spaceId);
-    const { answer, peer } = await this.media.joinStage(this.roomId(row), row.host_name, offer);
-    who.stage.set(spaceId, peer);
-    this.set(this.stage, spaceId).add(who);
-    peer.handle.once('detached', () => this.dropStage(who, spaceId, peer));
-    if (row.state !== 'live') {
-      row = this.store.setState(spaceId, 'live', this.now());
-      this.emitUpdated(row);
-    }
-    return { sdp: answer, space: this.toPublic(row) };
-  }
+  // ---- membership ----
 
-  async end(spaceId: string, hostToken: string): Promise<SpacePublic> {
-    const row = this.authorizeHost(spaceId, hostToken);
-    if (row.state === 'ended') return this.toPublic(row);
-    const ended = this.store.setState(spaceId, 'ended', this.now());
-    for (const p of this.stage.get(spaceId) ?? []) await this.leaveStage(p, spaceId);
-    for (const p of this.audience.get(spaceId) ?? []) await this.stopListening(p, spaceId);
-    await this.media.closeRoom(this.roomId(ended)).catch(() => undefined);
-    this.usedPorts.delete(spaceId);
-    this.emitUpdated(ended);
-    return this.toPublic(ended);
-  }
-
-  /** A listener asks for the audience stream of a Space that has not ended. */
-  async startListening(who: Participant, spaceId: string): Promise<string> {
+  join(p: Participant, spaceId: string, displayName?: string): { space: SpacePublic; self: SelfState; roster: ReturnType<Room['roster']> } {
     const row = this.row(spaceId);
     if (row.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
-    await this.ensureRoom(row);
-    await this.stopListening(who, spaceId);
-    const { offer, peer } = await this.media.watch(this.roomId(row));
-    who.listening.set(spaceId, { peer, answered: false });
-    peer.handle.once('detached', () => {
-      if (who.listening.get(spaceId)?.peer === peer) {
-        who.listening.delete(spaceId);
-        this.audience.get(spaceId)?.delete(who);
+    if (!p.identity.accountId) {
+      if (!displayName) throw new AppError('bad_message', 'guests need a display name');
+      p.identity = { ...p.identity, displayName };
+    }
+    const room = this.room(row);
+    const existing = p.presence.get(spaceId);
+    const member = existing ? room.member(existing.memberId) : room.join(p.identity);
+    if (!existing) {
+      p.presence.set(spaceId, { memberId: member.id });
+      this.set(this.present, spaceId).add(p);
+    }
+    if (member.role === 'host') this.cancelHostGrace(spaceId);
+    this.changed(room, member);
+    return { space: this.toPublic(row), self: room.self(member), roster: room.roster(this.isModerator(member)) };
+  }
+
+  async leave(p: Participant, spaceId: string, handTo?: MemberId): Promise<void> {
+    const { room, member } = this.actor(p, spaceId);
+    if (member.role === 'host') {
+      if (handTo) {
+        const heir = room.handOver(member, handTo);
+        this.store.setHost(spaceId, { id: heir.accountId!, handle: heir.handle ?? '', displayName: heir.displayName });
+        await this.dropPresence(p, spaceId);
+        this.changed(room, heir);
+        return;
       }
+      await this.endSpace(spaceId);
+      return;
+    }
+    room.leave(member.id);
+    await this.dropPresence(p, spaceId);
+    this.changed(room);
+  }
+
+  /** A connection went away: hang up its media, and start the host's grace period if it was the host. */
+  async disconnect(p: Participant): Promise<void> {
+    for (const spaceId of [...p.presence.keys()]) {
+      const room = this.rooms.get(spaceId);
+      const presence = p.presence.get(spaceId)!;
+      await this.dropPresence(p, spaceId);
+      if (!room) continue;
+      room.disconnect(presence.memberId);
+      const m = room.members.get(presence.memberId);
+      if (m?.role === 'host' && m.connections === 0) this.startHostGrace(spaceId);
+      this.changed(room);
+    }
+  }
+
+  async end(p: Participant, spaceId: string): Promise<SpacePublic> {
+    const { member } = this.actor(p, spaceId);
+    if (member.role !== 'host') throw new AppError('forbidden', 'only the host may end the Space');
+    return this.endSpace(spaceId);
+  }
+
+  // ---- speaking requests, invitations, moderation ----
+
+  raiseRequest(p: Participant, spaceId: string): void {
+    const { room, member } = this.actor(p, spaceId);
+    room.raiseRequest(member);
+    this.changed(room, member);
+  }
+
+  cancelRequest(p: Participant, spaceId: string): void {
+    const { room, member } = this.actor(p, spaceId);
+    room.cancelRequest(member);
+    this.changed(room, member);
+  }
+
+  async approve(p: Participant, spaceId: string, target: MemberId): Promise<void> {
+    const { room, member } = this.actor(p, spaceId);
+    this.changed(room, room.approve(member, target));
+  }
+
+  deny(p: Participant, spaceId: string, target: MemberId): void {
+    const { room, member } = this.actor(p, spaceId);
+    this.changed(room, room.deny(member, target));
+  }
+
+  invite(p: Participant, spaceId: string, target: MemberId): void {
+    const { room, member } = this.actor(p, spaceId);
+    this.changed(room, room.invite(member, target));
+  }
+
+  acceptInvite(p: Participant, spaceId: string): void {
+    const { room, member } = this.actor(p, spaceId);
+    room.acceptInvite(member);
+    this.changed(room, member);
+  }
+
+  declineInvite(p: Participant, spaceId: string): void {
+    const { room, member } = this.actor(p, spaceId);
+    room.declineInvite(member);
+    this.changed(room, member);
+  }
+
+  async toAudience(p: Participant, spaceId: string, target: MemberId): Promise<void> {
+    const { room, member } = this.actor(p, spaceId);
+    const t = room.toAudience(member, target);
+    await this.hangUpStage(spaceId, t.id);
+    this.changed(room, t);
+  }
+
+  async mute(p: Participant, spaceId: string, target: MemberId): Promise<void> {
+    const { room, member } = this.actor(p, spaceId);
+    const t = room.mute(member, target);
+    await this.applyMute(spaceId, t);
+    this.changed(room, t);
+  }
+
+  async unmute(p: Participant, spaceId: string): Promise<void> {
+    const { room, member } = this.actor(p, spaceId);
+    room.unmute(member);
+    await this.applyMute(spaceId, member);
+    this.changed(room, member);
+  }
+
+  async remove(p: Participant, spaceId: string, target: MemberId): Promise<void> {
+    const { room, member } = this.actor(p, spaceId);
+    const t = room.remove(member, target);
+    this.store.addRemoval(spaceId, t.id, this.now());
+    for (const other of [...(this.present.get(spaceId) ?? [])]) {
+      if (other.presence.get(spaceId)?.memberId !== t.id) continue;
+      await this.dropPresence(other, spaceId);
+      this.notifier.toParticipant(other, { type: 'space.removed', spaceId, reason: 'a host removed you from this Space' });
+    }
+    this.changed(room);
+  }
+
+  addCohost(p: Participant, spaceId: string, target: MemberId): void {
+    const { room, member } = this.actor(p, spaceId);
+    this.changed(room, room.addCohost(member, target));
+  }
+
+  removeCohost(p: Participant, spaceId: string, target: MemberId): void {
+    const { room, member } = this.actor(p, spaceId);
+    this.changed(room, room.removeCohost(member, target));
+  }
+
+  react(p: Participant, spaceId: string, reaction: string): void {
+    const { member } = this.actor(p, spaceId);
+    const { count, windowMs } = this.options.reactionLimit;
+    const key = `${spaceId}/${member.id}`;
+    const now = this.now();
+    const recent = (this.reactionTimes.get(key) ?? []).filter((t) => now - t < windowMs);
+    if (recent.length >= count) throw new AppError('rate_limited', `at most ${count} reactions every ${windowMs / 1000} s`);
+    recent.push(now);
+    this.reactionTimes.set(key, recent);
+    this.notifier.toSpace(spaceId, { type: 'space.reaction', spaceId, memberId: member.id, displayName: member.displayName, reaction: reaction as never });
+  }
+
+  // ---- media ----
+
+  /** A stage member joins the stage's audio; the host's first join makes the Space live. */
+  async joinStage(p: Participant, spaceId: string, offer: string): Promise<string> {
+    const { room, member, presence } = this.actor(p, spaceId);
+    room.requireOnStage(member);
+    let row = this.row(spaceId);
+    if (row.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
+    if (row.state !== 'live' && member.role !== 'host') throw new AppError('invalid_state', 'the host has not started this Space yet');
+    await this.ensureMedia(row);
+    await this.closePeers(presence);
+    const { answer, peer } = await this.media.joinStage(row.seq, member.displayName, offer, member.muted);
+    // The role may have changed while Janus answered; do not keep a stage peer the member lost.
+    if (p.presence.get(spaceId) !== presence || !room.members.has(member.id) || member.role === 'listener') {
+      await peer.close();
+      throw new AppError('invalid_state', 'your role changed; try again');
+    }
+    presence.stage = peer;
+    member.onStage = true;
+    peer.handle.on('event', (e: { data: Record<string, unknown> }) => this.onStageEvent(room, e.data));
+    peer.handle.once('detached', () => {
+      if (presence.stage !== peer) return;
+      presence.stage = undefined;
+      member.onStage = false;
+      this.changed(room);
+    });
+    if (row.state !== 'live') row = this.store.setState(spaceId, 'live', this.now());
+    this.changed(room, member);
+    return answer;
+  }
+
+  async startListening(p: Participant, spaceId: string): Promise<string> {
+    const { presence } = this.actor(p, spaceId);
+    const row = this.row(spaceId);
+    if (row.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
+    await this.ensureMedia(row);
+    if (presence.listen) {
+      await presence.listen.peer.close();
+      presence.listen = undefined;
+    }
+    const { offer, peer } = await this.media.watch(row.seq);
+    presence.listen = { peer, answered: false };
+    peer.handle.once('detached', () => {
+      if (presence.listen?.peer === peer) presence.listen = undefined;
     });
     return offer;
   }
 
-  async answerListening(who: Participant, spaceId: string, sdp: string): Promise<void> {
-    const entry = who.listening.get(spaceId);
-    if (!entry) throw new AppError('invalid_state', 'start listening before sending an answer');
-    if (entry.answered) throw new AppError('invalid_state', 'already listening');
-    await entry.peer.answer(sdp);
-    entry.answered = true;
-    this.set(this.audience, spaceId).add(who);
-    this.emitUpdated(this.row(spaceId));
+  async answerListening(p: Participant, spaceId: string, sdp: string): Promise<void> {
+    const { presence } = this.actor(p, spaceId);
+    const listen = presence.listen;
+    if (!listen) throw new AppError('invalid_state', 'start listening before sending an answer');
+    if (listen.answered) throw new AppError('invalid_state', 'already listening');
+    await listen.peer.answer(sdp);
+    listen.answered = true;
   }
 
-  async stopListening(who: Participant, spaceId: string): Promise<void> {
-    const entry = who.listening.get(spaceId);
-    if (!entry) return;
-    who.listening.delete(spaceId);
-    const counted = this.audience.get(spaceId)?.delete(who) ?? false;
-    await entry.peer.close();
-    if (counted) this.emitUpdated(this.row(spaceId));
+  async stopListening(p: Participant, spaceId: string): Promise<void> {
+    const presence = p.presence.get(spaceId);
+    const listen = presence?.listen;
+    if (!presence || !listen) return;
+    presence.listen = undefined;
+    await listen.peer.close();
   }
 
-  /** A connection went away: hang up everything it held. */
-  async disconnect(who: Participant): Promise<void> {
-    for (const spaceId of [...who.listening.keys()]) await this.stopListening(who, spaceId);
-    for (const spaceId of [...who.stage.keys()]) await this.leaveStage(who, spaceId);
+  listenerCount(spaceId: string): number {
+    return this.rooms.get(spaceId)?.audienceCount() ?? 0;
   }
 
-  countListeners(spaceId: string): number {
-    return this.audience.get(spaceId)?.size ?? 0;
+  /** For the signaling layer: the roster view this participant may see. */
+  rosterFor(p: Participant, spaceId: string): ReturnType<Room['roster']> | null {
+    const room = this.rooms.get(spaceId);
+    if (!room) return null;
+    const memberId = p.presence.get(spaceId)?.memberId;
+    const m = memberId ? room.members.get(memberId) : undefined;
+    return room.roster(!!m && this.isModerator(m));
   }
 
-  private async leaveStage(who: Participant, spaceId: string): Promise<void> {
-    const peer = who.stage.get(spaceId);
-    if (!peer) return;
-    this.dropStage(who, spaceId, peer);
-    await peer.close();
+  // ---- internals ----
+
+  private isModerator(m: MemberState): boolean {
+    return m.role === 'host' || m.role === 'cohost';
   }
 
-  private dropStage(who: Participant, spaceId: string, peer: MediaPeer): void {
-    if (who.stage.get(spaceId) !== peer) return;
-    who.stage.delete(spaceId);
-    this.stage.get(spaceId)?.delete(who);
+  private actor(p: Participant, spaceId: string): { room: Room; member: MemberState; presence: Presence } {
+    const row = this.row(spaceId);
+    const presence = p.presence.get(spaceId);
+    const room = this.rooms.get(spaceId);
+    if (!presence || !room) {
+      if (room?.isRemoved(memberIdOf(p.identity))) throw new AppError('forbidden', 'you were removed from this Space');
+      throw new AppError('forbidden', 'join the Space first');
+    }
+    if (row.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
+    return { room, member: room.member(presence.memberId), presence };
+  }
+
+  private room(row: SpaceRow): Room {
+    let room = this.rooms.get(row.id);
+    if (!room) {
+      room = new Room(row.id, row.host_account_id, this.store.removals(row.id), this.now);
+      this.rooms.set(row.id, room);
+    }
+    return room;
+  }
+
+  /** Announces a change: the roster to everyone, the member's own state to their connections. */
+  private changed(room: Room, member?: MemberState): void {
+    if (member) {
+      const self = room.self(member);
+      for (const p of this.present.get(room.spaceId) ?? []) {
+        if (p.presence.get(room.spaceId)?.memberId === member.id) this.notifier.toParticipant(p, { type: 'space.self', self });
+      }
+      // Off the stage: their stage audio ends (the client switches to listening).
+      if (member.role === 'listener' && member.onStage) void this.hangUpStage(room.spaceId, member.id);
+    }
+    this.notifier.spaceChanged(room.spaceId);
+  }
+
+  private async applyMute(spaceId: string, member: MemberState): Promise<void> {
+    for (const p of this.present.get(spaceId) ?? []) {
+      const presence = p.presence.get(spaceId);
+      if (presence?.memberId === member.id && presence.stage) await presence.stage.setMuted(member.muted);
+    }
+  }
+
+  private async hangUpStage(spaceId: string, memberId: MemberId): Promise<void> {
+    for (const p of this.present.get(spaceId) ?? []) {
+      const presence = p.presence.get(spaceId);
+      if (presence?.memberId !== memberId || !presence.stage) continue;
+      const peer = presence.stage;
+      presence.stage = undefined;
+      await peer.close();
+    }
+    const m = this.rooms.get(spaceId)?.members.get(memberId);
+    if (m) m.onStage = false;
+  }
+
+  private async closePeers(presence: Presence): Promise<void> {
+    const peers = [presence.stage, presence.listen?.peer].filter((x): x is MediaPeer => !!x);
+    presence.stage = undefined;
+    presence.listen = undefined;
+    await Promise.all(peers.map((peer) => peer.close()));
+  }
+
+  private async dropPresence(p: Participant, spaceId: string): Promise<void> {
+    const presence = p.presence.get(spaceId);
+    if (!presence) return;
+    p.presence.delete(spaceId);
+    this.present.get(spaceId)?.delete(p);
+    const m = this.rooms.get(spaceId)?.members.get(presence.memberId);
+    if (m && presence.stage) m.onStage = false;
+    await this.closePeers(presence);
+  }
+
+  private onStageEvent(room: Room, data: Record<string, unknown>): void {
+    const kind = data.audiobridge;
+    if (kind !== 'talking' && kind !== 'stopped-talking') return;
+    const speaking = kind === 'talking';
+    for (const p of this.present.get(room.spaceId) ?? []) {
+      const presence = p.presence.get(room.spaceId);
+      if (!presence?.stage || presence.stage.participantId !== data.id) continue;
+      const m = room.members.get(presence.memberId);
+      if (!m || m.speaking === speaking) return;
+      m.speaking = speaking;
+      this.notifier.toSpace(room.spaceId, { type: 'space.speaking', spaceId: room.spaceId, memberId: m.id, speaking });
+      return;
+    }
+  }
+
+  private startHostGrace(spaceId: string): void {
+    this.cancelHostGrace(spaceId);
+    const timer = setTimeout(() => {
+      this.hostGrace.delete(spaceId);
+      void this.endSpace(spaceId).catch(() => undefined);
+    }, this.options.hostGraceMs);
+    timer.unref();
+    this.hostGrace.set(spaceId, timer);
+  }
+
+  private cancelHostGrace(spaceId: string): void {
+    clearTimeout(this.hostGrace.get(spaceId));
+    this.hostGrace.delete(spaceId);
+  }
+
+  private async endSpace(spaceId: string): Promise<SpacePublic> {
+    const row = this.row(spaceId);
+    if (row.state === 'ended') return this.toPublic(row);
+    this.cancelHostGrace(spaceId);
+    const ended = this.store.setState(spaceId, 'ended', this.now());
+    for (const p of [...(this.present.get(spaceId) ?? [])]) await this.dropPresence(p, spaceId);
+    this.present.delete(spaceId);
+    this.rooms.delete(spaceId);
+    await this.media.closeRoom(ended.seq).catch(() => undefined);
+    this.mediaPorts.delete(spaceId);
+    this.notifier.spaceChanged(spaceId);
+    return this.toPublic(ended);
   }
 
   private onMediaReset(roomIds: number[]): void {
-    for (const roomId of roomIds) {
-      const spaceId = [...this.usedPorts.keys()].find((id) => this.store.get(id)?.seq === roomId);
-      if (!spaceId) continue;
+    for (const spaceId of [...this.mediaPorts.keys()]) {
+      const row = this.store.get(spaceId);
+      if (!row || !roomIds.includes(row.seq)) continue;
       // The old peers died with Janus; forget them so clients can negotiate afresh.
-      const affected = new Set<Participant>([...(this.audience.get(spaceId) ?? []), ...(this.stage.get(spaceId) ?? [])]);
-      for (const p of affected) {
-        p.listening.delete(spaceId);
-        p.stage.delete(spaceId);
+      for (const p of this.present.get(spaceId) ?? []) {
+        const presence = p.presence.get(spaceId);
+        if (!presence) continue;
+        presence.stage = undefined;
+        presence.listen = undefined;
       }
-      this.audience.delete(spaceId);
-      this.stage.delete(spaceId);
-      this.emit('reset', spaceId, 'the media server restarted');
-      this.emitUpdated(this.row(spaceId));
+      for (const m of this.rooms.get(spaceId)?.members.values() ?? []) {
+        m.onStage = false;
+        m.speaking = false;
+      }
+      this.notifier.toSpace(spaceId, { type: 'media.reset', spaceId, reason: 'the media server restarted' });
+      this.notifier.spaceChanged(spaceId);
     }
   }
 
-  private async ensureRoom(row: SpaceRow): Promise<void> {
-    if (this.usedPorts.has(row.id)) return;
-    const port = this.allocatePort();
-    this.usedPorts.set(row.id, port);
+  private async ensureMedia(row: SpaceRow): Promise<void> {
+    if (this.mediaPorts.has(row.id)) return;
+    const used = new Set(this.mediaPorts.values());
+    const [lo, hi] = this.options.forwardPorts;
+    let port = -1;
+    // Even ports only: RTP convention, leaves the odd one for RTCP.
+    for (let candidate = lo + (lo % 2); candidate <= hi; candidate += 2) {
+      if (!used.has(candidate)) {
+        port = candidate;
+        break;
+      }
+    }
+    if (port < 0) throw new AppError('media_unavailable', 'too many live Spaces on this server');
+    this.mediaPorts.set(row.id, port);
     try {
-      await this.media.openRoom({ roomId: this.roomId(row), mountpointPort: port });
+      await this.media.openRoom({ roomId: row.seq, mountpointPort: port });
     } catch (err) {
-      this.usedPorts.delete(row.id);
+      this.mediaPorts.delete(row.id);
       throw err;
     }
-  }
-
-  private allocatePort(): number {
-    const used = new Set(this.usedPorts.values());
-    const [lo, hi] = this.forwardPorts;
-    // Even ports only: RTP convention, leaves the odd one for RTCP.
-    for (let p = lo + (lo % 2); p <= hi; p += 2) if (!used.has(p)) return p;
-    throw new AppError('media_unavailable', 'too many live Spaces on this server');
-  }
-
-  private roomId(row: SpaceRow): number {
-    return row.seq;
   }
 
   private row(spaceId: string): SpaceRow {
     const row = this.store.get(spaceId);
     if (!row) throw new AppError('not_found', 'no Space with this id');
-    return row;
-  }
-
-  private authorizeHost(spaceId: string, hostToken: string): SpaceRow {
-    const row = this.row(spaceId);
-    const given = Buffer.from(hashToken(hostToken), 'hex');
-    const expected = Buffer.from(row.host_token_hash, 'hex');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new AppError('forbidden', 'only the host of this Space may do that');
-    }
     return row;
   }
 
@@ -216,10 +513,6 @@ export class SpaceService extends EventEmitter {
   }
 
   private toPublic(row: SpaceRow): SpacePublic {
-    return toPublic(row, this.countListeners(row.id));
-  }
-
-  private emitUpdated(row: SpaceRow): void {
-    this.emit('updated', this.toPublic(row));
+    return toPublic(row, this.listenerCount(row.id));
   }
 }

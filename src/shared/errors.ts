@@ -10,6 +10,10 @@ export const ErrorCode = z.enum([
   'invalid_state', // e.g. going live in an ended Space
   'media_unavailable', // the media server is down or refused
   'not_connected', // the Studio is not connected to a Space server
+  'unauthenticated', // needs a signed-in account (or the credentials were wrong)
+  'conflict', // e.g. a handle that is taken
+  'stage_full', // the stage has no seat left for that role
+  'rate_limited', // too many of these too fast
   'timeout',
   'internal',
 ]);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorBody } from './errors.js';
-import { Sdp, SpaceId, SpacePublic, SpaceTitle, DisplayName } from './space.js';
+import { MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle, DisplayName } from './space.js';
+import { AccountPublic, Handle, Password, Registration } from './account.js';
 
 /**
  * The Studio's IPC contract between the renderer and the main process, defined once.
@@ -29,15 +30,40 @@ export type HostedSpace = z.infer<typeof HostedSpace>;
 
 const none = z.object({}).strict();
 
+const inSpace = z.object({ spaceId: SpaceId }).strict();
+const onMember = z.object({ spaceId: SpaceId, memberId: MemberId }).strict();
+const done = z.object({});
+const MaybeAccount = z.object({ account: AccountPublic.nullable() });
+
 /** Calls the renderer makes: method name -> channel, request and response schemas. */
 export const ipcCalls = {
   getSettings: { channel: 'settings:get', request: none, response: Settings },
   updateSettings: { channel: 'settings:update', request: Settings.partial().strict(), response: Settings },
   connect: { channel: 'server:connect', request: z.object({ serverUrl: Settings.shape.serverUrl }).strict(), response: ConnectionStatus },
   getStatus: { channel: 'server:status', request: none, response: ConnectionStatus },
+
+  /** Accounts on the connected server; the session token stays in the main process. */
+  getAccount: { channel: 'account:get', request: none, response: MaybeAccount },
+  register: { channel: 'account:register', request: Registration.strict(), response: MaybeAccount },
+  signIn: { channel: 'account:sign-in', request: z.object({ handle: Handle, password: Password }).strict(), response: MaybeAccount },
+  signOut: { channel: 'account:sign-out', request: none, response: MaybeAccount },
+
   createSpace: { channel: 'space:create', request: z.object({ title: SpaceTitle }).strict(), response: HostedSpace },
-  goLive: { channel: 'space:go-live', request: z.object({ spaceId: SpaceId, sdp: Sdp }).strict(), response: z.object({ sdp: Sdp, hosted: HostedSpace }) },
-  endSpace: { channel: 'space:end', request: z.object({ spaceId: SpaceId }).strict(), response: HostedSpace },
+  goLive: { channel: 'space:go-live', request: z.object({ spaceId: SpaceId, sdp: Sdp }).strict(), response: z.object({ sdp: Sdp }) },
+  endSpace: { channel: 'space:end', request: inSpace, response: HostedSpace },
+
+  /** The co-host panel: the server decides whether the Studio's account may do each. */
+  approveRequest: { channel: 'stage:approve', request: onMember, response: done },
+  denyRequest: { channel: 'stage:deny', request: onMember, response: done },
+  inviteToSpeak: { channel: 'stage:invite', request: onMember, response: done },
+  moveToAudience: { channel: 'stage:to-audience', request: onMember, response: done },
+  muteMember: { channel: 'stage:mute', request: onMember, response: done },
+  unmuteSelf: { channel: 'stage:unmute-self', request: inSpace, response: done },
+  removeMember: { channel: 'stage:remove', request: onMember, response: done },
+  addCohost: { channel: 'stage:add-cohost', request: onMember, response: done },
+  removeCohost: { channel: 'stage:remove-cohost', request: onMember, response: done },
+  react: { channel: 'space:react', request: z.object({ spaceId: SpaceId, reaction: Reaction }).strict(), response: done },
+
   /** Tells the shell a broadcast is on air: keep the machine awake, do not throttle the window. */
   setOnAir: { channel: 'session:on-air', request: z.object({ onAir: z.boolean() }).strict(), response: z.object({ onAir: z.boolean() }) },
 } as const;
@@ -45,7 +71,12 @@ export const ipcCalls = {
 /** Events the main process pushes to the renderer. */
 export const ipcEvents = {
   onStatus: { channel: 'event:server-status', payload: ConnectionStatus },
+  onAccount: { channel: 'event:account', payload: MaybeAccount },
   onSpaceUpdated: { channel: 'event:space-updated', payload: HostedSpace },
+  onRoster: { channel: 'event:roster', payload: Roster },
+  onSelf: { channel: 'event:self', payload: SelfState },
+  onReaction: { channel: 'event:reaction', payload: z.object({ spaceId: SpaceId, memberId: MemberId, displayName: z.string(), reaction: Reaction }) },
+  onSpeaking: { channel: 'event:speaking', payload: z.object({ spaceId: SpaceId, memberId: MemberId, speaking: z.boolean() }) },
   onMediaReset: { channel: 'event:media-reset', payload: z.object({ spaceId: SpaceId, reason: z.string() }) },
 } as const;
 

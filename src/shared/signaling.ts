@@ -1,52 +1,83 @@
 import { z } from 'zod';
 import { ErrorBody } from './errors.js';
-import { DisplayName, Sdp, SpaceId, SpacePublic, SpaceTitle } from './space.js';
+import { AccountPublic, Handle, Password, Registration, SessionToken, SignedIn } from './account.js';
+import { DisplayName, MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle } from './space.js';
 
 /**
  * The protocol between clients (Studio main process, listener page) and the Space server,
  * over one WebSocket at /ws. Clients send requests with an id; the server answers each with
  * a `reply` or an `error` carrying the same id, and pushes events without an id.
+ *
+ * Identity is per connection: anonymous until `auth.*` signs it in. Every Space action is
+ * authorized by the server from the connection's account and its role in that Space.
  */
 
 /** Largest message the server accepts; larger ones are refused with `too_large`. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
-export const HostToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'malformed host token');
 const RequestId = z.string().min(1).max(64);
+const none = z.object({}).strict();
+const ok = z.object({});
+const inSpace = z.object({ spaceId: SpaceId }).strict();
+const onMember = z.object({ spaceId: SpaceId, memberId: MemberId }).strict();
 
 /** Each request type: its parameters and the result the server replies with. */
 export const requests = {
-  'space.create': {
-    params: z.object({ title: SpaceTitle, hostName: DisplayName }),
-    result: z.object({ space: SpacePublic, hostToken: HostToken }),
+  // Accounts
+  'auth.register': { params: Registration.strict(), result: SignedIn },
+  'auth.signIn': { params: z.object({ handle: Handle, password: Password }).strict(), result: SignedIn },
+  /** Signs this connection in with a token from an earlier sign-in. */
+  'auth.resume': { params: z.object({ token: SessionToken }).strict(), result: SignedIn },
+  /** Revokes the connection's session token everywhere. */
+  'auth.signOut': { params: none, result: ok },
+  'account.get': { params: z.object({ handle: Handle }).strict(), result: z.object({ account: AccountPublic, following: z.boolean() }) },
+  'account.follow': { params: z.object({ handle: Handle }).strict(), result: z.object({ account: AccountPublic }) },
+  'account.unfollow': { params: z.object({ handle: Handle }).strict(), result: z.object({ account: AccountPublic }) },
+
+  // Spaces
+  /** Signed-in accounts allowed by the hosting policy create Spaces; they are their host. */
+  'space.create': { params: z.object({ title: SpaceTitle }).strict(), result: z.object({ space: SpacePublic }) },
+  /** Subscribe to a Space's public state; `space.updated` events follow. No membership. */
+  'space.watch': { params: inSpace, result: z.object({ space: SpacePublic }) },
+  /** Enter the Space (as yourself if signed in, else as a guest with a display name). */
+  'space.join': {
+    params: z.object({ spaceId: SpaceId, displayName: DisplayName.optional() }).strict(),
+    result: z.object({ space: SpacePublic, self: SelfState, roster: Roster }),
   },
-  /** Subscribe to a Space's public state; `space.updated` events follow. */
-  'space.watch': {
-    params: z.object({ spaceId: SpaceId }),
-    result: z.object({ space: SpacePublic }),
-  },
-  /** The host joins the stage with an SDP offer; the first join makes the Space live. */
-  'stage.join': {
-    params: z.object({ spaceId: SpaceId, hostToken: HostToken, sdp: Sdp }),
-    result: z.object({ sdp: Sdp, space: SpacePublic }),
-  },
-  'space.end': {
-    params: z.object({ spaceId: SpaceId, hostToken: HostToken }),
-    result: z.object({ space: SpacePublic }),
-  },
-  /** A listener asks for the audience stream; the server answers with Janus' SDP offer. */
-  'listen.start': {
-    params: z.object({ spaceId: SpaceId }),
-    result: z.object({ sdp: Sdp }),
-  },
-  'listen.answer': {
-    params: z.object({ spaceId: SpaceId, sdp: Sdp }),
-    result: z.object({}),
-  },
-  'listen.stop': {
-    params: z.object({ spaceId: SpaceId }),
-    result: z.object({}),
-  },
+  /** Leave; the host may hand the Space to a co-host, otherwise the host leaving ends it. */
+  'space.leave': { params: z.object({ spaceId: SpaceId, handTo: MemberId.optional() }).strict(), result: ok },
+  'space.end': { params: inSpace, result: z.object({ space: SpacePublic }) },
+
+  // Stage audio (host, co-hosts and speakers only)
+  /** Joins the stage's audio with an SDP offer; the host's first join makes the Space live. */
+  'stage.join': { params: z.object({ spaceId: SpaceId, sdp: Sdp }).strict(), result: z.object({ sdp: Sdp }) },
+
+  // Audience audio
+  'listen.start': { params: inSpace, result: z.object({ sdp: Sdp }) },
+  'listen.answer': { params: z.object({ spaceId: SpaceId, sdp: Sdp }).strict(), result: ok },
+  'listen.stop': { params: inSpace, result: ok },
+
+  // Speaking requests and invitations
+  'request.raise': { params: inSpace, result: ok },
+  'request.cancel': { params: inSpace, result: ok },
+  'request.approve': { params: onMember, result: ok },
+  'request.deny': { params: onMember, result: ok },
+  'invite.send': { params: onMember, result: ok },
+  'invite.accept': { params: inSpace, result: ok },
+  'invite.decline': { params: inSpace, result: ok },
+
+  // Moderation
+  /** Back to the audience (a moderator for anyone below them, or a speaker for themselves). */
+  'stage.toAudience': { params: onMember, result: ok },
+  /** Server-enforced mute; the member may unmute themselves. */
+  'member.mute': { params: onMember, result: ok },
+  'member.unmute': { params: inSpace, result: ok },
+  /** Removes someone from the Space for good: they cannot rejoin it. */
+  'member.remove': { params: onMember, result: ok },
+  'cohost.add': { params: onMember, result: ok },
+  'cohost.remove': { params: onMember, result: ok },
+
+  'reaction.send': { params: z.object({ spaceId: SpaceId, reaction: Reaction }).strict(), result: ok },
 } as const;
 
 export type RequestType = keyof typeof requests;
@@ -63,9 +94,17 @@ export const ClientEnvelope = z.object({
 
 export const ServerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('space.updated'), space: SpacePublic }),
+  /** Sent to members of the Space when the stage, the audience or the requests change. */
+  z.object({ type: z.literal('space.roster'), roster: Roster }),
+  /** Sent to one member when their own role, request, invitation or mute changes. */
+  z.object({ type: z.literal('space.self'), self: SelfState }),
+  z.object({ type: z.literal('space.reaction'), spaceId: SpaceId, memberId: MemberId, displayName: z.string(), reaction: Reaction }),
+  z.object({ type: z.literal('space.speaking'), spaceId: SpaceId, memberId: MemberId, speaking: z.boolean() }),
+  /** Sent to a member who was removed; they cannot rejoin. */
+  z.object({ type: z.literal('space.removed'), spaceId: SpaceId, reason: z.string() }),
   /**
-   * The media path of a Space was rebuilt (e.g. the media server restarted): clients must
-   * negotiate again (the host re-joins the stage, listeners start listening again).
+   * The media path changed (the media server restarted, or the member's role moved them between
+   * stage and audience): the client negotiates again for what its role now allows.
    */
   z.object({ type: z.literal('media.reset'), spaceId: SpaceId, reason: z.string() }),
 ]);

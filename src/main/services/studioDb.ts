@@ -2,15 +2,13 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** The Studio's local database: settings and the credentials of the Spaces this Studio hosts. */
+/** The Studio's local database: settings and the session tokens for the servers it signed in to. */
 const MIGRATIONS = [
   `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-   CREATE TABLE hosted_spaces (
-     server_url TEXT NOT NULL,
-     space_id TEXT NOT NULL,
-     host_token TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     PRIMARY KEY (server_url, space_id)
+   CREATE TABLE server_sessions (
+     server_url TEXT PRIMARY KEY,
+     token TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
    );`,
 ];
 

@@ -1,9 +1,11 @@
 import WebSocket from 'ws';
 import { AppError } from '../../shared/errors.js';
+import type { AccountPublic, SignedIn } from '../../shared/account.js';
 import type { ConnectionStatus, HostedSpace, IpcEventName, IpcEventPayload, IpcRequest, IpcResponse, Settings } from '../../shared/ipc.js';
 import { SignalingClient } from '../../shared/signalingClient.js';
+import type { RequestParams, RequestType } from '../../shared/signaling.js';
 import type { SpacePublic } from '../../shared/space.js';
-import type { HostedSpaces } from './hostedSpaces.js';
+import type { ServerSessions } from './serverSessions.js';
 import type { SettingsStore } from './settingsStore.js';
 
 export type EventSink = <K extends IpcEventName>(event: K, payload: IpcEventPayload<K>) => void;
@@ -19,18 +21,23 @@ function wsUrlOf(serverUrl: string): string {
   return u.toString();
 }
 
+type MaybeAccount = { account: AccountPublic | null };
+
 /**
- * The Studio's main-process service: holds the connection to the Space server and the host's
- * credentials (the renderer never sees a host token), and implements the IPC contract.
- * Plain TypeScript: the Electron shell and the browser-mode bridge both wire it up.
+ * The Studio's main-process service: holds the connection to the Space server and the session
+ * token (the renderer never sees it), and implements the IPC contract. Plain TypeScript: the
+ * Electron shell and the browser-mode bridge both wire it up.
  */
 export class StudioService {
   private client?: SignalingClient;
+  private account: AccountPublic | null = null;
+  /** Spaces this Studio is in: re-joined after a reconnect. */
+  private readonly joined = new Set<string>();
   private onAir = false;
 
   constructor(
     private readonly settings: SettingsStore,
-    private readonly hosted: HostedSpaces,
+    private readonly sessions: ServerSessions,
     private readonly emit: EventSink,
     private readonly onAirHook: OnAirHook = () => undefined,
   ) {}
@@ -45,47 +52,113 @@ export class StudioService {
 
   getStatus(): ConnectionStatus {
     const c = this.client;
-    return { state: c?.state ?? 'disconnected', serverUrl: c ? this.serverUrl() : this.settings.get().serverUrl, error: c?.lastError ?? null };
+    return { state: c?.state ?? 'disconnected', serverUrl: this.serverUrl(), error: c?.lastError ?? null };
   }
 
   async connect(req: IpcRequest<'connect'>): Promise<ConnectionStatus> {
     const url = new URL(req.serverUrl).origin;
     this.settings.update({ serverUrl: url });
     this.client?.close();
+    this.setAccount(null);
+    this.joined.clear();
     const client = new SignalingClient(wsUrlOf(url), (u) => new WebSocket(u, { handshakeTimeout: 5000 }));
     this.client = client;
     client.onState((state, error) => {
-      if (this.client === client) this.emit('onStatus', { state, serverUrl: url, error });
+      if (this.client !== client) return;
+      this.emit('onStatus', { state, serverUrl: url, error });
+      if (state === 'connected') void this.afterConnect(client);
     });
     client.onEvent((e) => {
-      if (e.type === 'space.updated') this.emit('onSpaceUpdated', this.hostedView(e.space));
-      else this.emit('onMediaReset', { spaceId: e.spaceId, reason: e.reason });
+      switch (e.type) {
+        case 'space.updated':
+          return this.emit('onSpaceUpdated', this.hostedView(e.space));
+        case 'space.roster':
+          return this.emit('onRoster', e.roster);
+        case 'space.self':
+          return this.emit('onSelf', e.self);
+        case 'space.reaction':
+          return this.emit('onReaction', { spaceId: e.spaceId, memberId: e.memberId, displayName: e.displayName, reaction: e.reaction });
+        case 'space.speaking':
+          return this.emit('onSpeaking', { spaceId: e.spaceId, memberId: e.memberId, speaking: e.speaking });
+        case 'media.reset':
+          return this.emit('onMediaReset', { spaceId: e.spaceId, reason: e.reason });
+        case 'space.removed':
+          this.joined.delete(e.spaceId);
+          return;
+      }
     });
     try {
-      await client.connect();
+      await client.connect(); // onState('connected') signs in again and re-joins
     } catch {
       // keeps retrying in the background; the status says why it is not connected
     }
     return this.getStatus();
   }
 
+  /** After every (re)connect: sign in again with the stored token, and re-enter our Spaces. */
+  private afterConnect = async (client: SignalingClient): Promise<void> => {
+    const token = this.sessions.token(this.serverUrl());
+    if (!token) return;
+    try {
+      const signedIn = await client.request('auth.resume', { token });
+      this.setAccount(signedIn.account);
+      for (const spaceId of this.joined) await client.request('space.join', { spaceId }).catch(() => this.joined.delete(spaceId));
+    } catch (err) {
+      if (AppError.from(err).code === 'unauthenticated') this.sessions.forget(this.serverUrl());
+    }
+  };
+
+  getAccount(): MaybeAccount {
+    return { account: this.account };
+  }
+
+  async register(req: IpcRequest<'register'>): Promise<MaybeAccount> {
+    return this.keepSession(await this.requireClient().request('auth.register', req));
+  }
+
+  async signIn(req: IpcRequest<'signIn'>): Promise<MaybeAccount> {
+    return this.keepSession(await this.requireClient().request('auth.signIn', req));
+  }
+
+  async signOut(): Promise<MaybeAccount> {
+    if (this.client?.state === 'connected') await this.client.request('auth.signOut', {}).catch(() => undefined);
+    this.sessions.forget(this.serverUrl());
+    this.joined.clear();
+    this.setAccount(null);
+    return { account: null };
+  }
+
   async createSpace(req: IpcRequest<'createSpace'>): Promise<HostedSpace> {
-    const { hostName } = this.settings.get();
-    const { space, hostToken } = await this.requireClient().request('space.create', { title: req.title, hostName });
-    this.hosted.save(this.serverUrl(), space.id, hostToken);
-    return this.hostedView(space);
+    const client = this.requireClient();
+    if (!this.account) throw new AppError('unauthenticated', 'sign in to host a Space');
+    const { space } = await client.request('space.create', { title: req.title });
+    const joined = await client.request('space.join', { spaceId: space.id });
+    this.joined.add(space.id);
+    this.emit('onRoster', joined.roster);
+    this.emit('onSelf', joined.self);
+    return this.hostedView(joined.space);
   }
 
   async goLive(req: IpcRequest<'goLive'>): Promise<IpcResponse<'goLive'>> {
-    const client = this.requireClient();
-    const { sdp, space } = await client.request('stage.join', { spaceId: req.spaceId, hostToken: this.tokenFor(req.spaceId), sdp: req.sdp });
-    return { sdp, hosted: this.hostedView(space) };
+    return this.requireClient().request('stage.join', { spaceId: req.spaceId, sdp: req.sdp });
   }
 
   async endSpace(req: IpcRequest<'endSpace'>): Promise<HostedSpace> {
-    const { space } = await this.requireClient().request('space.end', { spaceId: req.spaceId, hostToken: this.tokenFor(req.spaceId) });
+    const { space } = await this.requireClient().request('space.end', { spaceId: req.spaceId });
+    this.joined.delete(req.spaceId);
     return this.hostedView(space);
   }
+
+  approveRequest = (req: IpcRequest<'approveRequest'>) => this.call('request.approve', req);
+  denyRequest = (req: IpcRequest<'denyRequest'>) => this.call('request.deny', req);
+  inviteToSpeak = (req: IpcRequest<'inviteToSpeak'>) => this.call('invite.send', req);
+  moveToAudience = (req: IpcRequest<'moveToAudience'>) => this.call('stage.toAudience', req);
+  muteMember = (req: IpcRequest<'muteMember'>) => this.call('member.mute', req);
+  unmuteSelf = (req: IpcRequest<'unmuteSelf'>) => this.call('member.unmute', req);
+  removeMember = (req: IpcRequest<'removeMember'>) => this.call('member.remove', req);
+  addCohost = (req: IpcRequest<'addCohost'>) => this.call('cohost.add', req);
+  removeCohost = (req: IpcRequest<'removeCohost'>) => this.call('cohost.remove', req);
+  react = (req: IpcRequest<'react'>) => this.call('reaction.send', req);
 
   setOnAir(req: IpcRequest<'setOnAir'>): { onAir: boolean } {
     if (req.onAir !== this.onAir) {
@@ -100,6 +173,22 @@ export class StudioService {
     this.client = undefined;
   }
 
+  private async call<T extends RequestType>(type: T, params: RequestParams<T>): Promise<Record<string, never>> {
+    await this.requireClient().request(type, params);
+    return {};
+  }
+
+  private keepSession(signedIn: SignedIn): MaybeAccount {
+    this.sessions.save(this.serverUrl(), signedIn.token, signedIn.expiresAt);
+    this.setAccount(signedIn.account);
+    return { account: signedIn.account };
+  }
+
+  private setAccount(account: AccountPublic | null): void {
+    this.account = account;
+    this.emit('onAccount', { account });
+  }
+
   private serverUrl(): string {
     return this.settings.get().serverUrl;
   }
@@ -109,12 +198,6 @@ export class StudioService {
       throw new AppError('not_connected', 'not connected to a Space server: connect first');
     }
     return this.client;
-  }
-
-  private tokenFor(spaceId: string): string {
-    const token = this.hosted.token(this.serverUrl(), spaceId);
-    if (!token) throw new AppError('forbidden', 'this Studio is not the host of that Space');
-    return token;
   }
 
   private hostedView(space: SpacePublic): HostedSpace {

@@ -176,17 +176,18 @@ export class JanusMedia extends EventEmitter {
   }
 
   /** Joins a participant to the stage with their SDP offer; resolves with Janus' answer and a handle to hang up. */
-  async joinStage(roomId: number, display: string, offer: string): Promise<{ answer: string; peer: MediaPeer }> {
+  async joinStage(roomId: number, display: string, offer: string, muted: boolean): Promise<{ answer: string; peer: MediaPeer }> {
     const { session } = this.require();
     const handle = await session.attach('janus.plugin.audiobridge');
     try {
       const jsep: Jsep = { type: 'offer', sdp: offer };
       const event = await handle.message(
-        { request: 'join', room: roomId, display, muted: false, codec: 'opus', prebuffer: this.options.prebuffer },
+        { request: 'join', room: roomId, display, muted, codec: 'opus', prebuffer: this.options.prebuffer },
         jsep,
       );
       if (!event.jsep || event.jsep.type !== 'answer') throw new AppError('media_unavailable', 'Janus sent no answer to the stage offer');
-      return { answer: event.jsep.sdp, peer: new MediaPeer(handle) };
+      const participantId = typeof event.data.id === 'number' ? event.data.id : null;
+      return { answer: event.jsep.sdp, peer: new MediaPeer(handle, participantId) };
     } catch (err) {
       await handle.detach();
       throw err;
@@ -210,7 +211,16 @@ export class JanusMedia extends EventEmitter {
 
 /** One client's media connection through Janus (a stage participant or a listener). */
 export class MediaPeer {
-  constructor(readonly handle: JanusHandle) {}
+  constructor(
+    readonly handle: JanusHandle,
+    /** The AudioBridge participant id (stage peers only): talk events name it. */
+    readonly participantId: number | null = null,
+  ) {}
+
+  /** Server-enforced mute of a stage participant: Janus drops their audio from the mix. */
+  async setMuted(muted: boolean): Promise<void> {
+    await this.handle.message({ request: 'configure', muted });
+  }
 
   /** Completes a listener's negotiation with the browser's answer. */
   async answer(sdp: string): Promise<void> {
