@@ -1,35 +1,66 @@
 import { SignalingClient } from '../shared/signalingClient.js';
-import type { SpacePublic } from '../shared/space.js';
+import { REACTIONS, STAGE_ROLES, type Member, type Roster, type SelfState, type SpacePublic } from '../shared/space.js';
+import type { AccountPublic } from '../shared/account.js';
 import { AppError } from '../shared/errors.js';
-import { waitForIceGathering } from '../shared/webrtc.js';
+import { openListenPeer, openStagePeer } from './media.js';
 
 /**
- * The listener page at /s/<id>: shows the Space and plays its audience stream (a Janus
- * Streaming mountpoint fed by the stage mix). If the media server restarts, the server sends
- * `media.reset` and the page negotiates again by itself: the listener pressed Listen once, and
- * keeps listening without reloading.
+ * The listener page at /s/<id>. A visitor watches the Space; pressing Listen joins it (as
+ * themselves if signed in, else as a guest) and plays the audience stream. Signed-in listeners
+ * can request to speak or accept an invitation; on stage the page sends their microphone to the
+ * stage instead and plays the stage mix. If the media server restarts (`media.reset`) or the
+ * member's role changes, the page negotiates again by itself: no reload, no second click.
  */
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 const ui = {
   state: $('state'),
   title: $('title'),
-  host: $<HTMLElement>('host'),
+  host: $('host'),
   listeners: $('listeners'),
+  stage: $('stage'),
   listen: $<HTMLButtonElement>('listen'),
   notice: $('notice'),
   audio: $<HTMLAudioElement>('audio'),
+  speaker: $('speaker'),
+  mic: $<HTMLButtonElement>('mic'),
+  leaveStage: $<HTMLButtonElement>('leave-stage'),
+  invite: $('invite'),
+  accept: $<HTMLButtonElement>('accept'),
+  decline: $<HTMLButtonElement>('decline'),
+  memberActions: $('member-actions'),
+  request: $<HTMLButtonElement>('request'),
+  reactions: $('reactions'),
+  feed: $('reaction-feed'),
+  account: $<HTMLDetailsElement>('account'),
+  accountSummary: $('account-summary'),
+  signin: $<HTMLFormElement>('signin'),
+  register: $<HTMLFormElement>('register'),
+  signout: $<HTMLButtonElement>('signout'),
 };
 
+const TOKEN_KEY = 'spaces.session';
 const spaceId = decodeURIComponent(location.pathname.split('/')[2] ?? '');
-const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-const client = new SignalingClient(wsUrl, (url) => new WebSocket(url));
+const client = new SignalingClient(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`, (url) => new WebSocket(url));
 
 let space: SpacePublic | undefined;
+let roster: Roster | undefined;
+let self: SelfState | undefined;
+let account: AccountPublic | null = null;
 let wantsToListen = false;
+let removed = false;
 let pc: RTCPeerConnection | undefined;
+let pcKind: 'listen' | 'stage' | undefined;
+let mic: MediaStream | undefined;
 let negotiating = false;
+let renegotiateAgain = false;
 
 const STATE_TEXT: Record<SpacePublic['state'], string> = { scheduled: 'Scheduled', live: 'Live', ended: 'Ended' };
+const ROLE_TEXT: Record<Member['role'], string> = { host: 'Host', cohost: 'Co-host', speaker: 'Speaker', listener: 'Listener' };
+const onStageRole = (): boolean => !!self && STAGE_ROLES.includes(self.role);
+
+function notice(text: string): void {
+  ui.notice.textContent = text;
+}
 
 function render(): void {
   if (!space) return;
@@ -40,96 +71,293 @@ function render(): void {
   ui.host.textContent = space.hostName;
   ui.listeners.textContent = String(space.listenerCount);
   const ended = space.state === 'ended';
-  ui.listen.disabled = ended || client.state !== 'connected';
-  ui.listen.textContent = wantsToListen ? 'Stop listening' : 'Listen';
-  if (ended) notice('This Space has ended.');
+  const joined = !!self && !removed && !ended;
+  ui.listen.disabled = ended || removed || client.state !== 'connected';
+  ui.listen.textContent = wantsToListen ? 'Leave' : 'Listen';
+  ui.listen.hidden = joined && onStageRole();
+  ui.speaker.hidden = !joined || !onStageRole();
+  ui.mic.textContent = self?.muted ? 'Unmute' : 'Mute';
+  ui.invite.hidden = !joined || !self?.invited || onStageRole();
+  ui.memberActions.hidden = !joined || onStageRole();
+  ui.request.textContent = !account ? 'Sign in to request to speak' : self?.requested ? 'Cancel request' : 'Request to speak';
+  ui.reactions.hidden = !joined;
+  ui.accountSummary.textContent = account ? `Signed in as @${account.handle}` : 'Sign in to speak';
+  ui.signin.hidden = ui.register.hidden = !!account;
+  ui.signout.hidden = !account;
+  renderStage();
+  if (removed) notice('You were removed from this Space.');
+  else if (ended) notice('This Space has ended.');
   else if (wantsToListen && space.state === 'scheduled') notice('Waiting for the host to go live…');
-  else if (wantsToListen && pc?.connectionState === 'connected') notice('');
+  else if (pc?.connectionState === 'connected' && ui.notice.dataset.sticky !== 'true') notice('');
 }
 
-function notice(text: string): void {
-  ui.notice.textContent = text;
+function renderStage(): void {
+  const members = roster?.stage ?? [];
+  ui.stage.replaceChildren(
+    ...members.map((m) => {
+      const li = document.createElement('li');
+      li.dataset.testid = `member-${m.id}`;
+      li.dataset.speaking = String(m.speaking);
+      const avatar = document.createElement('span');
+      avatar.className = 'avatar';
+      avatar.textContent = m.displayName.slice(0, 1).toUpperCase();
+      const name = document.createElement('span');
+      name.textContent = m.displayName + (m.muted ? ' 🔇' : '');
+      const role = document.createElement('span');
+      role.className = 'role';
+      role.textContent = ROLE_TEXT[m.role];
+      li.append(avatar, name, role);
+      return li;
+    }),
+  );
 }
 
 function hangUp(): void {
   pc?.close();
   pc = undefined;
+  pcKind = undefined;
   ui.audio.srcObject = null;
 }
 
-async function startListening(): Promise<void> {
-  if (negotiating || !space || space.state === 'ended') return;
+function releaseMic(): void {
+  for (const t of mic?.getTracks() ?? []) t.stop();
+  mic = undefined;
+}
+
+/** Brings the media in line with what the member wants and may do: stage, audience, or nothing. */
+async function syncMedia(): Promise<void> {
+  if (negotiating) {
+    renegotiateAgain = true;
+    return;
+  }
   negotiating = true;
-  hangUp();
   try {
-    const { sdp: offer } = await client.request('listen.start', { spaceId });
-    const peer = new RTCPeerConnection({ iceServers: [] });
-    pc = peer;
-    peer.ontrack = (e) => {
-      ui.audio.srcObject = e.streams[0] ?? new MediaStream([e.track]);
-      void ui.audio.play().catch(() => notice('Press Listen again to allow sound.'));
-    };
-    peer.onconnectionstatechange = () => {
-      if (peer !== pc) return;
-      if (peer.connectionState === 'failed') notice('The audio connection failed; reconnecting…');
-      render();
-    };
-    await peer.setRemoteDescription({ type: 'offer', sdp: offer });
-    await peer.setLocalDescription(await peer.createAnswer());
-    await waitForIceGathering(peer);
-    await client.request('listen.answer', { spaceId, sdp: peer.localDescription!.sdp });
-    render();
+    do {
+      renegotiateAgain = false;
+      const want = !wantsToListen || removed || !self || space?.state === 'ended' ? undefined : onStageRole() ? 'stage' : 'listen';
+      if (want === pcKind && pc && pc.connectionState !== 'failed' && pc.connectionState !== 'closed') continue;
+      hangUp();
+      if (want !== 'stage') releaseMic();
+      if (want === 'listen') await startListening();
+      else if (want === 'stage') await joinStage();
+    } while (renegotiateAgain);
   } catch (err) {
     hangUp();
     const e = AppError.from(err);
     notice(e.code === 'media_unavailable' ? 'The audio service is restarting; retrying…' : e.message);
-    if (wantsToListen && e.code !== 'invalid_state') setTimeout(() => void resume(), 500);
+    if (wantsToListen && !['invalid_state', 'forbidden'].includes(e.code)) setTimeout(() => void syncMedia(), 500);
   } finally {
     negotiating = false;
   }
+  render();
 }
 
-async function resume(): Promise<void> {
-  if (wantsToListen && client.state === 'connected' && space?.state !== 'ended') await startListening();
-}
-
-ui.listen.addEventListener('click', () => {
-  wantsToListen = !wantsToListen;
-  if (wantsToListen) void startListening();
-  else {
-    hangUp();
-    void client.request('listen.stop', { spaceId }).catch(() => undefined);
-    notice('');
+const onPeerState = (peer: RTCPeerConnection) => (state: RTCPeerConnectionState) => {
+  if (peer !== pc) return;
+  if (state === 'failed') {
+    notice('The audio connection failed; reconnecting…');
+    void syncMedia();
   }
   render();
-});
+};
 
-client.onEvent((e) => {
-  if (e.type === 'space.updated' && e.space.id === spaceId) {
-    space = e.space;
-    if (space.state === 'ended') {
+async function startListening(): Promise<void> {
+  const { sdp: offer } = await client.request('listen.start', { spaceId });
+  let peer: RTCPeerConnection | undefined;
+  peer = await openListenPeer({
+    offer,
+    sendAnswer: async (sdp) => void (await client.request('listen.answer', { spaceId, sdp })),
+    onStream: (stream) => play(stream),
+    onState: (s) => peer && onPeerState(peer)(s),
+  });
+  pc = peer;
+  pcKind = 'listen';
+}
+
+async function joinStage(): Promise<void> {
+  mic ??= await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+  let peer: RTCPeerConnection | undefined;
+  peer = await openStagePeer({
+    mic,
+    negotiate: async (sdp) => (await client.request('stage.join', { spaceId, sdp })).sdp,
+    onStream: (stream) => play(stream),
+    onState: (s) => peer && onPeerState(peer)(s),
+  });
+  pc = peer;
+  pcKind = 'stage';
+}
+
+function play(stream: MediaStream): void {
+  ui.audio.srcObject = stream;
+  void ui.audio.play().catch(() => notice('Press Listen again to allow sound.'));
+}
+
+async function act(what: () => Promise<unknown>): Promise<void> {
+  try {
+    await what();
+  } catch (err) {
+    notice(AppError.from(err).message);
+  }
+}
+
+// ---- controls ----
+
+ui.listen.addEventListener('click', () =>
+  act(async () => {
+    if (wantsToListen) {
       wantsToListen = false;
       hangUp();
+      releaseMic();
+      await client.request('space.leave', { spaceId }).catch(() => undefined);
+      self = undefined;
+      notice('');
+    } else {
+      wantsToListen = true;
+      const joined = await client.request('space.join', { spaceId, ...(account ? {} : { displayName: 'Listener' }) });
+      ({ space, self, roster } = joined);
+      await syncMedia();
     }
     render();
-  } else if (e.type === 'media.reset' && e.spaceId === spaceId && wantsToListen) {
-    notice('Reconnecting the audio…');
-    void startListening();
+  }),
+);
+
+ui.request.addEventListener('click', () =>
+  act(async () => {
+    if (!account) {
+      ui.account.open = true;
+      return;
+    }
+    await client.request(self?.requested ? 'request.cancel' : 'request.raise', { spaceId });
+  }),
+);
+ui.accept.addEventListener('click', () => act(() => client.request('invite.accept', { spaceId })));
+ui.decline.addEventListener('click', () => act(() => client.request('invite.decline', { spaceId })));
+ui.mic.addEventListener('click', () =>
+  act(() => (self?.muted ? client.request('member.unmute', { spaceId }) : client.request('member.mute', { spaceId, memberId: self!.memberId }))),
+);
+ui.leaveStage.addEventListener('click', () => act(() => client.request('stage.toAudience', { spaceId, memberId: self!.memberId })));
+
+for (const reaction of REACTIONS) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = reaction;
+  b.setAttribute('aria-label', `React ${reaction}`);
+  b.addEventListener('click', () => act(() => client.request('reaction.send', { spaceId, reaction })));
+  ui.reactions.append(b);
+}
+
+function formValues(form: HTMLFormElement): Record<string, string> {
+  return Object.fromEntries([...new FormData(form).entries()].map(([k, v]) => [k, String(v)]));
+}
+
+async function afterSignIn(signedIn: { account: AccountPublic; token: string }): Promise<void> {
+  localStorage.setItem(TOKEN_KEY, signedIn.token);
+  account = signedIn.account;
+  ui.account.open = false;
+  // Re-enter the Space as yourself.
+  if (self) {
+    hangUp();
+    await client.request('space.leave', { spaceId }).catch(() => undefined);
+    ({ space, self, roster } = await client.request('space.join', { spaceId }));
+    await syncMedia();
   }
+  render();
+}
+
+ui.signin.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const v = formValues(ui.signin);
+  void act(async () => afterSignIn(await client.request('auth.signIn', { handle: v.handle ?? '', password: v.password ?? '' })));
+});
+ui.register.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const v = formValues(ui.register);
+  void act(async () =>
+    afterSignIn(await client.request('auth.register', { handle: v.handle ?? '', displayName: v.displayName ?? '', password: v.password ?? '' })),
+  );
+});
+ui.signout.addEventListener('click', () =>
+  act(async () => {
+    await client.request('auth.signOut', {});
+    localStorage.removeItem(TOKEN_KEY);
+    account = null;
+    wantsToListen = false;
+    self = undefined;
+    hangUp();
+    releaseMic();
+    render();
+  }),
+);
+
+// ---- server events ----
+
+client.onEvent((e) => {
+  switch (e.type) {
+    case 'space.updated':
+      if (e.space.id !== spaceId) return;
+      space = e.space;
+      if (space.state === 'ended') {
+        wantsToListen = false;
+        hangUp();
+        releaseMic();
+      }
+      break;
+    case 'space.roster':
+      if (e.roster.spaceId === spaceId) roster = e.roster;
+      break;
+    case 'space.self':
+      if (e.self.spaceId !== spaceId) return;
+      self = e.self;
+      void syncMedia();
+      break;
+    case 'space.speaking':
+      for (const m of roster?.stage ?? []) if (m.id === e.memberId) m.speaking = e.speaking;
+      break;
+    case 'space.reaction': {
+      const li = document.createElement('li');
+      li.textContent = `${e.displayName} ${e.reaction}`;
+      ui.feed.prepend(li);
+      setTimeout(() => li.remove(), 4000);
+      break;
+    }
+    case 'space.removed':
+      if (e.spaceId !== spaceId) return;
+      removed = true;
+      wantsToListen = false;
+      self = undefined;
+      hangUp();
+      releaseMic();
+      break;
+    case 'media.reset':
+      if (e.spaceId !== spaceId || !wantsToListen) return;
+      notice('Reconnecting the audio…');
+      hangUp();
+      void syncMedia();
+      break;
+  }
+  render();
 });
 
 client.onState((state) => {
-  if (state === 'connected') {
-    void watch().then(resume);
-  } else if (state === 'disconnected') {
-    notice('Connection to the server lost; reconnecting…');
-  }
+  if (state === 'connected') void onConnected();
+  else if (state === 'disconnected') notice('Connection to the server lost; reconnecting…');
   render();
 });
 
-async function watch(): Promise<void> {
+async function onConnected(): Promise<void> {
   try {
+    const token = localStorage.getItem(TOKEN_KEY);
+    if (token) {
+      account = (await client.request('auth.resume', { token }).catch(() => {
+        localStorage.removeItem(TOKEN_KEY);
+        return null;
+      }))?.account ?? null;
+    }
     ({ space } = await client.request('space.watch', { spaceId }));
+    if (wantsToListen && !removed) {
+      ({ space, self, roster } = await client.request('space.join', { spaceId, ...(account ? {} : { displayName: 'Listener' }) }));
+      await syncMedia();
+    }
     render();
   } catch (err) {
     notice(AppError.from(err).message);

@@ -1,0 +1,111 @@
+import { useState, type FormEvent } from 'react';
+import { z } from 'zod';
+import { Handle, Password, Registration, type AccountPublic } from '../../../shared/account';
+import { studio } from '../api';
+import type { Run } from '../hooks/useRunner';
+
+const FIELD_LABEL: Record<string, string> = { handle: 'Handle', displayName: 'Display name', password: 'Password' };
+const SignInRequest = z.object({ handle: Handle, password: Password });
+
+/** Checks a form against the contract's schema; the first problem becomes the error line. */
+function check<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue ? FIELD_LABEL[String(issue.path[0])] : undefined;
+  throw new Error(field && issue ? `${field}: ${issue.message}` : 'please check the form');
+}
+
+const followers = (n: number): string => `${n} follower${n === 1 ? '' : 's'}`;
+
+/** Signed in: who, and a way out (shown in the header). */
+export function AccountSummary({ account, busy, run, onSignedOut }: { account: AccountPublic; busy: boolean; run: Run; onSignedOut: () => void }) {
+  const signOut = (): Promise<void> =>
+    run(async () => {
+      await studio.signOut({});
+      onSignedOut();
+    });
+  return (
+    <div className="account">
+      <span className="account-name">{account.displayName}</span>
+      <span className="muted" data-testid="account-summary">
+        @{account.handle} · {followers(account.followerCount)}
+      </span>
+      <button type="button" className="secondary small" onClick={() => void signOut()} disabled={busy}>
+        Sign out
+      </button>
+    </div>
+  );
+}
+
+/** Signed out: sign in or register on the connected server. */
+export function AccountPanel({ connected, busy, run, onAccount }: { connected: boolean; busy: boolean; run: Run; onAccount: (account: AccountPublic | null) => void }) {
+  const [signIn, setSignIn] = useState({ handle: '', password: '' });
+  const [register, setRegister] = useState({ handle: '', displayName: '', password: '' });
+
+  const submitSignIn = (e: FormEvent): void => {
+    e.preventDefault();
+    void run(async () => {
+      const { account } = await studio.signIn(check(SignInRequest, signIn));
+      onAccount(account);
+    });
+  };
+  const submitRegister = (e: FormEvent): void => {
+    e.preventDefault();
+    void run(async () => {
+      const { account } = await studio.register(check(Registration, register));
+      onAccount(account);
+    });
+  };
+  const disabled = busy || !connected;
+
+  return (
+    <section className="panel account-panel">
+      <h2>Account</h2>
+      <p className="muted">{connected ? 'Sign in or register on this server to host a Space.' : 'Connect to a Space server to sign in.'}</p>
+      <div className="account-forms">
+        <form aria-label="Sign in" onSubmit={submitSignIn} noValidate>
+          <h3>Have an account?</h3>
+          <label>
+            Handle
+            <input value={signIn.handle} autoComplete="username" maxLength={20} onChange={(e) => setSignIn({ ...signIn, handle: e.target.value })} />
+          </label>
+          <label>
+            Password
+            <input type="password" value={signIn.password} autoComplete="current-password" onChange={(e) => setSignIn({ ...signIn, password: e.target.value })} />
+          </label>
+          <button type="submit" disabled={disabled}>
+            Sign in
+          </button>
+        </form>
+        <form aria-label="Register" onSubmit={submitRegister} noValidate>
+          <h3>New here?</h3>
+          <label>
+            Handle
+            <input value={register.handle} autoComplete="username" maxLength={20} onChange={(e) => setRegister({ ...register, handle: e.target.value })} />
+          </label>
+          <label>
+            Display name
+            <input value={register.displayName} autoComplete="name" maxLength={60} onChange={(e) => setRegister({ ...register, displayName: e.target.value })} />
+          </label>
+          <label>
+            Password
+            <input
+              type="password"
+              value={register.password}
+              autoComplete="new-password"
+              aria-describedby="register-password-hint"
+              onChange={(e) => setRegister({ ...register, password: e.target.value })}
+            />
+          </label>
+          <p className="muted hint" id="register-password-hint">
+            At least 10 characters.
+          </p>
+          <button type="submit" disabled={disabled}>
+            Register
+          </button>
+        </form>
+      </div>
+    </section>
+  );
+}

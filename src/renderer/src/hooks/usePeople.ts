@@ -1,0 +1,68 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { IpcEventPayload } from '../../../shared/ipc';
+import type { Roster, SelfState } from '../../../shared/space';
+import { studio } from '../api';
+import { withSpeaking } from '../people';
+
+/** How long an incoming reaction stays on screen. */
+export const REACTION_MS = 4000;
+const MAX_REACTIONS = 12;
+
+export type IncomingReaction = IpcEventPayload<'onReaction'> & { key: number };
+
+export interface People {
+  roster: Roster | null;
+  self: SelfState | null;
+  reactions: IncomingReaction[];
+  /** Forgets everything: the Space ended or a new one is being created. */
+  reset: () => void;
+}
+
+/**
+ * The people in the open Space: the roster, this Studio's own state in it, who is speaking
+ * (applied to the roster until the next roster arrives) and recent reactions.
+ *
+ * Events are kept whatever their Space and only shown for `spaceId`: creating a Space delivers
+ * its first roster before `createSpace` resolves with the Space's id.
+ */
+export function usePeople(spaceId: string | null): People {
+  const [roster, setRoster] = useState<Roster | null>(null);
+  const [self, setSelf] = useState<SelfState | null>(null);
+  const [reactions, setReactions] = useState<IncomingReaction[]>([]);
+  const nextKey = useRef(0);
+
+  useEffect(() => {
+    const timers = new Set<ReturnType<typeof setTimeout>>();
+    const offs = [
+      studio.onRoster(setRoster),
+      studio.onSelf(setSelf),
+      studio.onSpeaking((e) => setRoster((r) => withSpeaking(r, e))),
+      studio.onReaction((e) => {
+        const key = nextKey.current++;
+        setReactions((list) => [...list.slice(1 - MAX_REACTIONS), { ...e, key }]);
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          setReactions((list) => list.filter((r) => r.key !== key));
+        }, REACTION_MS);
+        timers.add(timer);
+      }),
+    ];
+    return () => {
+      offs.forEach((off) => off());
+      timers.forEach(clearTimeout);
+    };
+  }, []);
+
+  const reset = useCallback(() => {
+    setRoster(null);
+    setSelf(null);
+    setReactions([]);
+  }, []);
+
+  return {
+    roster: spaceId !== null && roster?.spaceId === spaceId ? roster : null,
+    self: spaceId !== null && self?.spaceId === spaceId ? self : null,
+    reactions: spaceId === null ? [] : reactions.filter((r) => r.spaceId === spaceId),
+    reset,
+  };
+}

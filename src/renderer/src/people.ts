@@ -1,0 +1,57 @@
+import { LIMITS, type Member, type MemberId, type Role, type Roster, type SelfState } from '../../shared/space';
+
+/**
+ * What this Studio may do to each person in a Space, from its own role (SelfState). The server
+ * decides in the end; these rules only keep buttons off the screen that would be refused.
+ */
+export type StageAction = 'unmute' | 'mute' | 'toAudience' | 'addCohost' | 'removeCohost' | 'remove';
+export type AudienceAction = 'invite' | 'remove';
+
+export const ROLE_TEXT: Record<Role, string> = { host: 'Host', cohost: 'Co-host', speaker: 'Speaker', listener: 'Listener' };
+
+export const isModerator = (role: Role): boolean => role === 'host' || role === 'cohost';
+
+/** Only accounts can speak; guests (`g_...`) can only listen. */
+export const canSpeak = (id: MemberId): boolean => id.startsWith('a_');
+
+/** Co-hosts act on speakers and listeners; the host on everyone but themselves. */
+function outranks(me: Role, target: Role): boolean {
+  return target !== 'host' && (target !== 'cohost' || me === 'host');
+}
+
+export function stageActions(me: SelfState | null, m: Member): StageAction[] {
+  if (!me) return [];
+  if (m.id === me.memberId) return me.muted ? ['unmute'] : [];
+  if (!isModerator(me.role) || !outranks(me.role, m.role)) return [];
+  const actions: StageAction[] = [];
+  if (!m.muted) actions.push('mute');
+  actions.push('toAudience');
+  if (me.role === 'host' && m.role === 'speaker') actions.push('addCohost');
+  if (me.role === 'host' && m.role === 'cohost') actions.push('removeCohost');
+  actions.push('remove');
+  return actions;
+}
+
+export function audienceActions(me: SelfState | null, m: Member): AudienceAction[] {
+  if (!me || m.id === me.memberId || !isModerator(me.role)) return [];
+  return canSpeak(m.id) ? ['invite', 'remove'] : ['remove'];
+}
+
+export function mayAnswerRequests(me: SelfState | null): boolean {
+  return !!me && isModerator(me.role);
+}
+
+/** Free seats on the stage, by the Space's limits. */
+export function seats(roster: Roster): { speakers: number; cohosts: number } {
+  const count = (role: Role): number => roster.stage.filter((m) => m.role === role).length;
+  return { speakers: LIMITS.speakers - count('speaker'), cohosts: LIMITS.cohosts - count('cohost') };
+}
+
+/** Applies a speaking update to the roster (until the next roster replaces it). */
+export function withSpeaking(roster: Roster | null, e: { spaceId: string; memberId: MemberId; speaking: boolean }): Roster | null {
+  if (!roster || roster.spaceId !== e.spaceId) return roster;
+  const changes = (m: Member): boolean => m.id === e.memberId && m.speaking !== e.speaking;
+  if (!roster.stage.some(changes) && !roster.audience.some(changes)) return roster;
+  const update = (list: Member[]): Member[] => list.map((m) => (changes(m) ? { ...m, speaking: e.speaking } : m));
+  return { ...roster, stage: update(roster.stage), audience: update(roster.audience) };
+}

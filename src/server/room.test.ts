@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { Room, type Identity } from './room.js';
+import { LIMITS } from '../shared/space.js';
+
+const account = (id: string): Identity => ({ accountId: id, handle: id, displayName: id.toUpperCase(), guestKey: `k${id}` });
+const guest = (key: string): Identity => ({ accountId: null, handle: null, displayName: 'Guest', guestKey: key });
+
+function roomWithHost() {
+  const room = new Room('abcdefghij', 'host1');
+  const host = room.join(account('host1'));
+  return { room, host };
+}
+
+describe('Room: the rules of a Space', () => {
+  it('the host account is the host; everyone else arrives as a listener', () => {
+    const { room, host } = roomWithHost();
+    expect(host.role).toBe('host');
+    expect(room.join(account('ann')).role).toBe('listener');
+    expect(room.join(guest('g1abcdef')).role).toBe('listener');
+    expect(room.audienceCount()).toBe(2);
+  });
+
+  it('requests to speak queue in arrival order and only moderators see them', () => {
+    let t = 0;
+    const room = new Room('abcdefghij', 'host1', [], () => ++t);
+    room.join(account('host1'));
+    const b = room.join(account('bob'));
+    const a = room.join(account('ann'));
+    room.raiseRequest(b);
+    room.raiseRequest(a);
+    expect(room.roster(true).requests.map((m) => m.id)).toEqual([b.id, a.id]);
+    expect(room.roster(false).requests).toEqual([]);
+  });
+
+  it('guests cannot request to speak or be invited', () => {
+    const { room, host } = roomWithHost();
+    const g = room.join(guest('g1abcdef'));
+    expect(() => room.raiseRequest(g)).toThrow(expect.objectContaining({ code: 'unauthenticated' }));
+    expect(() => room.invite(host, g.id)).toThrow(expect.objectContaining({ code: 'invalid_state' }));
+  });
+
+  it('approval makes a speaker; the stage holds 10 speakers and 2 co-hosts', () => {
+    const { room, host } = roomWithHost();
+    const speakers = Array.from({ length: LIMITS.speakers }, (_, i) => room.join(account(`s${i}`)));
+    for (const s of speakers) {
+      room.raiseRequest(s);
+      room.approve(host, s.id);
+    }
+    const late = room.join(account('late'));
+    room.raiseRequest(late);
+    expect(() => room.approve(host, late.id)).toThrow(expect.objectContaining({ code: 'stage_full' }));
+    expect(late.role).toBe('listener');
+    room.addCohost(host, speakers[0]!.id);
+    room.addCohost(host, speakers[1]!.id);
+    expect(() => room.addCohost(host, speakers[2]!.id)).toThrow(expect.objectContaining({ code: 'stage_full' }));
+    expect(room.roster(true).stage.map((m) => m.role)).toEqual(['host', 'cohost', 'cohost', ...Array(LIMITS.speakers - 2).fill('speaker')]);
+  });
+
+  it('co-hosts manage speakers but not the host or other co-hosts, and cannot add co-hosts', () => {
+    const { room, host } = roomWithHost();
+    const [c1, c2, s] = ['c1', 'c2', 's'].map((id) => room.join(account(id)));
+    for (const m of [c1!, c2!, s!]) {
+      room.invite(host, m.id);
+      room.acceptInvite(m);
+    }
+    room.addCohost(host, c1!.id);
+    room.addCohost(host, c2!.id);
+    expect(() => room.mute(c1!, host.id)).toThrow(expect.objectContaining({ code: 'forbidden' }));
+    expect(() => room.mute(c1!, c2!.id)).toThrow(expect.objectContaining({ code: 'forbidden' }));
+    expect(() => room.remove(c1!, c2!.id)).toThrow(expect.objectContaining({ code: 'forbidden' }));
+    expect(() => room.addCohost(c1!, s!.id)).toThrow(expect.objectContaining({ code: 'forbidden' }));
+    room.mute(c1!, s!.id);
+    expect(s!.muted).toBe(true);
+    room.unmute(s!);
+    expect(s!.muted).toBe(false);
+    room.toAudience(c1!, s!.id);
+    expect(s!.role).toBe('listener');
+  });
+
+  it('a removed member cannot rejoin; a refused action changes nothing', () => {
+    const { room, host } = roomWithHost();
+    const ann = room.join(account('ann'));
+    const listener = room.join(account('lis'));
+    const before = JSON.stringify(room.roster(true));
+    expect(() => room.remove(listener, ann.id)).toThrow(expect.objectContaining({ code: 'forbidden' }));
+    expect(JSON.stringify(room.roster(true))).toBe(before);
+    room.remove(host, ann.id);
+    expect(() => room.join(account('ann'))).toThrow(expect.objectContaining({ code: 'forbidden' }));
+  });
+
+  it('the host can hand the Space to a co-host only', () => {
+    const { room, host } = roomWithHost();
+    const c = room.join(account('c'));
+    room.invite(host, c.id);
+    room.acceptInvite(c);
+    expect(() => room.handOver(host, c.id)).toThrow(expect.objectContaining({ code: 'invalid_state' }));
+    room.addCohost(host, c.id);
+    room.handOver(host, c.id);
+    expect(c.role).toBe('host');
+    expect(room.hostAccountId).toBe('c');
+  });
+
+  it('the host stays a member while away (grace period); others leave when their last connection closes', () => {
+    const { room, host } = roomWithHost();
+    const ann = room.join(account('ann'));
+    room.join(account('ann')); // a second tab
+    expect(room.disconnect(ann.id)).toBe(false);
+    expect(room.disconnect(ann.id)).toBe(true);
+    expect(room.disconnect(host.id)).toBe(false);
+    expect(room.roster(false).stage[0]).toMatchObject({ role: 'host', present: false });
+  });
+});
