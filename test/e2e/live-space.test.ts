@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { envelope, segmentedLoopCorrelation, makeSpeechWav, readWav, rms } from '../support/audio.js';
 import { launchChromium, recordElementEnvelope } from '../support/browser.js';
 import { requireNetns, startTestServer, startTestStudio, tempDir } from '../support/stack.js';
+import { createSpaceInStudio, registerInStudio } from '../support/studioPage.js';
 import type { RunningServer } from '../../src/server/app.js';
 
 /**
@@ -47,16 +48,13 @@ describe('a live Space from the Studio to a listener', () => {
     return heard;
   }
 
-  it('the host connects, creates a Space and sees the microphone level', async () => {
+  it('the host connects, signs up, creates a Space and sees the microphone level', async () => {
     // The Studio connects to its server by itself (the local one by default).
-    await expect.poll(() => host.getByTestId('connection-status').textContent()).toBe('connected');
+    await registerInStudio(host, 'skeleton_host', 'Host');
     // The device list is labelled; the fake capture device is one of them.
     await expect.poll(async () => (await host.getByLabel('Microphone').locator('option').allTextContents()).length).toBeGreaterThan(1);
-    await host.getByLabel('Title').fill('Skeleton show');
-    await host.getByRole('button', { name: 'Create Space' }).click();
-    await expect.poll(() => host.getByTestId('space-state').textContent()).toBe('scheduled');
+    listenerUrl = await createSpaceInStudio(host, 'Skeleton show');
     await expect.poll(async () => Number(await host.getByRole('meter').getAttribute('data-peak-db')), { timeout: 10_000 }).toBeGreaterThan(-40);
-    listenerUrl = (await host.getByTestId('listener-link').textContent())!;
     expect(listenerUrl).toMatch(/\/s\/[a-z0-9]{10}$/);
   });
 

@@ -108,3 +108,11 @@ export function segmentedLoopCorrelation(received: number[], reference: number[]
   rs.sort((a, b) => a - b);
   return rs[Math.floor((rs.length - 1) / 2)]!;
 }
+
+/** A silent 48 kHz WAV: a microphone that hears nothing. */
+export function makeSilenceWav(dir: string, seconds = 3): string {
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, 'silence.wav');
+  if (!existsSync(out)) execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', out, 'trim', '0', String(seconds)]);
+  return out;
+}

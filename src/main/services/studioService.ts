@@ -57,10 +57,11 @@ export class StudioService {
 
   async connect(req: IpcRequest<'connect'>): Promise<ConnectionStatus> {
     const url = new URL(req.serverUrl).origin;
+    // Reconnecting to the same server keeps our Spaces (they are re-joined); another server starts afresh.
+    if (url !== this.serverUrl()) this.joined.clear();
     this.settings.update({ serverUrl: url });
     this.client?.close();
     this.setAccount(null);
-    this.joined.clear();
     const client = new SignalingClient(wsUrlOf(url), (u) => new WebSocket(u, { handshakeTimeout: 5000 }));
     this.client = client;
     client.onState((state, error) => {

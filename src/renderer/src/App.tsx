@@ -3,13 +3,14 @@ import type { ConnectionStatus, HostedSpace, Settings } from '../../shared/ipc';
 import { studio } from './api';
 import { openMicChain, type MicChain } from './audio/micChain';
 import { openStageLink, type StageLink } from './audio/stageLink';
+import { AccountPanel, AccountSummary } from './components/AccountPanel';
 import { Meter } from './components/Meter';
+import { PeoplePanel } from './components/PeoplePanel';
+import { useAccount } from './hooks/useAccount';
+import { usePeople } from './hooks/usePeople';
+import { errorMessage as message, useRunner } from './hooks/useRunner';
 
 type AudioDevice = { deviceId: string; label: string };
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 export function App() {
   const [settings, setSettings] = useState<Settings | null>(null);
@@ -21,14 +22,16 @@ export function App() {
   const [outputs, setOutputs] = useState<AudioDevice[]>([]);
   const [mic, setMic] = useState<MicChain | null>(null);
   const [stageState, setStageState] = useState<RTCPeerConnectionState | 'off'>('off');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useRunner();
+  const [account, setAccount] = useAccount();
   const stage = useRef<StageLink | null>(null);
   const monitor = useRef<HTMLAudioElement>(null);
   const micRef = useRef<MicChain | null>(null);
   micRef.current = mic;
 
   const live = hosted?.space.state === 'live';
+  const open = hosted !== null && hosted.space.state !== 'ended';
+  const people = usePeople(open ? hosted.space.id : null);
 
   const refreshDevices = useCallback(async () => {
     const all = await navigator.mediaDevices.enumerateDevices();
@@ -48,6 +51,7 @@ export function App() {
       const current = await studio.getStatus({});
       setStatus(current.state === 'disconnected' && !current.error ? await studio.connect({ serverUrl: s.serverUrl }) : current);
     })().catch((err: unknown) => setError(message(err)));
+    // The Space's state (going live, listener count, ended) arrives here after createSpace.
     const offs = [
       studio.onStatus(setStatus),
       studio.onSpaceUpdated((h) => setHosted((cur) => (cur && cur.space.id === h.space.id ? h : cur))),
@@ -57,7 +61,7 @@ export function App() {
       offs.forEach((off) => off());
       navigator.mediaDevices.removeEventListener('devicechange', refreshDevices);
     };
-  }, [refreshDevices]);
+  }, [refreshDevices, setError]);
 
   // Open the selected microphone (asks for permission the first time, which also reveals labels).
   const micDeviceId = settings?.micDeviceId ?? null;
@@ -80,7 +84,7 @@ export function App() {
       cancelled = true;
       void opened?.close();
     };
-  }, [micDeviceId, settingsLoaded, refreshDevices]);
+  }, [micDeviceId, settingsLoaded, refreshDevices, setError]);
 
   const updateSettings = async (patch: Partial<Settings>): Promise<void> => {
     try {
@@ -90,20 +94,13 @@ export function App() {
     }
   };
 
-  const run = async (what: () => Promise<void>): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
-      await what();
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
   const connect = (): Promise<void> => run(async () => setStatus(await studio.connect({ serverUrl })));
-  const create = (): Promise<void> => run(async () => setHosted(await studio.createSpace({ title })));
+  const create = (): Promise<void> =>
+    run(async () => {
+      // The new Space's roster and our own state arrive before createSpace resolves.
+      people.reset();
+      setHosted(await studio.createSpace({ title }));
+    });
 
   const joinStage = useCallback(async (spaceId: string) => {
     const chain = micRef.current;
@@ -111,11 +108,8 @@ export function App() {
     stage.current?.close();
     stage.current = await openStageLink({
       track: chain.track,
-      negotiate: async (sdp) => {
-        const r = await studio.goLive({ spaceId, sdp });
-        setHosted(r.hosted);
-        return r.sdp;
-      },
+      // The Space going live arrives as an onSpaceUpdated event.
+      negotiate: async (sdp) => (await studio.goLive({ spaceId, sdp })).sdp,
       onMonitorStream: (stream) => {
         if (monitor.current) monitor.current.srcObject = stream;
       },
@@ -132,33 +126,44 @@ export function App() {
           void joinStage(spaceId).catch((err: unknown) => setError(`Reconnecting the stage: ${message(err)}`));
         }
       }),
-    [hosted, joinStage],
+    [hosted, joinStage, setError],
   );
 
   const goLive = (): Promise<void> => run(async () => {
     if (hosted) await joinStage(hosted.space.id);
   });
+  const leaveStage = useCallback(async () => {
+    stage.current?.close();
+    stage.current = null;
+    setStageState('off');
+    await studio.setOnAir({ onAir: false });
+  }, []);
   const end = (): Promise<void> =>
     run(async () => {
       if (!hosted) return;
       setHosted(await studio.endSpace({ spaceId: hosted.space.id }));
-      stage.current?.close();
-      stage.current = null;
-      setStageState('off');
-      await studio.setOnAir({ onAir: false });
+      people.reset();
+      await leaveStage();
     });
+
+  // Ended elsewhere (e.g. by the server): stop sending to the stage.
+  const ended = hosted?.space.state === 'ended';
+  useEffect(() => {
+    if (ended && stage.current) void leaveStage().catch((err: unknown) => setError(message(err)));
+  }, [ended, leaveStage, setError]);
 
   // Headphones: the stage mix goes to the chosen output device.
   useEffect(() => {
     const el = monitor.current as (HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }) | null;
     if (el?.setSinkId && settings?.monitorDeviceId != null) void el.setSinkId(settings.monitorDeviceId).catch((err: unknown) => setError(`Monitor: ${message(err)}`));
-  }, [settings?.monitorDeviceId]);
+  }, [settings?.monitorDeviceId, setError]);
 
   const connected = status?.state === 'connected';
   return (
     <div className="studio">
       <header>
         <h1>Spaces Studio</h1>
+        {account && <AccountSummary account={account} inSpace={open} busy={busy} run={run} onSignedOut={() => setAccount(null)} />}
         <div className="connection">
           <input aria-label="Server URL" value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} />
           <button type="button" onClick={connect} disabled={busy}>
@@ -176,6 +181,7 @@ export function App() {
         </p>
       )}
       <main>
+        {account === null && <AccountPanel connected={connected} busy={busy} run={run} onAccount={setAccount} />}
         <section className="panel">
           <h2>Space</h2>
           {!hosted || hosted.space.state === 'ended' ? (
@@ -190,9 +196,14 @@ export function App() {
                 Title
                 <input value={title} maxLength={120} onChange={(e) => setTitle(e.target.value)} placeholder="What's happening?" />
               </label>
-              <button type="submit" disabled={!connected || busy || !title.trim()}>
+              <button type="submit" disabled={!connected || !account || busy || !title.trim()} aria-describedby={account ? undefined : 'create-hint'}>
                 Create Space
               </button>
+              {!account && (
+                <p className="muted" id="create-hint">
+                  Sign in to create a Space.
+                </p>
+              )}
             </form>
           ) : (
             <div className="space">
@@ -246,17 +257,9 @@ export function App() {
               ))}
             </select>
           </label>
-          <label>
-            Your name
-            <input
-              defaultValue={settings?.hostName ?? ''}
-              key={settings?.hostName}
-              maxLength={60}
-              onBlur={(e) => e.target.value.trim() && void updateSettings({ hostName: e.target.value.trim() })}
-            />
-          </label>
           <audio ref={monitor} autoPlay data-testid="monitor" />
         </section>
+        {open && <PeoplePanel spaceId={hosted.space.id} people={people} busy={busy} run={run} />}
       </main>
     </div>
   );

@@ -19,7 +19,20 @@ function check<T>(schema: z.ZodType<T>, value: unknown): T {
 const followers = (n: number): string => `${n} follower${n === 1 ? '' : 's'}`;
 
 /** Signed in: who, and a way out (shown in the header). */
-export function AccountSummary({ account, busy, run, onSignedOut }: { account: AccountPublic; busy: boolean; run: Run; onSignedOut: () => void }) {
+export function AccountSummary({
+  account,
+  inSpace,
+  busy,
+  run,
+  onSignedOut,
+}: {
+  account: AccountPublic;
+  /** Signing out leaves the Space (the main process forgets it): end the Space first. */
+  inSpace: boolean;
+  busy: boolean;
+  run: Run;
+  onSignedOut: () => void;
+}) {
   const signOut = (): Promise<void> =>
     run(async () => {
       await studio.signOut({});
@@ -31,7 +44,13 @@ export function AccountSummary({ account, busy, run, onSignedOut }: { account: A
       <span className="muted" data-testid="account-summary">
         @{account.handle} · {followers(account.followerCount)}
       </span>
-      <button type="button" className="secondary small" onClick={() => void signOut()} disabled={busy}>
+      <button
+        type="button"
+        className="secondary small"
+        onClick={() => void signOut()}
+        disabled={busy || inSpace}
+        title={inSpace ? 'End the Space before signing out' : undefined}
+      >
         Sign out
       </button>
     </div>

@@ -1,0 +1,31 @@
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** Drives the Studio renderer the way a host does. */
+export async function registerInStudio(page: Page, handle: string, displayName: string): Promise<void> {
+  await expect.poll(() => page.getByTestId('connection-status').textContent(), { timeout: 15_000 }).toBe('connected');
+  const form = page.getByRole('form', { name: 'Register' });
+  await form.getByLabel('Handle').fill(handle);
+  await form.getByLabel('Display name').fill(displayName);
+  await form.getByLabel('Password').fill('correct horse battery');
+  await form.getByRole('button', { name: 'Register' }).click();
+  await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).count(), { timeout: 15_000 }).toBe(1);
+}
+
+export async function createSpaceInStudio(page: Page, title: string): Promise<string> {
+  await page.getByLabel('Title').fill(title);
+  await page.getByRole('button', { name: 'Create Space' }).click();
+  await expect.poll(() => page.getByTestId('space-state').textContent()).toBe('scheduled');
+  return (await page.getByTestId('listener-link').textContent())!;
+}
+
+/** Registers on the listener page (its own account form). */
+export async function registerOnListenerPage(page: Page, handle: string, displayName: string): Promise<void> {
+  await page.locator('#account summary').click();
+  const form = page.getByRole('form', { name: 'Register' });
+  await form.getByLabel('Handle').fill(handle);
+  await form.getByLabel('Display name').fill(displayName);
+  await form.getByLabel('Password').fill('correct horse battery');
+  await form.getByRole('button', { name: 'Register' }).click();
+  await expect.poll(() => page.locator('#account-summary').textContent()).toBe(`Signed in as @${handle}`);
+}
