@@ -2,14 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { ClientEnvelope, ServerMessage, requests } from './signaling.js';
 import { SpaceId, SpacePublic } from './space.js';
 
-const space = { id: 'abcdefghij', title: 'T', hostName: 'H', state: 'live', listenerCount: 3, createdAt: 1, startedAt: 2, endedAt: null };
+const space = { id: 'abcdefghij', title: 'T', hostName: 'H', hostHandle: 'h', state: 'live', listenerCount: 3, createdAt: 1, startedAt: 2, endedAt: null };
 
 describe('signaling contract', () => {
   it('accepts well-formed requests and rejects each malformed field', () => {
-    expect(requests['space.create'].params.safeParse({ title: 'My show', hostName: 'Ann' }).success).toBe(true);
-    expect(requests['space.create'].params.safeParse({ title: '   ', hostName: 'Ann' }).success).toBe(false);
-    expect(requests['space.create'].params.safeParse({ title: 'x'.repeat(121), hostName: 'Ann' }).success).toBe(false);
-    expect(requests['stage.join'].params.safeParse({ spaceId: 'abcdefghij', hostToken: 'short', sdp: 'v=0 sdp sdp' }).success).toBe(false);
+    expect(requests['space.create'].params.safeParse({ title: 'My show' }).success).toBe(true);
+    expect(requests['space.create'].params.safeParse({ title: '   ' }).success).toBe(false);
+    expect(requests['space.create'].params.safeParse({ title: 'x'.repeat(121) }).success).toBe(false);
+    // Strict params: an extra field (e.g. a client claiming a role) is refused, not ignored.
+    expect(requests['space.create'].params.safeParse({ title: 'My show', role: 'host' }).success).toBe(false);
+    expect(requests['member.mute'].params.safeParse({ spaceId: 'abcdefghij', memberId: 'x' }).success).toBe(false);
+    expect(requests['member.mute'].params.safeParse({ spaceId: 'abcdefghij', memberId: 'a_abcdefgh' }).success).toBe(true);
+    expect(requests['reaction.send'].params.safeParse({ spaceId: 'abcdefghij', reaction: '💩' }).success).toBe(false);
+    expect(requests['auth.register'].params.safeParse({ handle: 'ok_name', displayName: 'A', password: 'short' }).success).toBe(false);
+    expect(requests['auth.register'].params.parse({ handle: 'Mixed_Case', displayName: 'A', password: 'long enough pw' }).handle).toBe('mixed_case');
     expect(requests['listen.answer'].params.safeParse({ spaceId: 'abcdefghij', sdp: 'x'.repeat(20_001) }).success).toBe(false);
   });
 
