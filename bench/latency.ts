@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
@@ -14,15 +16,20 @@ import { requireNetns, startTestServer, tempDir } from '../test/support/stack.js
  * Mouth-to-ear latency through the real stack (Space server + its own Janus + Chromium), measured
  * with a click train played as the host's microphone:
  *
- *  - stage path:    host -> AudioBridge -> second stage participant (mix minus itself)
- *  - audience path: host -> AudioBridge -> RTP forward -> Streaming mountpoint -> listener
+ *  - stage path:     host -> AudioBridge -> a speaker on the stage (who gets the mix minus themselves)
+ *  - audience path:  host -> AudioBridge -> RTP forward -> Streaming mountpoint -> listener
+ *  - reference path: host -> a second peer connection directly, no server (browser-only cost)
  *
- * The three endpoints (host, stage participant, listener) are three RTCPeerConnections in one
- * Chromium page, and every click onset (first sample with |x| > 0.75 after a 150 ms refractory
- * period) is detected by an AudioWorklet in ONE AudioContext: the sent clicks on the host's
- * microphone track, the received ones on each remote track. All onsets are therefore frame
- * numbers on the same audio clock; no cross-process clock conversion is involved. Each sent click
- * is paired with the first not-yet-used received onset 0-1000 ms after it.
+ * The endpoints are RTCPeerConnections in one Chromium page, and every click onset (first sample
+ * with |x| > 0.75 after a 150 ms refractory period) is detected by an AudioWorklet in ONE
+ * AudioContext: the sent clicks on the host's microphone track, the received ones on each remote
+ * track (which also plays in an <audio> element). All onsets are frame numbers on the same audio
+ * clock, so no clock conversion is involved. Each sent click is paired with the first unused
+ * received onset 0-1000 ms after it.
+ *
+ * Latency is nearly constant within one session but differs between sessions (it is set when the
+ * peers join: AudioBridge queue phase, jitter buffer start), so the bench runs several sessions
+ * (new Space, new page, new peer connections; same server and browser) and pools the clicks.
  */
 
 export const description = 'mouth-to-ear latency with a click train: host -> stage participant, host -> listener';
@@ -38,10 +45,11 @@ interface Options {
   periodMs: number;
   warmupMs: number;
   prebuffer: number;
+  sessions: number;
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { json: false, clicks: 24, periodMs: 450, warmupMs: 3000, prebuffer: configFromEnv(process.env).prebuffer };
+  const o: Options = { json: false, clicks: 24, periodMs: 450, warmupMs: 3000, prebuffer: configFromEnv(process.env).prebuffer, sessions: 3 };
   const int = (name: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} needs an integer between ${min} and ${max}`);
@@ -54,7 +62,8 @@ function parseArgs(args: string[]): Options {
     else if (a === '--period-ms') o.periodMs = int(a, args[++i], 300, 2000);
     else if (a === '--warmup-ms') o.warmupMs = int(a, args[++i], 0, 60_000);
     else if (a === '--prebuffer') o.prebuffer = int(a, args[++i], 1, 20);
-    else throw new Error(`unknown option "${a}" (options: --json, --clicks N, --period-ms MS, --warmup-ms MS, --prebuffer PACKETS)`);
+    else if (a === '--sessions') o.sessions = int(a, args[++i], 1, 50);
+    else throw new Error(`unknown option "${a}" (options: --json, --sessions N, --clicks N, --period-ms MS, --warmup-ms MS, --prebuffer PACKETS)`);
   }
   return o;
 }
@@ -228,7 +237,7 @@ window.bench = (() => {
   function state() {
     const conn = {};
     for (const k of Object.keys(pcs)) conn[k] = pcs[k].connectionState;
-    return { conn, seen: { ...seen }, maxLevel: { ...maxLevel }, ctxState: ctx.state, frame: Math.round(ctx.currentTime * ctx.sampleRate) };
+    return { conn, seen: { ...seen }, maxLevel: { ...maxLevel }, ctxState: ctx.state };
   }
 
   /** Starts (clearing what was collected) or stops collecting onsets. */
@@ -285,7 +294,8 @@ async function startPageServer(): Promise<{ url: string; server: Server }> {
 type Path = 'stage' | 'audience' | 'reference';
 type Label = 'host' | Path;
 const PATHS: Path[] = ['stage', 'audience', 'reference'];
-/** The negotiation part of PAGE_JS's `window.bench`. */
+
+/** The negotiation part of PAGE_JS's `window.bench` (for typed page.evaluate calls). */
 interface BenchApi {
   offer(kind: string): Promise<string>;
   accept(kind: string, sdp: string): Promise<void>;
@@ -296,8 +306,9 @@ interface PageState {
   seen: Record<Label, number>;
   maxLevel: Record<Label, number>;
   ctxState: string;
-  frame: number;
 }
+type Collected = { onsets: Record<Label, number[]>; peaks: Record<Label, number[]>; sampleRate: number };
+type JitterStats = Partial<Record<Path, { delay: number; count: number; lost: number; received: number }>>;
 
 /** Percentile with linear interpolation between closest ranks (numpy's default). */
 export function percentile(values: number[], p: number): number {
@@ -336,38 +347,169 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T>
   }
 }
 
-const round1 = (x: number): number => Math.round(x * 10) / 10;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const round1 = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null);
 
-interface PathResult {
+/** One session's results for one path. */
+interface SessionPath {
   latencies: number[];
+  missed: number;
+  /** Received onsets between the first and last sent click that match no sent click. */
+  extra: number;
+  peaks: number[];
+  /** Mean jitter buffer delay of the receiving browser over the recording (inbound-rtp stats). */
+  jitterBufferMs: number;
+  packetsLost: number;
+}
+interface Session {
+  sent: number;
+  paths: Record<Path, SessionPath>;
+}
+
+/**
+ * Puts a new Space on the air with the page's peer connections: a host account creates it and
+ * joins the stage (it goes live), a second account is invited on stage and joins it, and an
+ * anonymous guest listens. This is the only part of the bench that speaks the Space server's
+ * signaling protocol. `tag` keeps account handles unique across sessions on one server.
+ */
+async function negotiate(page: Page, wsUrl: string, clients: SignalingClient[], tag: string): Promise<void> {
+  const connect = async (): Promise<SignalingClient> => {
+    const c = new SignalingClient(wsUrl, (u) => new WebSocket(u) as never);
+    clients.push(c);
+    await c.connect();
+    return c;
+  };
+  const hostC = await connect();
+  const stageC = await connect();
+  const listenerC = await connect();
+  const password = 'latency bench password';
+  await hostC.request('auth.register', { handle: `bench_host_${tag}`, displayName: 'Host', password });
+  await stageC.request('auth.register', { handle: `bench_spk_${tag}`, displayName: 'Speaker', password });
+  const { space } = await hostC.request('space.create', { title: 'Latency bench' });
+  const spaceId = space.id;
+  await hostC.request('space.join', { spaceId });
+
+  const stageJoin = async (kind: 'host' | 'stage', client: SignalingClient): Promise<void> => {
+    const offer = await page.evaluate(({ k }) => (window as unknown as { bench: BenchApi }).bench.offer(k), { k: kind });
+    const { sdp } = await client.request('stage.join', { spaceId, sdp: offer });
+    await page.evaluate(({ k, s }) => (window as unknown as { bench: BenchApi }).bench.accept(k, s), { k: kind, s: sdp });
+  };
+  await stageJoin('host', hostC); // the Space goes live
+  const { self } = await stageC.request('space.join', { spaceId });
+  await hostC.request('invite.send', { spaceId, memberId: self.memberId });
+  await stageC.request('invite.accept', { spaceId });
+  await stageJoin('stage', stageC);
+
+  // The listener: Janus' Streaming offer, the page's answer.
+  await listenerC.request('space.join', { spaceId, displayName: 'Listener' });
+  const { sdp: janusOffer } = await listenerC.request('listen.start', { spaceId });
+  const answer = await page.evaluate(({ s }) => (window as unknown as { bench: BenchApi }).bench.answer('audience', s), { s: janusOffer });
+  await listenerC.request('listen.answer', { spaceId, sdp: answer });
+}
+
+async function runSession(browser: Browser, pageUrl: string, wsUrl: string, tag: string, opts: Options, log: (m: string) => void): Promise<Session> {
+  const context = await browser.newContext();
+  const clients: SignalingClient[] = [];
+  try {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => log(`page error: ${e.message}`));
+    await page.goto(pageUrl);
+    await page.evaluate('window.bench.init()');
+    await negotiate(page, wsUrl, clients, tag);
+
+    const state = (): Promise<PageState> => page.evaluate('window.bench.state()') as Promise<PageState>;
+    const collected = (): Promise<Collected> => page.evaluate('window.bench.collected()') as Promise<Collected>;
+    const jitter = (): Promise<JitterStats> => page.evaluate('window.bench.jitter()') as Promise<JitterStats>;
+    await until('every peer connection to connect', 20_000, state, (s) => Object.keys(s.conn).length === 5 && Object.values(s.conn).every((v) => v === 'connected'));
+    await until('clicks on every path (maxLevel shows what arrives)', 20_000, state, (s) => s.seen.host >= 2 && PATHS.every((p) => s.seen[p] >= 2));
+    await sleep(opts.warmupMs); // jitter buffers settle
+
+    // Record `clicks` sent clicks (one loop of the train), plus a tail for the last to arrive.
+    const before = await jitter();
+    await page.evaluate('window.bench.record(true)');
+    await until(`${opts.clicks} sent clicks`, opts.clicks * opts.periodMs + 10_000, collected, (c) => c.onsets.host.length >= opts.clicks);
+    await sleep(MATCH_WINDOW_MS + 200);
+    await page.evaluate('window.bench.record(false)');
+    const c = await collected();
+    const after = await jitter();
+    await page.evaluate('window.bench.close()');
+
+    const ms = (frames: number[]): number[] => frames.map((f) => (f / c.sampleRate) * 1000);
+    const sent = ms(c.onsets.host).slice(0, opts.clicks);
+    const lastSent = sent[sent.length - 1]!;
+    const path = (label: Path): SessionPath => {
+      const received = ms(c.onsets[label]);
+      const { latencies, missed, matchedIdx } = pairOnsets(sent, received);
+      const a = after[label];
+      const b = before[label];
+      return {
+        latencies,
+        missed,
+        extra: received.filter((r, i) => r > sent[0]! && r <= lastSent && !matchedIdx.has(i)).length,
+        peaks: [...matchedIdx].map((i) => c.peaks[label][i]!),
+        jitterBufferMs: a && b && a.count > b.count ? ((a.delay - b.delay) / (a.count - b.count)) * 1000 : NaN,
+        packetsLost: a && b ? a.lost - b.lost : NaN,
+      };
+    };
+    return { sent: sent.length, paths: { stage: path('stage'), audience: path('audience'), reference: path('reference') } };
+  } finally {
+    for (const cl of clients) cl.close();
+    await context.close().catch(() => undefined);
+  }
+}
+
+interface PathSummary {
+  samples: number;
   missed: number;
   extra: number;
   p50: number;
   p95: number;
   min: number;
   max: number;
-  peakMedian: number;
-  /** Mean jitter buffer delay of the receiving browser over the run (inbound-rtp stats). */
-  jitterBufferMs: number;
+  /** p50 of each session: the spread between sessions. */
+  sessionP50: number[];
+  jitterBufferMs: number[];
   packetsLost: number;
+  peakMedian: number;
+}
+
+function summarize(sessions: Session[], label: Path): PathSummary {
+  const ps = sessions.map((s) => s.paths[label]);
+  const all = ps.flatMap((p) => p.latencies);
+  return {
+    samples: all.length,
+    missed: ps.reduce((n, p) => n + p.missed, 0),
+    extra: ps.reduce((n, p) => n + p.extra, 0),
+    p50: percentile(all, 50),
+    p95: percentile(all, 95),
+    min: all.length ? Math.min(...all) : NaN,
+    max: all.length ? Math.max(...all) : NaN,
+    sessionP50: ps.map((p) => percentile(p.latencies, 50)),
+    jitterBufferMs: ps.map((p) => p.jitterBufferMs),
+    packetsLost: ps.reduce((n, p) => n + p.packetsLost, 0),
+    peakMedian: percentile(ps.flatMap((p) => p.peaks), 50),
+  };
 }
 
 export async function run(args: string[]): Promise<number> {
-  const opts = parseArgs(args);
+  let opts: Options;
+  try {
+    opts = parseArgs(args);
+  } catch (err) {
+    process.stderr.write(`latency: ${(err as Error).message}\n`);
+    return 2;
+  }
   requireNetns();
   const log = (msg: string): void => void process.stderr.write(`[latency] ${msg}\n`);
+  const load = loadavg()[0]!;
 
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
-  let page: Page | undefined;
   let pageServer: Server | undefined;
-  const clients: SignalingClient[] = [];
   let cleaned = false;
   const cleanup = async (): Promise<void> => {
     if (cleaned) return;
     cleaned = true;
-    for (const c of clients) c.close();
-    await page?.evaluate('window.bench && window.bench.close()').catch(() => undefined);
     await browser?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
     await new Promise<void>((r) => (pageServer ? pageServer.close(() => r()) : r()));
@@ -379,149 +521,94 @@ export async function run(args: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
+  const sessions: Session[] = [];
+  const dir = tempDir('bench-latency'); // the click train and the server's data (Janus config, logs, SQLite)
   try {
-    const dir = tempDir('bench-latency');
     const wav = makeClickTrain(dir, opts.clicks, opts.periodMs);
-    log(`click train: ${opts.clicks} clicks, ${opts.periodMs} ms apart (${wav})`);
-
-    server = await startTestServer({ prebuffer: opts.prebuffer });
+    log(`click train: ${opts.clicks} clicks, ${opts.periodMs} ms apart (${wav}); load average ${load.toFixed(2)} on ${cpus().length} cores`);
+    server = await startTestServer({ prebuffer: opts.prebuffer, dataDir: join(dir, 'server') });
     log(`Space server ${server.url}, Janus pid ${server.janus?.pid}, AudioBridge prebuffer ${opts.prebuffer} packets`);
     const pages = await startPageServer();
     pageServer = pages.server;
-
     browser = await launchChromium({ micWav: wav, loop: true });
-    page = await (await browser.newContext()).newPage();
-    page.on('pageerror', (e) => log(`page error: ${e.message}`));
-    await page.goto(pages.url);
-    const info = await page.evaluate('window.bench.init()');
-    log(`page ready: ${JSON.stringify(info)}`);
-
     const wsUrl = server.url.replace(/^http/, 'ws') + '/ws';
-    const connect = async (): Promise<SignalingClient> => {
-      const c = new SignalingClient(wsUrl, (u) => new WebSocket(u) as never);
-      clients.push(c);
-      await c.connect();
-      return c;
-    };
-    const [hostC, stageC, listenerC] = [await connect(), await connect(), await connect()];
-    const { space, hostToken } = await hostC.request('space.create', { title: 'Latency bench', hostName: 'Host' });
-
-    // Host on the stage (the Space goes live), then the second participant with the same token.
-    for (const [kind, client] of [['host', hostC], ['stage', stageC]] as const) {
-      const offer = await page.evaluate(({ k }) => (window as unknown as { bench: BenchApi }).bench.offer(k), { k: kind });
-      const { sdp } = await client.request('stage.join', { spaceId: space.id, hostToken, sdp: offer });
-      await page.evaluate(({ k, s }) => (window as unknown as { bench: BenchApi }).bench.accept(k, s), { k: kind, s: sdp });
+    for (let i = 1; i <= opts.sessions; i++) {
+      const s = await runSession(browser, pages.url, wsUrl, String(i), opts, log);
+      sessions.push(s);
+      const p50 = (p: Path): string => `${p} ${percentile(s.paths[p].latencies, 50).toFixed(1)} ms (${s.paths[p].latencies.length}/${s.sent})`;
+      log(`session ${i}/${opts.sessions}: p50 ${PATHS.map(p50).join(', ')}`);
     }
-    // The listener: Janus' Streaming offer, the page's answer.
-    const { sdp: janusOffer } = await listenerC.request('listen.start', { spaceId: space.id });
-    const answer = await page.evaluate(({ s }) => (window as unknown as { bench: BenchApi }).bench.answer('audience', s), { s: janusOffer });
-    await listenerC.request('listen.answer', { spaceId: space.id, sdp: answer });
-
-    const state = (): Promise<PageState> => page!.evaluate('window.bench.state()') as Promise<PageState>;
-    await until('every peer connection to connect', 20_000, state, (s) => Object.values(s.conn).length === 5 && Object.values(s.conn).every((v) => v === 'connected'));
-    log('connected; waiting for clicks on every path');
-    await until('clicks on every path (maxLevel shows what arrives)', 20_000, state, (s) => PATHS.every((p) => s.seen[p] >= 2) && s.seen.host >= 2);
-    log(`warming up ${opts.warmupMs} ms (jitter buffers settle)`);
-    await new Promise((r) => setTimeout(r, opts.warmupMs));
-
-    // Record `clicks` sent clicks (one loop of the train), plus a tail for the last to arrive.
-    type Collected = { onsets: Record<Label, number[]>; peaks: Record<Label, number[]>; sampleRate: number };
-    type Jitter = Partial<Record<Path, { delay: number; count: number; lost: number; received: number }>>;
-    const collected = (): Promise<Collected> => page!.evaluate('window.bench.collected()') as Promise<Collected>;
-    const jitter = (): Promise<Jitter> => page!.evaluate('window.bench.jitter()') as Promise<Jitter>;
-    const jitterBefore = await jitter();
-    await page.evaluate('window.bench.record(true)');
-    log(`recording ${opts.clicks} clicks`);
-    await until(`${opts.clicks} sent clicks`, opts.clicks * opts.periodMs + 10_000, collected, (c) => c.onsets.host.length >= opts.clicks);
-    await new Promise((r) => setTimeout(r, MATCH_WINDOW_MS + 200));
-    await page.evaluate('window.bench.record(false)');
-    const c = await collected();
-    const jitterAfter = await jitter();
-    const final = await state();
-
-    const ms = (frames: number[]): number[] => frames.map((f) => (f / c.sampleRate) * 1000);
-    const sent = ms(c.onsets.host).slice(0, opts.clicks);
-    const lastSent = sent[sent.length - 1]!;
-    const measure = (label: Path): PathResult => {
-      const received = ms(c.onsets[label]);
-      const { latencies, missed, matchedIdx } = pairOnsets(sent, received);
-      // Onsets between the first and last sent click that match no sent click: false detections.
-      const extra = received.filter((r, i) => r > sent[0]! && r <= lastSent && !matchedIdx.has(i)).length;
-      const peaks = matchedIdx.size ? [...matchedIdx].map((i) => c.peaks[label][i]!) : [final.maxLevel[label]];
-      const a = jitterAfter[label];
-      const b = jitterBefore[label];
-      const jitterBufferMs = a && b && a.count > b.count ? ((a.delay - b.delay) / (a.count - b.count)) * 1000 : NaN;
-      return {
-        latencies,
-        missed,
-        extra,
-        p50: percentile(latencies, 50),
-        p95: percentile(latencies, 95),
-        min: latencies.length ? Math.min(...latencies) : NaN,
-        max: latencies.length ? Math.max(...latencies) : NaN,
-        peakMedian: percentile(peaks, 50),
-        jitterBufferMs,
-        packetsLost: a && b ? a.lost - b.lost : NaN,
-      };
-    };
-    const stage = measure('stage');
-    const audience = measure('audience');
-    const reference = measure('reference');
-    const enough = stage.latencies.length >= 20 && audience.latencies.length >= 20;
-    const met = { stage: stage.p50 <= TARGETS.stage_p50_ms, audience: audience.p50 <= TARGETS.audience_p50_ms };
-
-    if (opts.json) {
-      const extras = (name: Path, r: PathResult): Record<string, unknown> => ({
-        [`${name}_samples`]: r.latencies.length,
-        [`${name}_missed`]: r.missed,
-        [`${name}_min_ms`]: round1(r.min),
-        [`${name}_max_ms`]: round1(r.max),
-        [`${name}_jitter_buffer_ms`]: round1(r.jitterBufferMs),
-        [`${name}_packets_lost`]: r.packetsLost,
-        [`${name}_latencies_ms`]: r.latencies.map(round1),
-      });
-      const out = {
-        stage_p50_ms: round1(stage.p50),
-        stage_p95_ms: round1(stage.p95),
-        audience_p50_ms: round1(audience.p50),
-        audience_p95_ms: round1(audience.p95),
-        samples: sent.length,
-        ...extras('stage', stage),
-        ...extras('audience', audience),
-        reference_p50_ms: round1(reference.p50),
-        reference_p95_ms: round1(reference.p95),
-        ...extras('reference', reference),
-        prebuffer: opts.prebuffer,
-        click_period_ms: opts.periodMs,
-        targets: { ...TARGETS, stage_met: met.stage, audience_met: met.audience },
-      };
-      process.stdout.write(JSON.stringify(out) + '\n');
-    } else {
-      const f = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : 'n/a').padStart(10);
-      const row = (name: string, r: PathResult, target: string): string =>
-        `${name.padEnd(42)}${f(r.p50)}${f(r.p95)}${f(r.min)}${f(r.max)}${`${r.latencies.length}/${sent.length}`.padStart(8)}${f(r.jitterBufferMs)}   ${target}`;
-      const lines = [
-        `Mouth-to-ear latency: ${sent.length} clicks ${opts.periodMs} ms apart; AudioBridge prebuffer ${opts.prebuffer} packets (x 20 ms)`,
-        '',
-        `${'path'.padEnd(42)}${'p50'.padStart(10)}${'p95'.padStart(10)}${'min'.padStart(10)}${'max'.padStart(10)}${'clicks'.padStart(8)}${'jbuf'.padStart(10)}   target`,
-        row('stage     host -> AudioBridge -> speaker', stage, `p50 <= ${TARGETS.stage_p50_ms} ms: ${met.stage ? 'met' : 'MISSED'}`),
-        row('audience  host -> ... Streaming -> listener', audience, `p50 <= ${TARGETS.audience_p50_ms} ms: ${met.audience ? 'met' : 'MISSED'}`),
-        row('reference host -> peer, no server', reference, '(browser-only baseline)'),
-        '',
-        'jbuf: mean jitter buffer delay of the receiving browser during the run (getStats).',
-        `received click peak (median |x|): stage ${stage.peakMedian.toFixed(2)}, audience ${audience.peakMedian.toFixed(2)}, reference ${reference.peakMedian.toFixed(2)}; ` +
-          `false onsets: ${stage.extra}/${audience.extra}/${reference.extra}; packets lost: ${stage.packetsLost}/${audience.packetsLost}/${reference.packetsLost}`,
-      ];
-      process.stdout.write(lines.join('\n') + '\n');
-    }
-    if (!enough) {
-      log(`too few paired clicks (need >= 20 per path): stage ${stage.latencies.length}, audience ${audience.latencies.length}; max levels ${JSON.stringify(final.maxLevel)}`);
-      return 1;
-    }
-    return 0;
   } finally {
     await cleanup();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    rmSync(dir, { recursive: true, force: true });
   }
+
+  const sent = sessions.reduce((n, s) => n + s.sent, 0);
+  const stage = summarize(sessions, 'stage');
+  const audience = summarize(sessions, 'audience');
+  const reference = summarize(sessions, 'reference');
+  const met = { stage: stage.p50 <= TARGETS.stage_p50_ms, audience: audience.p50 <= TARGETS.audience_p50_ms };
+  // Every session must pair nearly all its clicks on the measured paths, or the figures mean little.
+  const enough = (['stage', 'audience'] as const).every((p) => sessions.every((s) => s.paths[p].latencies.length >= s.sent - 2));
+
+  if (opts.json) {
+    const extras = (name: Path, r: PathSummary): Record<string, unknown> => ({
+      [`${name}_samples`]: r.samples,
+      [`${name}_missed`]: r.missed,
+      [`${name}_min_ms`]: round1(r.min),
+      [`${name}_max_ms`]: round1(r.max),
+      [`${name}_session_p50_ms`]: r.sessionP50.map(round1),
+      [`${name}_jitter_buffer_ms`]: r.jitterBufferMs.map(round1),
+      [`${name}_packets_lost`]: r.packetsLost,
+    });
+    const out = {
+      stage_p50_ms: round1(stage.p50),
+      stage_p95_ms: round1(stage.p95),
+      audience_p50_ms: round1(audience.p50),
+      audience_p95_ms: round1(audience.p95),
+      samples: sent,
+      ...extras('stage', stage),
+      ...extras('audience', audience),
+      reference_p50_ms: round1(reference.p50),
+      reference_p95_ms: round1(reference.p95),
+      ...extras('reference', reference),
+      sessions: opts.sessions,
+      clicks_per_session: opts.clicks,
+      click_period_ms: opts.periodMs,
+      prebuffer: opts.prebuffer,
+      load_average: Math.round(load * 100) / 100,
+      cores: cpus().length,
+      targets: { ...TARGETS, stage_met: met.stage, audience_met: met.audience },
+    };
+    process.stdout.write(JSON.stringify(out) + '\n');
+  } else {
+    const f = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : 'n/a').padStart(10);
+    const list = (xs: number[]): string => xs.map((x) => (Number.isFinite(x) ? x.toFixed(0) : '-')).join('/');
+    const row = (name: string, r: PathSummary, target: string): string =>
+      `${name.padEnd(42)}${f(r.p50)}${f(r.p95)}${f(r.min)}${f(r.max)}${`${r.samples}/${sent}`.padStart(9)}   ${list(r.sessionP50).padEnd(16)}${list(r.jitterBufferMs).padEnd(12)}${target}`;
+    const lines = [
+      `Mouth-to-ear latency: ${opts.sessions} sessions x ${opts.clicks} clicks ${opts.periodMs} ms apart; AudioBridge prebuffer ${opts.prebuffer} packets (x 20 ms); load ${load.toFixed(2)} on ${cpus().length} cores`,
+      '',
+      `${'path'.padEnd(42)}${'p50'.padStart(10)}${'p95'.padStart(10)}${'min'.padStart(10)}${'max'.padStart(10)}${'clicks'.padStart(9)}   ${'session p50'.padEnd(16)}${'jbuf'.padEnd(12)}target`,
+      row('stage     host -> AudioBridge -> speaker', stage, `p50 <= ${TARGETS.stage_p50_ms} ms: ${met.stage ? 'met' : 'MISSED'}`),
+      row('audience  host -> ... Streaming -> listener', audience, `p50 <= ${TARGETS.audience_p50_ms} ms: ${met.audience ? 'met' : 'MISSED'}`),
+      row('reference host -> peer, no server', reference, '(browser-only baseline)'),
+      '',
+      "session p50: each session's median (ms); jbuf: mean jitter buffer delay of the receiving browser per session (ms, getStats).",
+      `received click peak (median |x|): stage ${stage.peakMedian.toFixed(2)}, audience ${audience.peakMedian.toFixed(2)}, reference ${reference.peakMedian.toFixed(2)}; ` +
+        `missed/false onsets: ${stage.missed}/${stage.extra}, ${audience.missed}/${audience.extra}, ${reference.missed}/${reference.extra}; ` +
+        `packets lost: ${stage.packetsLost}/${audience.packetsLost}/${reference.packetsLost}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  if (Math.max(stage.max, audience.max) > opts.periodMs - REFRACTORY_MS) {
+    log(`latency comes close to the click period (${opts.periodMs} ms): pairs may be ambiguous; rerun with a larger --period-ms`);
+  }
+  if (!enough) {
+    log('too few clicks paired in some session (see missed counts): the measurement is not valid');
+    return 1;
+  }
+  return 0;
 }

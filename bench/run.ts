@@ -17,18 +17,25 @@ export interface BenchModule {
 
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   latency: () => import('./latency.js'),
+  signaling: () => import('./signaling.js'),
 };
 
 async function listBenches(): Promise<string> {
   const lines: string[] = [];
-  for (const [name, load] of Object.entries(BENCHES)) lines.push(`  ${name.padEnd(12)} ${(await load()).description}`);
+  for (const [name, load] of Object.entries(BENCHES)) {
+    const description = await load().then(
+      (m) => m.description,
+      (err: unknown) => `(cannot be loaded: ${err instanceof Error ? err.message : String(err)})`,
+    );
+    lines.push(`  ${name.padEnd(12)} ${description}`);
+  }
   return lines.join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h') {
-    process.stderr.write(`usage: npm run bench -- <name> [--json]\n\navailable benches:\n${await listBenches()}\n`);
+    process.stderr.write(`usage: npm run bench -- <name> [options]   (e.g. npm run bench -- latency --json)\n\navailable benches:\n${await listBenches()}\n`);
     return name ? 0 : 2;
   }
   const load = Object.hasOwn(BENCHES, name) ? BENCHES[name] : undefined;
