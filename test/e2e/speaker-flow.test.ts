@@ -77,6 +77,13 @@ describe('a listener becomes a speaker, is muted, then removed', () => {
     await expect.poll(() => speaker.getByText("You're on stage.").isVisible()).toBe(true);
     await expect.poll(() => listener.locator('#stage li').count()).toBe(2);
     await expect.poll(async () => (await listenerHears(4000)).r, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(0.8);
+    // Janus' talk events light the speaking indicator in the Studio.
+    await expect.poll(() => host.locator('li[data-speaking="true"]', { hasText: 'Sam' }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+  });
+
+  it('a reaction from the audience shows in the Studio', async () => {
+    await listener.getByRole('button', { name: 'React 👏' }).click();
+    await expect.poll(() => host.getByTestId('reaction-feed').textContent()).toContain('👏');
   });
 
   it('the host mutes the speaker: the second listener hears silence', async () => {
@@ -88,9 +95,23 @@ describe('a listener becomes a speaker, is muted, then removed', () => {
     expect(level).toBeLessThan(SILENCE_RMS);
   });
 
+  it('the host moves the speaker back to the audience: they listen to the audience stream again', async () => {
+    await speaker.getByRole('button', { name: 'Unmute' }).click();
+    const row = host.locator('li', { hasText: 'Sam' }).filter({ has: host.getByRole('button', { name: 'Move to audience' }) });
+    await row.getByRole('button', { name: 'Move to audience' }).click();
+    await expect.poll(() => speaker.getByText("You're on stage.").isVisible()).toBe(false);
+    await expect.poll(() => listener.locator('#stage li').count()).toBe(1);
+    // The speaker's page switched to the audience stream by itself.
+    await expect.poll(() => speaker.getByRole('button', { name: 'Leave' }).isVisible()).toBe(true);
+    await expect
+      .poll(() => speaker.evaluate(() => (document.getElementById('audio') as HTMLAudioElement).srcObject !== null), { timeout: 10_000 })
+      .toBe(true);
+    expect(await speaker.getByRole('button', { name: 'Request to speak' }).isVisible()).toBe(true);
+  });
+
   it('the host removes the speaker: they are told, and their rejoin is refused', async () => {
-    const row = host.locator('li', { hasText: 'Sam' }).filter({ has: host.getByRole('button', { name: 'Remove' }) });
-    await row.getByRole('button', { name: 'Remove' }).click();
+    const row = host.locator('li', { hasText: 'Sam' }).filter({ has: host.getByRole('button', { name: 'Remove', exact: true }) });
+    await row.getByRole('button', { name: 'Remove', exact: true }).click();
     await expect.poll(() => speaker.locator('#notice').textContent()).toContain('You were removed from this Space');
     await expect.poll(() => listener.locator('#stage li').count()).toBe(1);
     await speaker.reload();
