@@ -1,6 +1,5 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, relative } from 'node:path';
+import { extname } from 'node:path';
 import { SpaceId } from '../shared/space.js';
 import { AppError } from '../shared/errors.js';
 import type { SpaceService } from './spaces.js';
@@ -22,24 +21,6 @@ const SECURITY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
-
-/** Loads the built listener app once: a fixed map of files, so no request path reaches the disk. */
-export function loadStatic(root: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else files.set('/' + relative(root, full).split('\\').join('/'), readFileSync(full));
-    }
-  };
-  try {
-    walk(root);
-  } catch {
-    // not built: the listener page answers 503 with a hint
-  }
-  return files;
-}
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
