@@ -16,7 +16,7 @@ export async function startHeadlessStudio(opts: { dataDir: string; port?: number
     emit: (event, payload) => bridge?.emit(event, payload),
     defaults: opts.serverUrl ? { serverUrl: opts.serverUrl } : {},
   });
-  bridge = await startWebBridge({ service: () => services.service, rendererDir: opts.rendererDir ?? RENDERER_DIST, port: opts.port });
+  bridge = await startWebBridge({ handlers: services.handlers, rendererDir: opts.rendererDir ?? RENDERER_DIST, port: opts.port });
   return {
     url: bridge.url,
     service: services.service,

@@ -48,7 +48,7 @@ for (const call of Object.values(ipcCalls)) {
     if (!isTrustedSender(event.sender, event.senderFrame?.url)) {
       return { ok: false, error: { code: 'forbidden', message: 'IPC from an untrusted frame' } };
     }
-    return dispatchIpc(services.service, call.channel, payload);
+    return dispatchIpc(services.handlers, call.channel, payload);
   });
 }
 

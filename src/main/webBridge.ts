@@ -8,7 +8,7 @@ import type { IpcEventName, IpcEventPayload } from '../shared/ipc.js';
 import { ipcEvents } from '../shared/ipc.js';
 import { loadStatic } from '../server/staticFiles.js';
 import { dispatchIpc } from './ipcRouter.js';
-import type { StudioService } from './services/studioService.js';
+import type { IpcHandlers } from '../shared/ipc.js';
 
 export const RENDERER_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; media-src 'self' blob: mediastream:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
@@ -45,7 +45,7 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
  * the WebSocket needs that cookie and our own Origin, so other pages and local users cannot drive it.
  */
 export async function startWebBridge(opts: {
-  service: () => StudioService;
+  handlers: IpcHandlers;
   rendererDir: string;
   host?: string;
   port?: number;
@@ -105,7 +105,7 @@ export async function startWebBridge(opts: {
         } catch {
           return; // not a bridge frame: nothing to answer to
         }
-        const result = await dispatchIpc(opts.service(), call.channel, call.payload);
+        const result = await dispatchIpc(opts.handlers, call.channel, call.payload);
         const frame: BridgeFrame = { kind: 'result', id: call.id, result };
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
       });

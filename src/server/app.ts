@@ -75,7 +75,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       return false;
     }
   };
-  const signaling = new SignalingServer(spaces, accounts, sameHost);
+  const signaling = new SignalingServer(spaces, accounts, sameHost, {});
   const handler = createHttpHandler(spaces, loadStatic(listenerDist));
   const http = createServer((req, res) => {
     try {

@@ -8,6 +8,7 @@ import {
   requests,
   type RequestParams,
   type RequestResult,
+  type CoreRequestType,
   type RequestType,
   type ServerMessage,
 } from '../shared/signaling.js';
@@ -18,11 +19,14 @@ import { newParticipant, type Participant, type SpaceService } from './spaces.js
 
 const done = (_: unknown): Record<string, never> => ({});
 
+/** What a feature module supplies: a handler for each request type it adds to the protocol. */
+export type FeatureHandlers = { [T in Exclude<RequestType, CoreRequestType>]: Handler<T> };
+
 /** Hard cap at the socket level; between this and MAX_MESSAGE_BYTES the client gets a typed error. */
 const SOCKET_MAX_PAYLOAD = 1024 * 1024;
 const HEARTBEAT_MS = 30_000;
 
-interface Connection {
+export interface Connection {
   ws: WebSocket;
   participant: Participant;
   /** Spaces whose events this connection receives. */
@@ -30,7 +34,7 @@ interface Connection {
   alive: boolean;
 }
 
-type Handler<T extends RequestType> = (c: Connection, p: RequestParams<T>) => Promise<RequestResult<T>> | RequestResult<T>;
+export type Handler<T extends RequestType> = (c: Connection, p: RequestParams<T>) => Promise<RequestResult<T>> | RequestResult<T>;
 
 /**
  * The WebSocket API at /ws: validates every message against the shared contract, dispatches
@@ -46,7 +50,7 @@ export class SignalingServer {
   private flushTimer?: NodeJS.Timeout;
   private readonly heartbeat: NodeJS.Timeout;
 
-  private readonly handlers: { [T in RequestType]: Handler<T> } = {
+  private readonly core: { [T in CoreRequestType]: Handler<T> } = {
     'auth.register': async (c, p) => this.signIn(c, await this.accounts.register(p.handle, p.displayName, p.password)),
     'auth.signIn': async (c, p) => this.signIn(c, await this.accounts.signIn(p.handle, p.password)),
     'auth.resume': (c, p) => this.signIn(c, this.accounts.resume(p.token)),
@@ -111,11 +115,16 @@ export class SignalingServer {
     'reaction.send': (c, p) => done(this.spaces.react(c.participant, p.spaceId, p.reaction)),
   };
 
+  private readonly handlers: { [T in RequestType]: Handler<T> };
+
   constructor(
     private readonly spaces: SpaceService,
     private readonly accounts: AccountService,
     private readonly allowedOrigins: (origin: string, host: string | undefined) => boolean,
+    /** Handlers of the feature modules' request types (schedule, ...). */
+    features: FeatureHandlers,
   ) {
+    this.handlers = { ...this.core, ...features };
     spaces.notifier = {
       toSpace: (spaceId, event) => this.publish(spaceId, event),
       toParticipant: (p, event) => {

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { ErrorBody } from './errors.js';
 import { MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle, DisplayName } from './space.js';
 import { AccountPublic, Handle, Password, Registration } from './account.js';
+import { scheduleIpcCalls, scheduleIpcEvents } from './schedule.js';
+import { deviceIpcCalls, deviceIpcEvents } from './devices.js';
+import { soundboardIpcCalls, soundboardIpcEvents } from './soundboard.js';
 
 /**
  * The Studio's IPC contract between the renderer and the main process, defined once.
@@ -35,8 +38,8 @@ const onMember = z.object({ spaceId: SpaceId, memberId: MemberId }).strict();
 const done = z.object({});
 const MaybeAccount = z.object({ account: AccountPublic.nullable() });
 
-/** Calls the renderer makes: method name -> channel, request and response schemas. */
-export const ipcCalls = {
+/** Core calls (connection, accounts, Space, stage); feature modules add theirs below. */
+const coreIpcCalls = {
   getSettings: { channel: 'settings:get', request: none, response: Settings },
   updateSettings: { channel: 'settings:update', request: Settings.partial().strict(), response: Settings },
   connect: { channel: 'server:connect', request: z.object({ serverUrl: Settings.shape.serverUrl }).strict(), response: ConnectionStatus },
@@ -68,8 +71,8 @@ export const ipcCalls = {
   setOnAir: { channel: 'session:on-air', request: z.object({ onAir: z.boolean() }).strict(), response: z.object({ onAir: z.boolean() }) },
 } as const;
 
-/** Events the main process pushes to the renderer. */
-export const ipcEvents = {
+/** Core events the main process pushes to the renderer. */
+const coreIpcEvents = {
   onStatus: { channel: 'event:server-status', payload: ConnectionStatus },
   onAccount: { channel: 'event:account', payload: MaybeAccount },
   onSpaceUpdated: { channel: 'event:space-updated', payload: HostedSpace },
@@ -80,9 +83,17 @@ export const ipcEvents = {
   onMediaReset: { channel: 'event:media-reset', payload: z.object({ spaceId: SpaceId, reason: z.string() }) },
 } as const;
 
+/** Calls the renderer makes: method name -> channel, request and response schemas. */
+export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls } as const;
+/** Events the main process pushes to the renderer. */
+export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents } as const;
+export const coreIpcCallNames = Object.keys(coreIpcCalls) as (keyof typeof coreIpcCalls)[];
+
 export type IpcCallName = keyof typeof ipcCalls;
 export type IpcEventName = keyof typeof ipcEvents;
 export type IpcRequest<K extends IpcCallName> = z.input<(typeof ipcCalls)[K]['request']>;
+/** What a handler receives: the request after validation (defaults applied). */
+export type IpcParsedRequest<K extends IpcCallName> = z.infer<(typeof ipcCalls)[K]['request']>;
 export type IpcResponse<K extends IpcCallName> = z.infer<(typeof ipcCalls)[K]['response']>;
 export type IpcEventPayload<K extends IpcEventName> = z.infer<(typeof ipcEvents)[K]['payload']>;
 
@@ -98,4 +109,9 @@ export type StudioApi = {
   [K in IpcCallName]: (request: IpcRequest<K>) => Promise<IpcResponse<K>>;
 } & {
   [K in IpcEventName]: (listener: (payload: IpcEventPayload<K>) => void) => () => void;
+};
+
+/** The main process implements every call: one handler per name, checked by the compiler. */
+export type IpcHandlers = {
+  [K in IpcCallName]: (request: IpcParsedRequest<K>) => Promise<IpcResponse<K>> | IpcResponse<K>;
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorBody } from './errors.js';
 import { AccountPublic, Handle, Password, Registration, SessionToken, SignedIn } from './account.js';
+import { scheduleEvents, scheduleRequests } from './schedule.js';
 import { DisplayName, MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle } from './space.js';
 
 /**
@@ -21,8 +22,8 @@ const ok = z.object({});
 const inSpace = z.object({ spaceId: SpaceId }).strict();
 const onMember = z.object({ spaceId: SpaceId, memberId: MemberId }).strict();
 
-/** Each request type: its parameters and the result the server replies with. */
-export const requests = {
+/** Core request types; feature modules add theirs (see `requests`). */
+const coreRequests = {
   // Accounts
   'auth.register': { params: Registration.strict(), result: SignedIn },
   'auth.signIn': { params: z.object({ handle: Handle, password: Password }).strict(), result: SignedIn },
@@ -80,6 +81,9 @@ export const requests = {
   'reaction.send': { params: z.object({ spaceId: SpaceId, reaction: Reaction }).strict(), result: ok },
 } as const;
 
+/** Each request type: its parameters and the result the server replies with. */
+export const requests = { ...coreRequests, ...scheduleRequests } as const;
+export type CoreRequestType = keyof typeof coreRequests;
 export type RequestType = keyof typeof requests;
 export type RequestParams<T extends RequestType> = z.infer<(typeof requests)[T]['params']>;
 export type RequestResult<T extends RequestType> = z.infer<(typeof requests)[T]['result']>;
@@ -93,6 +97,7 @@ export const ClientEnvelope = z.object({
 });
 
 export const ServerEvent = z.discriminatedUnion('type', [
+  ...scheduleEvents,
   z.object({ type: z.literal('space.updated'), space: SpacePublic }),
   /** Sent to members of the Space when the stage, the audience or the requests change. */
   z.object({ type: z.literal('space.roster'), roster: Roster }),
