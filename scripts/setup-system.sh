@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing. Needs root (or passwordless sudo); without it,
 # prints what is missing and exits non-zero so the caller can say so.
 set -euo pipefail
-PKGS=(janus chromium espeak-ng sox iproute2 pulseaudio pulseaudio-utils)
+PKGS=(janus chromium espeak-ng sox libsox-fmt-mp3 iproute2 pulseaudio pulseaudio-utils)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -88,7 +88,8 @@ export async function startWebBridge(opts: {
     res.end(file);
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
+  // Large enough for a soundboard clip import (base64 of MAX_CLIP_BYTES).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 48 * 1024 * 1024 });
   http.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path !== BRIDGE_PATH || !authorized(req) || req.headers.origin !== origin) {

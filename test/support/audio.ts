@@ -6,13 +6,13 @@ import { join } from 'node:path';
  * Real speech for tests: espeak-ng says the text, sox makes it 48 kHz mono 16-bit with a pause
  * after it (Chromium's fake capture device loops the file, so the pause separates repeats).
  */
-export function makeSpeechWav(dir: string, name: string, text: string, opts: { padSeconds?: number; click?: boolean } = {}): string {
+export function makeSpeechWav(dir: string, name: string, text: string, opts: { padSeconds?: number; normDb?: number } = {}): string {
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `${name}.wav`);
   if (existsSync(out)) return out;
   const raw = join(dir, `${name}.raw.wav`);
   execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', raw, text]);
-  execFileSync('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', out, 'norm', '-3', 'pad', '0', String(opts.padSeconds ?? 0.6)]);
+  execFileSync('sox', [raw, '-r', '48000', '-c', '1', '-b', '16', out, 'norm', String(opts.normDb ?? -3), 'pad', '0', String(opts.padSeconds ?? 0.6)]);
   return out;
 }
 

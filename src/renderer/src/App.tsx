@@ -1,10 +1,19 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConnectionStatus, HostedSpace, Settings } from '../../shared/ipc';
 import { studio } from './api';
-import { openMicChain, type MicChain } from './audio/micChain';
 import { openStageLink, type StageLink } from './audio/stageLink';
+import { QUALITY_PRESETS, applySenderQuality, type BroadcastQuality } from './audio/opus';
 import { AccountPanel, AccountSummary } from './components/AccountPanel';
-import { Meter } from './components/Meter';
+import { InputStripPanel } from './components/InputStripPanel';
+import { SoundboardPanel } from './components/SoundboardPanel';
+import { useConsole } from './hooks/useConsole';
+import { useDeviceInventory } from './devices/useDeviceInventory';
+import { useMicFallback } from './devices/useMicFallback';
+import { useProgramOutput } from './devices/useProgramOutput';
+import { useDeviceProfiles } from './devices/useDeviceProfiles';
+import { MicFallbackNotice } from './devices/MicFallbackNotice';
+import { ExternalInputPanel } from './devices/ExternalInputPanel';
+import { RoutingPanel } from './devices/RoutingPanel';
 import { PeoplePanel } from './components/PeoplePanel';
 import { useAccount } from './hooks/useAccount';
 import { usePeople } from './hooks/usePeople';
@@ -20,14 +29,13 @@ export function App() {
   const [hosted, setHosted] = useState<HostedSpace | null>(null);
   const [inputs, setInputs] = useState<AudioDevice[]>([]);
   const [outputs, setOutputs] = useState<AudioDevice[]>([]);
-  const [mic, setMic] = useState<MicChain | null>(null);
+  const [quality, setQuality] = useState<BroadcastQuality>(QUALITY_PRESETS[0]!.quality);
   const [stageState, setStageState] = useState<RTCPeerConnectionState | 'off'>('off');
   const { busy, error, setError, run } = useRunner();
   const [account, setAccount] = useAccount();
   const stage = useRef<StageLink | null>(null);
   const monitor = useRef<HTMLAudioElement>(null);
-  const micRef = useRef<MicChain | null>(null);
-  micRef.current = mic;
+  const stageHold = useRef<HTMLAudioElement>(null);
 
   const live = hosted?.space.state === 'live';
   const open = hosted !== null && hosted.space.state !== 'ended';
@@ -63,28 +71,22 @@ export function App() {
     };
   }, [refreshDevices, setError]);
 
-  // Open the selected microphone (asks for permission the first time, which also reveals labels).
-  const micDeviceId = settings?.micDeviceId ?? null;
-  const settingsLoaded = settings !== null;
+  // The console's audio graph: mic strip + soundboard -> broadcast bus -> stage; stage mix -> monitor.
+  // Local audio routing (issue 5): OS inventory; if the chosen mic disappears, fall back to the default input.
+  const devices = useDeviceInventory();
+  const micFallback = useMicFallback(settings?.micDeviceId ?? null, devices);
+  const micDeviceId = micFallback.effectiveDeviceId;
+  const console_ = useConsole(micDeviceId, setError);
+  const { engine, strip } = console_;
+  const program = useProgramOutput(engine, devices);
+  useDeviceProfiles(strip?.label ?? null, console_.input, console_.update);
+  // Labels appear once the microphone is open (permission granted).
   useEffect(() => {
-    if (!settingsLoaded) return;
-    let cancelled = false;
-    let opened: MicChain | null = null;
-    openMicChain(micDeviceId)
-      .then(async (chain) => {
-        if (cancelled) return chain.close();
-        opened = chain;
-        setMic(chain);
-        await refreshDevices();
-        // Replace the track on air without renegotiating.
-        await stage.current?.pc.getSenders()[0]?.replaceTrack(chain.track);
-      })
-      .catch((err: unknown) => setError(`Microphone: ${message(err)}`));
-    return () => {
-      cancelled = true;
-      void opened?.close();
-    };
-  }, [micDeviceId, settingsLoaded, refreshDevices, setError]);
+    if (strip) void refreshDevices();
+  }, [strip, refreshDevices]);
+  useEffect(() => {
+    if (monitor.current) monitor.current.srcObject = engine.monitorStream;
+  }, [engine]);
 
   const updateSettings = async (patch: Partial<Settings>): Promise<void> => {
     try {
@@ -103,20 +105,23 @@ export function App() {
     });
 
   const joinStage = useCallback(async (spaceId: string) => {
-    const chain = micRef.current;
-    if (!chain) throw new Error('no microphone is open');
     stage.current?.close();
+    await engine.resume();
     stage.current = await openStageLink({
-      track: chain.track,
+      track: engine.broadcastTrack,
+      quality,
       // The Space going live arrives as an onSpaceUpdated event.
       negotiate: async (sdp) => (await studio.goLive({ spaceId, sdp })).sdp,
       onMonitorStream: (stream) => {
-        if (monitor.current) monitor.current.srcObject = stream;
+        // Chromium only feeds a remote stream to Web Audio while a media element plays it too.
+        if (stageHold.current) stageHold.current.srcObject = stream;
+        engine.setStage(stream);
+        program.setStage(stream);
       },
       onState: setStageState,
     });
     await studio.setOnAir({ onAir: true });
-  }, []);
+  }, [engine, quality]);
 
   // The media server restarted: join the stage again with a fresh connection.
   useEffect(
@@ -135,9 +140,11 @@ export function App() {
   const leaveStage = useCallback(async () => {
     stage.current?.close();
     stage.current = null;
+    engine.setStage(null);
+    program.setStage(null);
     setStageState('off');
     await studio.setOnAir({ onAir: false });
-  }, []);
+  }, [engine]);
   const end = (): Promise<void> =>
     run(async () => {
       if (!hosted) return;
@@ -216,32 +223,50 @@ export function App() {
               </p>
               <p data-testid="listener-count">{hosted.space.listenerCount} listening</p>
               <p className="muted">Stage: {stageState}</p>
+              <label>
+                Broadcast quality
+                <select
+                  aria-label="Broadcast quality"
+                  value={QUALITY_PRESETS.findIndex((p) => p.quality.bitrate === quality.bitrate)}
+                  onChange={(e) => {
+                    const q = QUALITY_PRESETS[Number(e.target.value)]!.quality;
+                    setQuality(q);
+                    // The bitrate changes on air; DTX applies from the next Go live.
+                    if (stage.current) void applySenderQuality(stage.current.sender, q).catch((err: unknown) => setError(message(err)));
+                  }}
+                >
+                  {QUALITY_PRESETS.map((p, i) => (
+                    <option key={p.label} value={i}>
+                      {p.label}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <p className="muted">Stereo: off (this server's stage mixes in mono).</p>
               {live ? (
                 <button type="button" className="end" onClick={end} disabled={busy}>
                   End
                 </button>
               ) : (
-                <button type="button" className="go-live" onClick={goLive} disabled={busy || !mic || !connected}>
+                <button type="button" className="go-live" onClick={goLive} disabled={busy || !strip || !connected}>
                   Go live
                 </button>
               )}
             </div>
           )}
         </section>
-        <section className="panel">
-          <h2>Input</h2>
-          <label>
-            Microphone
-            <select aria-label="Microphone" value={micDeviceId ?? ''} onChange={(e) => void updateSettings({ micDeviceId: e.target.value || null })}>
-              <option value="">System default</option>
-              {inputs.map((d) => (
-                <option key={d.deviceId} value={d.deviceId}>
-                  {d.label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <Meter read={mic ? mic.levels : null} />
+        <MicFallbackNotice fallback={micFallback} />
+        <InputStripPanel
+          engine={engine}
+          strip={strip}
+          input={console_.input}
+          inputs={inputs}
+          onDevice={(deviceId) => void updateSettings({ micDeviceId: deviceId })}
+          onChange={console_.update}
+          onError={setError}
+        />
+        <section className="panel" aria-label="Monitoring">
+          <h2>Monitoring</h2>
           <label>
             Monitor (headphones)
             <select
@@ -257,8 +282,13 @@ export function App() {
               ))}
             </select>
           </label>
+          <p className="muted">The stage always plays here; your mic and the soundboard only as their monitoring says.</p>
           <audio ref={monitor} autoPlay data-testid="monitor" />
+          <audio ref={stageHold} autoPlay muted data-testid="stage-mix" />
         </section>
+        <ExternalInputPanel engine={engine} devices={devices} onError={setError} />
+        <SoundboardPanel player={console_.player} run={run} onError={setError} />
+        <RoutingPanel devices={devices} program={program} />
         {open && <PeoplePanel spaceId={hosted.space.id} people={people} busy={busy} run={run} />}
       </main>
     </div>

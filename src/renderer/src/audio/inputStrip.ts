@@ -1,0 +1,181 @@
+import type { ConsoleEngine, MonitorMode, SourceRoute } from './consoleEngine';
+
+/** Which input channel(s) feed the strip: all mixed down, one channel, or a stereo pair. */
+export type ChannelSelect = 'mix' | `in-${number}` | `pair-${number}`;
+
+export interface InputSettings {
+  deviceId: string | null;
+  channel: ChannelSelect;
+  echoCancellation: boolean;
+  noiseSuppression: boolean;
+  autoGainControl: boolean;
+  gainDb: number;
+  monitorMode: MonitorMode;
+}
+
+/** Browsers switch voice processing on by default; a pro microphone wants all three off. */
+export const PRO_PRESET = { echoCancellation: false, noiseSuppression: false, autoGainControl: false } as const;
+
+export const DEFAULT_INPUT: InputSettings = {
+  deviceId: null,
+  channel: 'mix',
+  ...PRO_PRESET,
+  gainDb: 0,
+  monitorMode: 'off',
+};
+
+const dbToGain = (db: number): number => 10 ** (db / 20);
+const toDb = (x: number): number => (x > 0 ? 20 * Math.log10(x) : -Infinity);
+
+/**
+ * The microphone's strip: device capture -> channel select -> gain -> (meter) -> mute/cough ->
+ * console routing. Re-open it to change device, channels or processing (they are capture
+ * constraints); gain, mute and monitor mode change live.
+ */
+export class InputStrip {
+  private readonly gain: GainNode;
+  private readonly mute: GainNode;
+  private readonly analyser: AnalyserNode;
+  private readonly route: SourceRoute;
+  private readonly buf: Float32Array<ArrayBuffer>;
+  private muted = false;
+  private coughing = false;
+
+  private constructor(
+    private readonly engine: ConsoleEngine,
+    private readonly stream: MediaStream,
+    private readonly source: MediaStreamAudioSourceNode,
+    readonly settings: InputSettings,
+    /** What the browser actually gave us (processing flags, channels, rate). */
+    readonly applied: MediaTrackSettings,
+    readonly label: string,
+  ) {
+    const ctx = engine.ctx;
+    this.gain = ctx.createGain();
+    this.mute = ctx.createGain();
+    this.analyser = ctx.createAnalyser();
+    this.analyser.fftSize = 2048;
+    this.buf = new Float32Array(this.analyser.fftSize);
+    select(ctx, source, settings.channel, this.channelCount).connect(this.gain);
+    this.gain.connect(this.analyser);
+    this.gain.connect(this.mute);
+    this.route = engine.route(this.mute, settings.monitorMode);
+    this.setGainDb(settings.gainDb);
+  }
+
+  static async open(engine: ConsoleEngine, settings: InputSettings): Promise<InputStrip> {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: {
+        ...(settings.deviceId ? { deviceId: { exact: settings.deviceId } } : {}),
+        echoCancellation: settings.echoCancellation,
+        noiseSuppression: settings.noiseSuppression,
+        autoGainControl: settings.autoGainControl,
+        sampleRate: { ideal: 48000 },
+        channelCount: { ideal: settings.channel === 'mix' ? 1 : 8 },
+      },
+      video: false,
+    });
+    const track = stream.getAudioTracks()[0];
+    if (!track) throw new Error('the selected device gave no audio track');
+    await engine.resume();
+    return new InputStrip(engine, stream, engine.ctx.createMediaStreamSource(stream), settings, track.getSettings(), track.label);
+  }
+
+  get channelCount(): number {
+    return this.applied.channelCount ?? this.source.channelCount ?? 1;
+  }
+
+  get track(): MediaStreamTrack {
+    return this.stream.getAudioTracks()[0]!;
+  }
+
+  setGainDb(db: number): void {
+    this.settings.gainDb = db;
+    this.gain.gain.setTargetAtTime(dbToGain(db), this.engine.ctx.currentTime, 0.01);
+  }
+
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+    this.applyMute();
+  }
+
+  /** The cough key: silent while held. */
+  setCough(down: boolean): void {
+    this.coughing = down;
+    this.applyMute();
+  }
+
+  get isMuted(): boolean {
+    return this.muted || this.coughing;
+  }
+
+  setMonitorMode(mode: MonitorMode): void {
+    this.settings.monitorMode = mode;
+    this.route.setMode(mode);
+  }
+
+  /** Peak and RMS after the gain (before mute), dBFS. */
+  levels = (): { peakDb: number; rmsDb: number } => {
+    this.analyser.getFloatTimeDomainData(this.buf);
+    let peak = 0;
+    let sum = 0;
+    for (const v of this.buf) {
+      peak = Math.max(peak, Math.abs(v));
+      sum += v * v;
+    }
+    return { peakDb: toDb(peak), rmsDb: toDb(Math.sqrt(sum / this.buf.length)) };
+  };
+
+  /** Records `ms` of the strip (after gain) to hear yourself; never goes to the broadcast. */
+  async testRecording(ms = 10_000): Promise<Blob> {
+    const tap = this.engine.ctx.createMediaStreamDestination();
+    this.gain.connect(tap);
+    const recorder = new MediaRecorder(tap.stream);
+    const chunks: Blob[] = [];
+    recorder.ondataavailable = (e) => chunks.push(e.data);
+    const done = new Promise<void>((resolve) => (recorder.onstop = () => resolve()));
+    recorder.start();
+    await new Promise((r) => setTimeout(r, ms));
+    recorder.stop();
+    await done;
+    this.gain.disconnect(tap);
+    return new Blob(chunks, { type: recorder.mimeType });
+  }
+
+  close(): void {
+    this.route.disconnect();
+    this.source.disconnect();
+    for (const t of this.stream.getTracks()) t.stop();
+  }
+
+  private applyMute(): void {
+    this.mute.gain.setTargetAtTime(this.isMuted ? 0 : 1, this.engine.ctx.currentTime, 0.005);
+  }
+}
+
+/** Picks the chosen channel(s) of a multichannel input; the result is mono or a stereo pair. */
+function select(ctx: AudioContext, source: AudioNode, channel: ChannelSelect, channels: number): AudioNode {
+  if (channel === 'mix' || channels <= 1) return source;
+  const split = ctx.createChannelSplitter(Math.max(channels, 2));
+  source.connect(split);
+  const index = Math.min(Number(channel.split('-')[1] ?? 1), channels) - 1;
+  const merge = ctx.createChannelMerger(2);
+  if (channel.startsWith('pair-')) {
+    split.connect(merge, index, 0);
+    split.connect(merge, Math.min(index + 1, channels - 1), 1);
+  } else {
+    split.connect(merge, index, 0);
+    split.connect(merge, index, 1);
+  }
+  return merge;
+}
+
+/** The channel choices a device with `channels` inputs offers. */
+export function channelChoices(channels: number): { value: ChannelSelect; label: string }[] {
+  const out: { value: ChannelSelect; label: string }[] = [{ value: 'mix', label: channels > 1 ? `All ${channels} (mixed)` : 'Mono' }];
+  if (channels > 1) {
+    for (let i = 1; i <= channels; i++) out.push({ value: `in-${i}`, label: `Input ${i}` });
+    for (let i = 1; i < channels; i += 2) out.push({ value: `pair-${i}`, label: `Inputs ${i}+${i + 1} (stereo)` });
+  }
+  return out;
+}
