@@ -18,6 +18,7 @@ export interface BenchModule {
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   latency: () => import('./latency.js'),
   signaling: () => import('./signaling.js'),
+  soundboard: () => import('./soundboard.js'),
 };
 
 async function listBenches(): Promise<string> {

@@ -5,6 +5,12 @@ import { openStudioDb } from './services/studioDb.js';
 import { StudioService, type EventSink, type OnAirHook } from './services/studioService.js';
 import { coreIpcCallNames, type IpcHandlers, type Settings } from '../shared/ipc.js';
 import { bindHandlers } from './ipcRouter.js';
+import { SoundboardLibrary } from './services/soundboardLibrary.js';
+import { soundboardIpcCalls } from '../shared/soundboard.js';
+import { AudioRouting } from './services/audioRouting.js';
+import { deviceIpcCalls } from '../shared/devices.js';
+import { ScheduleService } from './services/scheduleService.js';
+import { scheduleIpcCalls } from '../shared/schedule.js';
 
 /**
  * Opens the Studio's database and builds its services: the one composition root for every shell
@@ -14,14 +20,33 @@ export function createStudioServices(opts: { dataDir: string; emit: EventSink; o
   const db = openStudioDb(join(opts.dataDir, 'studio.db'));
   const settings = new SettingsStore(db, { ...DEFAULT_SETTINGS, ...opts.defaults });
   const service = new StudioService(settings, new ServerSessions(db), opts.emit, opts.onAir);
+  const soundboard = new SoundboardLibrary(db, opts.dataDir);
+  // Local audio-device routing (PulseAudio/PipeWire); reports itself unavailable elsewhere.
+  const routing = new AudioRouting(db, opts.emit);
+  void routing.start();
+  const sessions = new ServerSessions(db);
+  const schedule = new ScheduleService({
+    db,
+    emit: opts.emit,
+    target: () => ({ serverUrl: settings.get().serverUrl, token: sessions.token(settings.get().serverUrl) }),
+    enterSpace: (spaceId) => service.enterSpace(spaceId),
+  });
+  schedule.sync.kick();
   const handlers: IpcHandlers = {
     ...bindHandlers(service, coreIpcCallNames),
+    ...bindHandlers(schedule, Object.keys(scheduleIpcCalls) as (keyof typeof scheduleIpcCalls)[]),
+    ...bindHandlers(routing, Object.keys(deviceIpcCalls) as (keyof typeof deviceIpcCalls)[]),
+    ...bindHandlers(soundboard, Object.keys(soundboardIpcCalls) as (keyof typeof soundboardIpcCalls)[]),
   };
   return {
     service,
+    routing,
+    schedule,
     handlers,
     close(): void {
       service.dispose();
+      schedule.dispose();
+      routing.dispose();
       db.close();
     },
   };

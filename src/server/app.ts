@@ -11,6 +11,8 @@ import { JanusMedia } from './janus/media.js';
 import { JanusSupervisor } from './janus/supervisor.js';
 import { SignalingServer } from './signaling.js';
 import { SpaceService } from './spaces.js';
+import { ScheduleService, scheduleHandlers } from './schedule/service.js';
+import { scheduleRoutes } from './schedule/http.js';
 
 export const LISTENER_DIST = fileURLToPath(new URL('../../out/listener', import.meta.url));
 
@@ -75,8 +77,9 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       return false;
     }
   };
-  const signaling = new SignalingServer(spaces, accounts, sameHost, {});
-  const handler = createHttpHandler(spaces, loadStatic(listenerDist));
+  const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir });
+  const signaling = new SignalingServer(spaces, accounts, sameHost, { ...scheduleHandlers(schedule) });
+  const handler = createHttpHandler(spaces, loadStatic(listenerDist), scheduleRoutes(schedule));
   const http = createServer((req, res) => {
     try {
       handler(req, res);

@@ -35,6 +35,8 @@ export const ServerConfig = z.object({
   hostGraceMs: z.coerce.number().int().min(0).default(60_000),
   /** Reactions per participant in any 10 s. */
   reactionsPer10s: z.coerce.number().int().min(1).default(10),
+  /** How far ahead a Space may be scheduled, in days. */
+  maxScheduleDays: z.coerce.number().int().min(1).max(365).default(14),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -56,6 +58,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   hosting: 'SPACES_HOSTING',
   hostGraceMs: 'SPACES_HOST_GRACE_MS',
   reactionsPer10s: 'SPACES_REACTIONS_PER_10S',
+  maxScheduleDays: 'SPACES_MAX_SCHEDULE_DAYS',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {

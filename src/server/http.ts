@@ -31,7 +31,7 @@ function page(title: string, body: string): string {
 }
 
 /** HTTP routes of the Space server: the listener page, its assets and a small read-only JSON API. */
-export function createHttpHandler(spaces: SpaceService, listenerFiles: Map<string, Buffer>) {
+export function createHttpHandler(spaces: SpaceService, listenerFiles: Map<string, Buffer>, routes?: (path: string, res: ServerResponse, headers: Record<string, string>) => boolean) {
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void => {
     res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...SECURITY_HEADERS, ...extra });
     res.end(body);
@@ -44,6 +44,7 @@ export function createHttpHandler(spaces: SpaceService, listenerFiles: Map<strin
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed', { Allow: 'GET, HEAD' });
     const path = url.pathname;
     if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify({ ok: true }));
+    if (routes?.(path, res, { 'Cache-Control': 'no-store', ...SECURITY_HEADERS })) return;
 
     const spacePage = /^\/s\/([^/]+)\/?$/.exec(path);
     if (spacePage) {

@@ -70,6 +70,8 @@ export class SpaceService {
   private readonly reactionTimes = new Map<string, number[]>();
   private readonly now: () => number;
   notifier: Notifier = { toSpace: () => undefined, toParticipant: () => undefined, spaceChanged: () => undefined };
+  /** Checked before anyone enters a Space (tickets, issue 6); throws a typed error to refuse. */
+  joinGate: (p: Participant, spaceId: string) => void = () => undefined;
 
   constructor(
     private readonly store: SpaceStore,
@@ -110,6 +112,7 @@ export class SpaceService {
   join(p: Participant, spaceId: string, displayName?: string): { space: SpacePublic; self: SelfState; roster: ReturnType<Room['roster']> } {
     const row = this.row(spaceId);
     if (row.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
+    if (!p.presence.has(spaceId)) this.joinGate(p, spaceId);
     if (!p.identity.accountId) {
       if (!displayName) throw new AppError('bad_message', 'guests need a display name');
       p.identity = { ...p.identity, displayName };

@@ -140,6 +140,15 @@ export class StudioService {
     return this.hostedView(joined.space);
   }
 
+  /** Enters a Space this account already hosts (a scheduled Space just started), as createSpace does. */
+  async enterSpace(spaceId: string): Promise<HostedSpace> {
+    const joined = await this.requireClient().request('space.join', { spaceId });
+    this.joined.add(spaceId);
+    this.emit('onRoster', joined.roster);
+    this.emit('onSelf', joined.self);
+    return this.hostedView(joined.space);
+  }
+
   async goLive(req: IpcRequest<'goLive'>): Promise<IpcResponse<'goLive'>> {
     return this.requireClient().request('stage.join', { spaceId: req.spaceId, sdp: req.sdp });
   }

@@ -1,0 +1,417 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { AppError } from '../../shared/errors.js';
+import {
+  SCHEDULE_FIELDS,
+  ScheduleFields,
+  type FieldClocks,
+  type HostScheduleItem,
+  type PublicScheduleItem,
+  type Rejection,
+  type ScheduleField,
+  type ScheduleStatus,
+} from '../../shared/schedule.js';
+import type { SpacePublic } from '../../shared/space.js';
+import type { AccountService } from '../accounts.js';
+import { SpaceStore } from '../db.js';
+import type { FeatureHandlers } from '../signaling.js';
+import type { Participant, SpaceService } from '../spaces.js';
+import { CodeProvider, TicketSigner, type PaymentProvider } from './tickets.js';
+
+interface ScheduleRow {
+  space_id: string;
+  host_account_id: string;
+  fields: string;
+  clocks: string;
+  starts_at: number;
+  status: 'scheduled' | 'started' | 'cancelled';
+  version: number;
+  space_state: 'scheduled' | 'live' | 'ended';
+  host_handle: string;
+  host_name: string;
+}
+
+export interface ScheduleServiceOptions {
+  /** How far ahead a Space may be scheduled. */
+  maxDaysAhead: number;
+  /** Where the ticket signing secret lives (created on first start). */
+  dataDir: string;
+  now?: () => number;
+  provider?: PaymentProvider;
+}
+
+const DAY = 24 * 3600 * 1000;
+/** A start time this far in the past is still accepted (clocks differ; a show may start late). */
+const PAST_SLACK_MS = 3600 * 1000;
+
+const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Scheduled Spaces on the server: rows in `spaces` (state 'scheduled') plus a `schedules` row
+ * with the fields, their clocks and a change version. Writes are idempotent by key (the reply
+ * to a key is stored and replayed), fields merge by last writer (HLC) wins, and the server
+ * refuses what it owns (the start time once tickets are sold, anything once started).
+ * Also reminders and tickets.
+ */
+export class ScheduleService {
+  private readonly now: () => number;
+  private readonly spaceStore: SpaceStore;
+  readonly codes: CodeProvider;
+  private readonly provider: PaymentProvider;
+  private readonly signer: TicketSigner;
+  /** Tickets shown by each connection: participant -> space id -> ticket id. */
+  private readonly presented = new WeakMap<Participant, Map<string, string>>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly spaces: SpaceService,
+    private readonly accounts: AccountService,
+    private readonly options: ScheduleServiceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.spaceStore = new SpaceStore(db);
+    this.codes = new CodeProvider(db);
+    this.provider = options.provider ?? this.codes;
+    this.signer = new TicketSigner(join(options.dataDir, 'ticket-secret'));
+    spaces.joinGate = (p, spaceId) => this.checkTicket(p, spaceId);
+  }
+
+  // ---- host writes ----
+
+  create(accountId: string, key: string, spaceId: string, fields: ScheduleFields, hlc: string): { item: HostScheduleItem; rejected: Rejection[] } {
+    return this.once(accountId, key, () => {
+      const existing = this.row(spaceId);
+      if (existing) {
+        if (existing.host_account_id !== accountId) throw new AppError('conflict', 'this Space id is taken; the Studio will pick another');
+        // The same Space again (e.g. sent from a second Studio): merge like an update.
+        const changes = Object.fromEntries(SCHEDULE_FIELDS.map((f) => [f, { value: fields[f], hlc }]));
+        return this.applyChanges(existing, changes);
+      }
+      const account = this.accounts.byId(accountId);
+      if (!account) throw new AppError('unauthenticated', 'sign in to schedule a Space');
+      const host = this.accounts.toPublic(account);
+      this.accounts.assertMayHost(host);
+      const refusal = this.startRefusal(fields.startsAt);
+      if (refusal) throw new AppError('invalid_state', refusal);
+      this.spaceStore.insert({ id: spaceId, title: fields.title, hostName: host.displayName, hostAccountId: host.id, hostHandle: host.handle, now: this.now() });
+      const clocks = Object.fromEntries(SCHEDULE_FIELDS.map((f) => [f, hlc]));
+      this.db
+        .prepare(`INSERT INTO schedules (space_id, host_account_id, fields, clocks, starts_at, status, version) VALUES (?, ?, ?, ?, ?, 'scheduled', ?)`)
+        .run(spaceId, accountId, JSON.stringify(fields), JSON.stringify(clocks), fields.startsAt, this.nextVersion());
+      return { item: this.hostItem(this.row(spaceId)!), rejected: [] };
+    });
+  }
+
+  update(accountId: string, key: string, spaceId: string, changes: Record<string, { value?: unknown; hlc: string }>): { item: HostScheduleItem; rejected: Rejection[] } {
+    return this.once(accountId, key, () => this.applyChanges(this.ownRow(accountId, spaceId), changes));
+  }
+
+  cancel(accountId: string, key: string, spaceId: string): { item: HostScheduleItem; rejected: Rejection[] } {
+    return this.once(accountId, key, () => {
+      const row = this.ownRow(accountId, spaceId);
+      const status = this.statusOf(row);
+      if (status === 'cancelled') return { item: this.hostItem(row), rejected: [] };
+      if (status !== 'scheduled') return { item: this.hostItem(row), rejected: [{ field: '*', reason: 'this Space has already started; it cannot be cancelled' }] };
+      this.db.prepare(`UPDATE schedules SET status = 'cancelled', version = ? WHERE space_id = ?`).run(this.nextVersion(), spaceId);
+      this.spaceStore.setState(spaceId, 'ended', this.now());
+      this.spaces.notifier.spaceChanged(spaceId);
+      return { item: this.hostItem(this.row(spaceId)!), rejected: [] };
+    });
+  }
+
+  start(accountId: string, spaceId: string): { item: HostScheduleItem; space: SpacePublic } {
+    const row = this.ownRow(accountId, spaceId);
+    const status = this.statusOf(row);
+    if (status === 'cancelled') throw new AppError('invalid_state', 'this Space was cancelled');
+    if (status === 'ended') throw new AppError('invalid_state', 'this Space has ended');
+    if (status === 'scheduled') {
+      this.db.prepare(`UPDATE schedules SET status = 'started', version = ? WHERE space_id = ?`).run(this.nextVersion(), spaceId);
+      const fields = JSON.parse(row.fields) as ScheduleFields;
+      this.spaces.notifier.toSpace(spaceId, { type: 'schedule.started', spaceId, title: fields.title });
+      this.spaces.notifier.spaceChanged(spaceId);
+    }
+    return { item: this.hostItem(this.row(spaceId)!), space: this.spaces.get(spaceId) };
+  }
+
+  pull(accountId: string, since: number, limit: number): { items: HostScheduleItem[]; cursor: number; more: boolean } {
+    const rows = this.db
+      .prepare(`${this.select} WHERE s.host_account_id = ? AND s.version > ? ORDER BY s.version LIMIT ?`)
+      .all(accountId, since, limit + 1) as ScheduleRow[];
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit).map((r) => this.hostItem(r));
+    return { items, cursor: items.length ? items[items.length - 1]!.version : since, more };
+  }
+
+  // ---- public ----
+
+  publicItem(spaceId: string): PublicScheduleItem {
+    const row = this.row(spaceId);
+    if (!row) throw new AppError('not_found', 'no scheduled Space with this id');
+    return this.toPublic(row);
+  }
+
+  get(accountId: string | null, spaceId: string, p?: Participant): { item: PublicScheduleItem; reminded: boolean; hasTicket: boolean } {
+    const item = this.publicItem(spaceId);
+    const reminded = !!accountId && !!this.db.prepare(`SELECT 1 FROM reminders WHERE space_id = ? AND account_id = ?`).get(spaceId, accountId);
+    const hasTicket = !!p && !!this.presented.get(p)?.has(spaceId);
+    return { item, reminded, hasTicket };
+  }
+
+  upcoming(handle: string): PublicScheduleItem[] {
+    const rows = this.db
+      .prepare(`${this.select} WHERE sp.host_handle = ? AND s.status IN ('scheduled', 'started') AND sp.state != 'ended' ORDER BY s.starts_at LIMIT 200`)
+      .all(handle.toLowerCase()) as ScheduleRow[];
+    return rows.map((r) => this.toPublic(r));
+  }
+
+  setReminder(accountId: string, spaceId: string, on: boolean): { reminded: boolean } {
+    const row = this.row(spaceId);
+    if (!row) throw new AppError('not_found', 'no scheduled Space with this id');
+    if (on && this.statusOf(row) !== 'scheduled') throw new AppError('invalid_state', 'reminders are for Spaces that have not started yet');
+    const changed = on
+      ? this.db.prepare(`INSERT OR IGNORE INTO reminders (space_id, account_id, created_at) VALUES (?, ?, ?)`).run(spaceId, accountId, this.now()).changes
+      : this.db.prepare(`DELETE FROM reminders WHERE space_id = ? AND account_id = ?`).run(spaceId, accountId).changes;
+    if (changed) this.bump(spaceId);
+    return { reminded: on };
+  }
+
+  // ---- tickets ----
+
+  issueCodes(accountId: string, spaceId: string, kind: 'complimentary' | 'door', count: number): string[] {
+    const row = this.ownRow(accountId, spaceId);
+    if (!JSON.parse(row.fields).ticketing) throw new AppError('invalid_state', 'this Space is not ticketed');
+    return this.codes.generate(spaceId, kind, count, this.now());
+  }
+
+  claimTicket(accountId: string, spaceId: string, code: string): string {
+    return this.db.transaction(() => {
+      const row = this.row(spaceId);
+      if (!row) throw new AppError('not_found', 'no scheduled Space with this id');
+      const ticketing = (JSON.parse(row.fields) as ScheduleFields).ticketing;
+      if (!ticketing) throw new AppError('invalid_state', 'this Space is not ticketed: no ticket is needed');
+      const mine = this.db.prepare(`SELECT id FROM tickets WHERE space_id = ? AND account_id = ?`).get(spaceId, accountId) as { id: string } | undefined;
+      if (mine) return this.signer.sign({ ticketId: mine.id, spaceId, accountId });
+      if (this.ticketsIssued(spaceId) >= ticketing.count) throw new AppError('invalid_state', `sold out: all ${ticketing.count} tickets are taken`);
+      const paid = this.provider.redeem(spaceId, code, accountId, ticketing.priceCents);
+      const id = randomBytes(9).toString('base64url');
+      this.db
+        .prepare(`INSERT INTO tickets (id, space_id, account_id, method, amount_cents, issued_at) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(id, spaceId, accountId, paid.method, paid.amountCents, this.now());
+      this.bump(spaceId);
+      return this.signer.sign({ ticketId: id, spaceId, accountId });
+    })();
+  }
+
+  presentTicket(p: Participant, spaceId: string, token: string): void {
+    const claims = this.signer.verify(token);
+    if (claims.spaceId !== spaceId) throw new AppError('forbidden', 'this ticket is for another Space');
+    if (!p.identity.accountId) throw new AppError('unauthenticated', 'sign in with the account the ticket was issued to');
+    const row = this.db.prepare(`SELECT account_id FROM tickets WHERE id = ? AND space_id = ?`).get(claims.ticketId, spaceId) as { account_id: string } | undefined;
+    if (!row) throw new AppError('forbidden', 'this ticket is not valid: it was not issued by this server');
+    if (row.account_id !== p.identity.accountId || claims.accountId !== p.identity.accountId) {
+      throw new AppError('forbidden', 'this ticket was issued to another account');
+    }
+    let m = this.presented.get(p);
+    if (!m) this.presented.set(p, (m = new Map()));
+    m.set(spaceId, claims.ticketId);
+  }
+
+  /** The join hook: a ticketed Space admits its host, invited co-hosts/speakers, and ticket holders. */
+  private checkTicket(p: Participant, spaceId: string): void {
+    const row = this.row(spaceId);
+    if (!row || row.status === 'cancelled') return;
+    const fields = JSON.parse(row.fields) as ScheduleFields;
+    if (!fields.ticketing) return;
+    const accountId = p.identity.accountId;
+    if (accountId === row.host_account_id) return;
+    const handle = p.identity.handle;
+    if (handle && (fields.cohosts.includes(handle) || fields.speakers.includes(handle))) return;
+    if (!accountId) throw new AppError('unauthenticated', 'this Space is ticketed: sign in and show your ticket to join');
+    const ticketId = this.presented.get(p)?.get(spaceId);
+    if (!ticketId) throw new AppError('forbidden', 'this Space is ticketed: show a ticket to join');
+    const t = this.db.prepare(`SELECT account_id FROM tickets WHERE id = ?`).get(ticketId) as { account_id: string } | undefined;
+    if (!t || t.account_id !== accountId) throw new AppError('forbidden', 'this ticket was issued to another account');
+  }
+
+  // ---- internals ----
+
+  private readonly select = `SELECT s.*, sp.state AS space_state, sp.host_handle, sp.host_name FROM schedules s JOIN spaces sp ON sp.id = s.space_id`;
+
+  private row(spaceId: string): ScheduleRow | undefined {
+    return this.db.prepare(`${this.select} WHERE s.space_id = ?`).get(spaceId) as ScheduleRow | undefined;
+  }
+
+  private ownRow(accountId: string, spaceId: string): ScheduleRow {
+    const row = this.row(spaceId);
+    if (!row) throw new AppError('not_found', 'no scheduled Space with this id');
+    if (row.host_account_id !== accountId) throw new AppError('forbidden', 'only the host may change this scheduled Space');
+    return row;
+  }
+
+  /** Runs a keyed write once: the reply is stored with the key and replayed for a duplicate. */
+  private once<R>(accountId: string, key: string, fn: () => R): R {
+    return this.db.transaction(() => {
+      const done = this.db.prepare(`SELECT result FROM schedule_ops WHERE account_id = ? AND key = ?`).get(accountId, key) as { result: string } | undefined;
+      if (done) return JSON.parse(done.result) as R;
+      const result = fn();
+      this.db.prepare(`INSERT INTO schedule_ops (account_id, key, result, created_at) VALUES (?, ?, ?, ?)`).run(accountId, key, JSON.stringify(result), this.now());
+      return result;
+    })();
+  }
+
+  private applyChanges(row: ScheduleRow, changes: Record<string, { value?: unknown; hlc: string }>): { item: HostScheduleItem; rejected: Rejection[] } {
+    const fields = JSON.parse(row.fields) as ScheduleFields;
+    const clocks = JSON.parse(row.clocks) as FieldClocks;
+    const rejected: Rejection[] = [];
+    const status = this.statusOf(row);
+    const issued = this.ticketsIssued(row.space_id);
+    let changed = false;
+    for (const [name, change] of Object.entries(changes)) {
+      if (!(SCHEDULE_FIELDS as string[]).includes(name)) {
+        rejected.push({ field: name, reason: `unknown field "${name}"` });
+        continue;
+      }
+      const field = name as ScheduleField;
+      const parsed = ScheduleFields.shape[field].safeParse(change.value);
+      if (!parsed.success) {
+        rejected.push({ field, reason: parsed.error.issues[0]?.message ?? 'invalid value' });
+        continue;
+      }
+      const value = parsed.data;
+      if (sameValue(value, fields[field])) {
+        if (change.hlc > (clocks[field] ?? '')) clocks[field] = change.hlc;
+        continue;
+      }
+      if (change.hlc <= (clocks[field] ?? '')) continue; // an older write: the newer one stays
+      const refusal = this.fieldRefusal(field, value, fields, status, issued);
+      if (refusal) {
+        rejected.push({ field, reason: refusal });
+        continue;
+      }
+      (fields as Record<string, unknown>)[field] = value;
+      clocks[field] = change.hlc;
+      changed = true;
+    }
+    this.db
+      .prepare(`UPDATE schedules SET fields = ?, clocks = ?, starts_at = ?, version = ? WHERE space_id = ?`)
+      .run(JSON.stringify(fields), JSON.stringify(clocks), fields.startsAt, this.nextVersion(), row.space_id);
+    if (changed && fields.title !== (JSON.parse(row.fields) as ScheduleFields).title) {
+      this.db.prepare(`UPDATE spaces SET title = ? WHERE id = ?`).run(fields.title, row.space_id);
+      this.spaces.notifier.spaceChanged(row.space_id);
+    }
+    return { item: this.hostItem(this.row(row.space_id)!), rejected };
+  }
+
+  /** Why the server refuses this change, or null: the fields the server owns. */
+  private fieldRefusal(field: ScheduleField, value: unknown, current: ScheduleFields, status: ScheduleStatus, issued: number): string | null {
+    if (status === 'cancelled') return 'this Space was cancelled';
+    if (status !== 'scheduled') return 'this Space has already started: its settings are fixed';
+    if (field === 'startsAt') {
+      if (issued > 0) return `${issued} ticket(s) sold: the start time can no longer change`;
+      return this.startRefusal(value as number);
+    }
+    if (field === 'ticketing' && issued > 0) {
+      const t = value as ScheduleFields['ticketing'];
+      if (!t) return `${issued} ticket(s) sold: ticketing cannot be turned off`;
+      if (current.ticketing && t.priceCents !== current.ticketing.priceCents) return `${issued} ticket(s) sold: the price can no longer change`;
+      if (t.count < issued) return `${issued} ticket(s) sold: the number of tickets cannot go below that`;
+    }
+    return null;
+  }
+
+  private startRefusal(startsAt: number): string | null {
+    const now = this.now();
+    const max = this.options.maxDaysAhead;
+    if (startsAt > now + max * DAY) return `a Space can be scheduled at most ${max} days ahead`;
+    if (startsAt < now - PAST_SLACK_MS) return 'the start time is in the past';
+    return null;
+  }
+
+  private statusOf(row: ScheduleRow): ScheduleStatus {
+    if (row.status === 'cancelled') return 'cancelled';
+    if (row.space_state === 'ended') return 'ended';
+    if (row.status === 'started' || row.space_state === 'live') return 'started';
+    return 'scheduled';
+  }
+
+  private ticketsIssued(spaceId: string): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM tickets WHERE space_id = ?`).get(spaceId) as { n: number }).n;
+  }
+
+  private nextVersion(): number {
+    return (this.db.prepare(`SELECT COALESCE(MAX(version), 0) + 1 AS v FROM schedules`).get() as { v: number }).v;
+  }
+
+  private bump(spaceId: string): void {
+    this.db.prepare(`UPDATE schedules SET version = ? WHERE space_id = ?`).run(this.nextVersion(), spaceId);
+  }
+
+  private hostItem(row: ScheduleRow): HostScheduleItem {
+    return {
+      id: row.space_id,
+      fields: JSON.parse(row.fields) as ScheduleFields,
+      clocks: JSON.parse(row.clocks) as FieldClocks,
+      status: this.statusOf(row),
+      reminderCount: (this.db.prepare(`SELECT COUNT(*) AS n FROM reminders WHERE space_id = ?`).get(row.space_id) as { n: number }).n,
+      ticketsIssued: this.ticketsIssued(row.space_id),
+      version: row.version,
+    };
+  }
+
+  private toPublic(row: ScheduleRow): PublicScheduleItem {
+    const f = JSON.parse(row.fields) as ScheduleFields;
+    const issued = f.ticketing ? this.ticketsIssued(row.space_id) : 0;
+    return {
+      id: row.space_id,
+      title: f.title,
+      description: f.description,
+      startsAt: f.startsAt,
+      timeZone: f.timeZone,
+      durationMin: f.durationMin,
+      hostHandle: row.host_handle,
+      hostName: row.host_name,
+      cohosts: f.cohosts,
+      speakers: f.speakers,
+      topics: f.topics,
+      status: this.statusOf(row),
+      ticketing: f.ticketing
+        ? { priceCents: f.ticketing.priceCents, count: f.ticketing.count, left: Math.max(0, f.ticketing.count - issued), soldOut: issued >= f.ticketing.count }
+        : null,
+    };
+  }
+}
+
+/** The signaling handlers of the schedule protocol. */
+export function scheduleHandlers(s: ScheduleService): FeatureHandlers {
+  const account = (c: { participant: Participant }): string => {
+    const id = c.participant.identity.accountId;
+    if (!id) throw new AppError('unauthenticated', 'sign in first');
+    return id;
+  };
+  return {
+    'schedule.create': (c, p) => s.create(account(c), p.key, p.spaceId, p.fields, p.hlc),
+    'schedule.update': (c, p) => s.update(account(c), p.key, p.spaceId, p.changes),
+    'schedule.cancel': (c, p) => s.cancel(account(c), p.key, p.spaceId),
+    'schedule.start': (c, p) => {
+      const r = s.start(account(c), p.spaceId);
+      c.spaces.add(p.spaceId);
+      return r;
+    },
+    'schedule.pull': (c, p) => s.pull(account(c), p.since, p.limit),
+    'schedule.get': (c, p) => {
+      const r = s.get(c.participant.identity.accountId, p.spaceId, c.participant);
+      c.spaces.add(p.spaceId); // the page hears `schedule.started` and `space.updated`
+      return r;
+    },
+    'schedule.upcoming': (_c, p) => ({ items: s.upcoming(p.handle) }),
+    'reminder.set': (c, p) => s.setReminder(account(c), p.spaceId, true),
+    'reminder.clear': (c, p) => s.setReminder(account(c), p.spaceId, false),
+    'ticket.codes': (c, p) => ({ codes: s.issueCodes(account(c), p.spaceId, p.kind, p.count) }),
+    'ticket.claim': (c, p) => ({ ticket: s.claimTicket(account(c), p.spaceId, p.code) }),
+    'ticket.present': (c, p) => {
+      s.presentTicket(c.participant, p.spaceId, p.ticket);
+      return {};
+    },
+  };
+}
