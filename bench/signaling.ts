@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
 import { SignalingClient } from '../src/shared/signalingClient.js';
 import { launchChromium } from '../test/support/browser.js';
 import { requireNetns, tempDir } from '../test/support/stack.js';
+import { startServerProcess } from '../test/support/serverProcess.js';
 import { percentile, round1 } from './stats.js';
 
 /**
@@ -41,29 +41,6 @@ function parseArgs(args: string[]): Options {
   return o;
 }
 
-async function startServerProcess(port: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-    env: {
-      ...process.env,
-      SPACES_PORT: String(port),
-      SPACES_DATA_DIR: tempDir('bench-signaling'),
-      JANUS_ICE_ENFORCE_LIST: 'd0',
-      JANUS_WS_PORT: '8288',
-      SPACES_REACTIONS_PER_10S: '100000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error('the Space server exited during start-up');
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return { url, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('the Space server did not start');
-}
-
 const client = async (url: string): Promise<SignalingClient> => {
   const c = new SignalingClient(url.replace('http', 'ws') + '/ws', (u) => new WebSocket(u) as never, 30_000);
   await c.connect();
@@ -73,13 +50,11 @@ const client = async (url: string): Promise<SignalingClient> => {
 export async function run(args: string[]): Promise<number> {
   const o = parseArgs(args);
   requireNetns();
-  const { url, child } = await startServerProcess(8380);
-  const stopServer = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+  const { url, stop: stopServer } = await startServerProcess({
+    port: 8380,
+    dataDir: tempDir('bench-signaling'),
+    env: { JANUS_WS_PORT: '8288', SPACES_REACTIONS_PER_10S: '100000' },
+  });
   const sockets: SignalingClient[] = [];
   try {
     const host = await client(url);

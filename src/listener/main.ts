@@ -3,6 +3,8 @@ import { REACTIONS, STAGE_ROLES, type Member, type Roster, type SelfState, type 
 import type { AccountPublic } from '../shared/account.js';
 import { AppError } from '../shared/errors.js';
 import { openListenPeer, openStagePeer } from './media.js';
+import { mountCaptions } from './captions.js';
+import { mountSchedule } from './schedule.js';
 
 /**
  * The listener page at /s/<id>. A visitor watches the Space; pressing Listen joins it (as
@@ -55,7 +57,7 @@ let negotiating = false;
 let renegotiateAgain = false;
 
 const STATE_TEXT: Record<SpacePublic['state'], string> = { scheduled: 'Scheduled', live: 'Live', ended: 'Ended' };
-const ROLE_TEXT: Record<Member['role'], string> = { host: 'Host', cohost: 'Co-host', speaker: 'Speaker', listener: 'Listener' };
+const ROLE_TEXT: Record<Member['role'], string> = { host: 'Host', cohost: 'Co-host', speaker: 'Speaker', producer: 'Producer', listener: 'Listener' };
 const onStageRole = (): boolean => !!self && STAGE_ROLES.includes(self.role);
 
 function notice(text: string): void {
@@ -157,6 +159,15 @@ const onPeerState = (peer: RTCPeerConnection) => (state: RTCPeerConnectionState)
   if (state === 'failed') {
     notice('The audio connection failed; reconnecting…');
     void syncMedia();
+  } else if (state === 'disconnected') {
+    // Give ICE a moment to recover by itself, then negotiate afresh.
+    setTimeout(() => {
+      if (peer === pc && pc.connectionState === 'disconnected') {
+        notice('Reconnecting the audio…');
+        hangUp();
+        void syncMedia();
+      }
+    }, 3000);
   }
   render();
 };
@@ -355,6 +366,8 @@ async function onConnected(): Promise<void> {
     }
     ({ space } = await client.request('space.watch', { spaceId }));
     if (wantsToListen && !removed) {
+      // Back after a lost connection (or a server restart): our old media path is gone with it.
+      hangUp();
       ({ space, self, roster } = await client.request('space.join', { spaceId, ...(account ? {} : { displayName: 'Listener' }) }));
       await syncMedia();
     }
@@ -364,4 +377,6 @@ async function onConnected(): Promise<void> {
   }
 }
 
+mountCaptions($('captions-root'), client, spaceId);
+mountSchedule($('schedule-root'), client, spaceId);
 void client.connect().catch(() => notice('Cannot reach the server; retrying…'));

@@ -13,6 +13,8 @@ import { SignalingServer } from './signaling.js';
 import { SpaceService } from './spaces.js';
 import { ScheduleService, scheduleHandlers } from './schedule/service.js';
 import { scheduleRoutes } from './schedule/http.js';
+import { TranscriptService, transcriptHandlers } from './transcript/service.js';
+import { transcriptRoutes } from './transcript/http.js';
 
 export const LISTENER_DIST = fileURLToPath(new URL('../../out/listener', import.meta.url));
 
@@ -58,6 +60,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   const spaces = new SpaceService(new SpaceStore(db), media, {
     forwardPorts: parseRange(config.forwardPortRange),
     hostGraceMs: config.hostGraceMs,
+    memberGraceMs: config.memberGraceMs,
     reactionLimit: { count: config.reactionsPer10s, windowMs: 10_000 },
   });
   try {
@@ -78,8 +81,10 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     }
   };
   const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir });
-  const signaling = new SignalingServer(spaces, accounts, sameHost, { ...scheduleHandlers(schedule) });
-  const handler = createHttpHandler(spaces, loadStatic(listenerDist), scheduleRoutes(schedule));
+  const transcript = new TranscriptService(db, spaces);
+  const signaling = new SignalingServer(spaces, accounts, sameHost, { ...scheduleHandlers(schedule), ...transcriptHandlers(transcript) });
+  const routes = [scheduleRoutes(schedule), transcriptRoutes(transcript)];
+  const handler = createHttpHandler(spaces, loadStatic(listenerDist), (path, res, headers) => routes.some((r) => r(path, res, headers)));
   const http = createServer((req, res) => {
     try {
       handler(req, res);

@@ -33,6 +33,8 @@ export const ServerConfig = z.object({
     .default('open'),
   /** A disconnected host keeps a live Space this long before it ends. */
   hostGraceMs: z.coerce.number().int().min(0).default(60_000),
+  /** A disconnected co-host, speaker or producer keeps their seat this long. */
+  memberGraceMs: z.coerce.number().int().min(0).default(30_000),
   /** Reactions per participant in any 10 s. */
   reactionsPer10s: z.coerce.number().int().min(1).default(10),
   /** How far ahead a Space may be scheduled, in days. */
@@ -57,6 +59,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   prebuffer: 'JANUS_PREBUFFER',
   hosting: 'SPACES_HOSTING',
   hostGraceMs: 'SPACES_HOST_GRACE_MS',
+  memberGraceMs: 'SPACES_MEMBER_GRACE_MS',
   reactionsPer10s: 'SPACES_REACTIONS_PER_10S',
   maxScheduleDays: 'SPACES_MAX_SCHEDULE_DAYS',
 };

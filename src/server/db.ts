@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { SpacePublic, SpaceState } from '../shared/space.js';
+import type { MemberId, Role, SpacePublic, SpaceState } from '../shared/space.js';
 
 /** Versioned migrations: index + 1 is the schema version (PRAGMA user_version). */
 const MIGRATIONS = [
@@ -87,7 +87,46 @@ const MIGRATIONS = [
      redeemed_by TEXT,
      created_at INTEGER NOT NULL
    );`,
+  // Who holds a role in a Space (and pending requests), so a server restart keeps the stage.
+  `CREATE TABLE space_members (
+     space_id TEXT NOT NULL REFERENCES spaces(id),
+     member_id TEXT NOT NULL,
+     account_id TEXT,
+     handle TEXT,
+     display_name TEXT NOT NULL,
+     role TEXT NOT NULL,
+     requested_at INTEGER,
+     invited INTEGER NOT NULL,
+     muted INTEGER NOT NULL,
+     joined_at INTEGER NOT NULL,
+     PRIMARY KEY (space_id, member_id)
+   );`,
+  // Live transcript (issue 7): final caption segments stored with the Space.
+  `CREATE TABLE transcript_segments (
+     space_id TEXT NOT NULL REFERENCES spaces(id),
+     segment_id TEXT NOT NULL,
+     start_ms INTEGER NOT NULL,
+     end_ms INTEGER NOT NULL,
+     text TEXT NOT NULL,
+     speaker_id TEXT,
+     speaker_name TEXT,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (space_id, segment_id)
+   );
+   CREATE INDEX transcript_segments_time ON transcript_segments(space_id, start_ms);`,
 ];
+
+export interface SavedMember {
+  id: MemberId;
+  accountId: string | null;
+  handle: string | null;
+  displayName: string;
+  role: Role;
+  requestedAt: number | null;
+  invited: boolean;
+  muted: boolean;
+  joinedAt: number;
+}
 
 export interface SpaceRow {
   seq: number;
@@ -156,6 +195,35 @@ export class SpaceStore {
 
   removals(spaceId: string): string[] {
     return (this.db.prepare(`SELECT member_id FROM space_removals WHERE space_id = ?`).all(spaceId) as { member_id: string }[]).map((r) => r.member_id);
+  }
+
+  /** Replaces the saved roles of a Space (one transaction). */
+  saveMembers(spaceId: string, members: SavedMember[]): void {
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM space_members WHERE space_id = ?`).run(spaceId);
+      const insert = this.db.prepare(
+        `INSERT INTO space_members (space_id, member_id, account_id, handle, display_name, role, requested_at, invited, muted, joined_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const m of members) insert.run(spaceId, m.id, m.accountId, m.handle, m.displayName, m.role, m.requestedAt, m.invited ? 1 : 0, m.muted ? 1 : 0, m.joinedAt);
+    })();
+  }
+
+  loadMembers(spaceId: string): SavedMember[] {
+    const rows = this.db.prepare(`SELECT * FROM space_members WHERE space_id = ?`).all(spaceId) as {
+      member_id: string; account_id: string | null; handle: string | null; display_name: string; role: string; requested_at: number | null; invited: number; muted: number; joined_at: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.member_id as SavedMember['id'],
+      accountId: r.account_id,
+      handle: r.handle,
+      displayName: r.display_name,
+      role: r.role as SavedMember['role'],
+      requestedAt: r.requested_at,
+      invited: r.invited === 1,
+      muted: r.muted === 1,
+      joinedAt: r.joined_at,
+    }));
   }
 
   addRemoval(spaceId: string, memberId: string, now: number): void {

@@ -100,13 +100,57 @@ describe('Room: the rules of a Space', () => {
     expect(room.hostAccountId).toBe('c');
   });
 
-  it('the host stays a member while away (grace period); others leave when their last connection closes', () => {
+  it('listeners leave with their last connection; people with a role stay, away, for their grace period', () => {
     const { room, host } = roomWithHost();
     const ann = room.join(account('ann'));
     room.join(account('ann')); // a second tab
     expect(room.disconnect(ann.id)).toBe(false);
     expect(room.disconnect(ann.id)).toBe(true);
+    const sam = room.join(account('sam'));
+    room.invite(host, sam.id);
+    room.acceptInvite(sam);
+    expect(room.disconnect(sam.id)).toBe(false);
     expect(room.disconnect(host.id)).toBe(false);
-    expect(room.roster(false).stage[0]).toMatchObject({ role: 'host', present: false });
+    expect(room.roster(false).stage.map((m) => [m.role, m.present])).toEqual([['host', false], ['speaker', false]]);
+    // Back within the grace period: the same seat.
+    expect(room.join(account('sam')).role).toBe('speaker');
+    room.disconnect(sam.id);
+    room.expire(sam.id);
+    expect(room.join(account('sam')).role).toBe('listener');
+  });
+
+  it('an absent host is replaced by a present co-host; the owner reclaims the host role on return', () => {
+    const { room, host } = roomWithHost();
+    const c = room.join(account('c'));
+    room.invite(host, c.id);
+    room.acceptInvite(c);
+    room.addCohost(host, c.id);
+    expect(room.takeOver()).toBeNull(); // the host is here
+    room.disconnect(host.id);
+    expect(room.takeOver()).toBe(c);
+    expect(c.role).toBe('host');
+    const back = room.join(account('host1'));
+    expect(back.role).toBe('host');
+    expect(c.role).toBe('cohost');
+    expect(room.hostAccountId).toBe('host1');
+  });
+
+  it('producers run the queue off stage; only the host appoints them; co-hosts cannot touch them', () => {
+    const { room, host } = roomWithHost();
+    const prod = room.join(account('prod'));
+    const c = room.join(account('c'));
+    const req = room.join(account('req'));
+    expect(() => room.addProducer(c, prod.id)).toThrow(expect.objectContaining({ code: 'forbidden' }));
+    room.addProducer(host, prod.id);
+    room.invite(host, c.id);
+    room.acceptInvite(c);
+    room.addCohost(host, c.id);
+    room.raiseRequest(req);
+    room.approve(prod, req.id);
+    expect(req.role).toBe('speaker');
+    expect(() => room.requireOnStage(prod)).toThrow(expect.objectContaining({ code: 'forbidden' }));
+    expect(() => room.remove(c, prod.id)).toThrow(expect.objectContaining({ code: 'forbidden' }));
+    expect(room.roster(true).producers.map((m) => m.id)).toEqual([prod.id]);
+    expect(room.audienceCount()).toBe(0);
   });
 });

@@ -35,7 +35,8 @@ export function newGuestKey(): string {
   return randomBytes(9).toString('base64url');
 }
 
-const isModerator = (m: MemberState): boolean => m.role === 'host' || m.role === 'cohost';
+/** Who runs the queue and the stage: the host, co-hosts and producers. */
+const isModerator = (m: MemberState): boolean => m.role === 'host' || m.role === 'cohost' || m.role === 'producer';
 const onStageRole = (r: Role): boolean => STAGE_ROLES.includes(r);
 
 /**
@@ -47,13 +48,25 @@ export class Room {
   readonly members = new Map<MemberId, MemberState>();
   private readonly removed: Set<string>;
 
+  /** The account that holds the host role now (a co-host may act as host while the owner is away). */
+  public hostAccountId: string;
+
   constructor(
     readonly spaceId: string,
-    public hostAccountId: string,
+    /** The Space's owner: the account that created it; they get the host role back on return. */
+    readonly ownerAccountId: string,
     removed: Iterable<string> = [],
     private readonly now: () => number = Date.now,
   ) {
+    this.hostAccountId = ownerAccountId;
     this.removed = new Set(removed);
+  }
+
+  /** Puts back a member saved before a server restart: away until they reconnect. */
+  restore(m: Omit<MemberState, 'connections' | 'onStage' | 'speaking'>): void {
+    if (this.removed.has(m.id)) return;
+    this.members.set(m.id, { ...m, connections: 0, onStage: false, speaking: false });
+    if (m.role === 'host' && m.accountId) this.hostAccountId = m.accountId;
   }
 
   get host(): MemberState | undefined {
@@ -87,24 +100,87 @@ export class Room {
       this.members.set(id, m);
     }
     m.connections++;
+    // The owner returns while a co-host acts as host: the owner takes the host role back.
+    if (who.accountId === this.ownerAccountId && m.role !== 'host') this.reclaim(m);
     return m;
   }
 
-  /** A connection of this member went away; returns true if the member is now gone. */
+  private reclaim(owner: MemberState): void {
+    const acting = this.members.get(`a_${this.hostAccountId}`);
+    if (acting && acting !== owner) acting.role = 'cohost';
+    owner.role = 'host';
+    owner.requestedAt = null;
+    owner.invited = false;
+    this.hostAccountId = this.ownerAccountId;
+  }
+
+  /**
+   * A connection of this member went away. Listeners leave with their last connection; the host,
+   * co-hosts, speakers and producers stay (away) so that a dropped link does not cost them their
+   * seat: `expire` removes them when their grace period ends. Returns true if the member left.
+   */
   disconnect(id: MemberId): boolean {
     const m = this.members.get(id);
     if (!m) return false;
     m.connections = Math.max(0, m.connections - 1);
     if (m.connections > 0) return false;
-    // The host stays (away) for the grace period; everyone else leaves.
-    if (m.role === 'host') return false;
+    m.onStage = false;
+    m.speaking = false;
+    if (m.role !== 'listener') return false;
     this.members.delete(id);
     return true;
+  }
+
+  /** An away member's grace period ended: they leave (the host is handled by `takeOver`). */
+  expire(id: MemberId): void {
+    const m = this.members.get(id);
+    if (m && m.connections === 0 && m.role !== 'host') this.members.delete(id);
+  }
+
+  /**
+   * The host has been away for the whole grace period: the longest-serving present co-host gets
+   * host controls. Returns them, or null when there is nobody to take over.
+   */
+  takeOver(): MemberState | null {
+    const host = this.host;
+    if (host && host.connections > 0) return null;
+    const heir = [...this.members.values()]
+      .filter((m) => m.role === 'cohost' && m.connections > 0 && m.accountId)
+      .sort((a, b) => a.joinedAt - b.joinedAt)[0];
+    if (!heir) return null;
+    if (host) host.role = 'cohost';
+    heir.role = 'host';
+    this.hostAccountId = heir.accountId!;
+    return heir;
   }
 
   leave(id: MemberId): void {
     const m = this.members.get(id);
     if (m && m.role !== 'host') this.members.delete(id);
+  }
+
+  addProducer(actor: MemberState, targetId: MemberId): MemberState {
+    this.requireHost(actor);
+    const t = this.target(targetId);
+    if (t.role !== 'listener') throw new AppError('invalid_state', 'only someone in the audience can become a producer');
+    if (!t.accountId) throw new AppError('invalid_state', 'a producer needs an account');
+    t.role = 'producer';
+    t.requestedAt = null;
+    t.invited = false;
+    return t;
+  }
+
+  removeProducer(actor: MemberState, targetId: MemberId): MemberState {
+    this.requireHost(actor);
+    const t = this.target(targetId);
+    if (t.role !== 'producer') throw new AppError('invalid_state', 'that person is not a producer');
+    t.role = 'listener';
+    return t;
+  }
+
+  /** Staff (host, co-hosts, producers) share cues and private notes. */
+  requireStaff(actor: MemberState): void {
+    if (!isModerator(actor)) throw new AppError('forbidden', 'only the host, co-hosts and producers may do that');
   }
 
   member(id: MemberId): MemberState {
@@ -136,8 +212,9 @@ export class Room {
 
   /** Co-hosts manage speakers and listeners, never the host or other co-hosts. */
   private requireOutranks(actor: MemberState, target: MemberState): void {
-    if (target.role === 'host' || (target.role === 'cohost' && actor.role !== 'host')) {
-      throw new AppError('forbidden', target.role === 'host' ? 'nobody can do that to the host' : 'only the host may do that to a co-host');
+    if (target.role === 'host') throw new AppError('forbidden', 'nobody can do that to the host');
+    if ((target.role === 'cohost' || target.role === 'producer') && actor.role !== 'host') {
+      throw new AppError('forbidden', `only the host may do that to a ${target.role === 'cohost' ? 'co-host' : 'producer'}`);
     }
   }
 
@@ -279,6 +356,11 @@ export class Room {
     return n;
   }
 
+  /** Who must survive a server restart: everyone with a role or a pending request. */
+  persistent(): MemberState[] {
+    return [...this.members.values()].filter((m) => m.role !== 'listener' || m.requestedAt !== null);
+  }
+
   self(m: MemberState): SelfState {
     return { spaceId: this.spaceId, memberId: m.id, role: m.role, requested: m.requestedAt !== null, invited: m.invited, muted: m.muted };
   }
@@ -296,12 +378,13 @@ export class Room {
       present: m.connections > 0,
     });
     const all = [...this.members.values()];
-    const rank: Record<Role, number> = { host: 0, cohost: 1, speaker: 2, listener: 3 };
+    const rank: Record<Role, number> = { host: 0, cohost: 1, speaker: 2, producer: 3, listener: 4 };
     const stage = all.filter((m) => onStageRole(m.role)).sort((a, b) => rank[a.role] - rank[b.role] || a.joinedAt - b.joinedAt);
     const audience = all.filter((m) => m.role === 'listener').sort((a, b) => b.joinedAt - a.joinedAt).slice(0, 100);
     const requests = forModerator
       ? all.filter((m) => m.requestedAt !== null).sort((a, b) => a.requestedAt! - b.requestedAt!)
       : [];
-    return { spaceId: this.spaceId, stage: stage.map(view), audience: audience.map(view), requests: requests.map(view) };
+    const producers = all.filter((m) => m.role === 'producer').sort((a, b) => a.joinedAt - b.joinedAt);
+    return { spaceId: this.spaceId, stage: stage.map(view), producers: producers.map(view), audience: audience.map(view), requests: requests.map(view) };
   }
 }

@@ -113,6 +113,11 @@ export class SignalingServer {
     'cohost.add': (c, p) => done(this.spaces.addCohost(c.participant, p.spaceId, p.memberId)),
     'cohost.remove': (c, p) => done(this.spaces.removeCohost(c.participant, p.spaceId, p.memberId)),
     'reaction.send': (c, p) => done(this.spaces.react(c.participant, p.spaceId, p.reaction)),
+    'producer.add': (c, p) => done(this.spaces.addProducer(c.participant, p.spaceId, p.memberId)),
+    'producer.remove': (c, p) => done(this.spaces.removeProducer(c.participant, p.spaceId, p.memberId)),
+    'staff.pads': (c, p) => done(this.spaces.publishPads(c.participant, p.spaceId, p.pads)),
+    'staff.cue': (c, p) => done(this.spaces.cue(c.participant, p.spaceId, p.padId)),
+    'staff.note': (c, p) => done(this.spaces.note(c.participant, p.spaceId, p.text)),
   };
 
   private readonly handlers: { [T in RequestType]: Handler<T> };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AppError } from '../shared/errors.js';
 import type { AccountPublic } from '../shared/account.js';
 import type { MemberId, SelfState, SpacePublic } from '../shared/space.js';
-import type { ServerEvent } from '../shared/signaling.js';
+import type { CuePad, ServerEvent } from '../shared/signaling.js';
 import { SpaceStore, toPublic, type SpaceRow } from './db.js';
 import type { JanusMedia, MediaPeer } from './janus/media.js';
 import { Room, memberIdOf, newGuestKey, type Identity, type MemberState } from './room.js';
@@ -44,8 +44,10 @@ export interface Notifier {
 
 export interface SpaceServiceOptions {
   forwardPorts: [number, number];
-  /** How long a disconnected host keeps a live Space before it ends. */
+  /** How long a disconnected host keeps the host role before a co-host takes over (or the Space ends). */
   hostGraceMs: number;
+  /** How long a disconnected co-host, speaker or producer keeps their seat. */
+  memberGraceMs: number;
   /** Reactions per member: at most `count` in any `windowMs`. */
   reactionLimit: { count: number; windowMs: number };
   now?: () => number;
@@ -66,7 +68,10 @@ export class SpaceService {
   private readonly mediaPorts = new Map<string, number>();
   /** Space id -> connections present in it (to reach members and hang up their media). */
   private readonly present = new Map<string, Set<Participant>>();
-  private readonly hostGrace = new Map<string, NodeJS.Timeout>();
+  /** Away members' grace timers, by `${spaceId}/${memberId}`. */
+  private readonly grace = new Map<string, NodeJS.Timeout>();
+  /** The host's soundboard pads, as published to staff. */
+  private readonly cuePads = new Map<string, CuePad[]>();
   private readonly reactionTimes = new Map<string, number[]>();
   private readonly now: () => number;
   notifier: Notifier = { toSpace: () => undefined, toParticipant: () => undefined, spaceChanged: () => undefined };
@@ -82,9 +87,12 @@ export class SpaceService {
     media.on('reset', (roomIds: number[]) => this.onMediaReset(roomIds));
   }
 
-  /** Reopens the media of Spaces that were live when the server last stopped. */
+  /** Reopens the media and the people of Spaces that were live when the server last stopped. */
   async restoreLive(): Promise<void> {
-    for (const row of this.store.withState('live')) await this.ensureMedia(row);
+    for (const row of this.store.withState('live')) {
+      this.room(row);
+      await this.ensureMedia(row);
+    }
   }
 
   signedIn(p: Participant, account: AccountPublic, token: string): void {
@@ -124,8 +132,9 @@ export class SpaceService {
       p.presence.set(spaceId, { memberId: member.id });
       this.set(this.present, spaceId).add(p);
     }
-    if (member.role === 'host') this.cancelHostGrace(spaceId);
+    this.cancelGrace(spaceId, member.id);
     this.changed(room, member);
+    if (this.isStaff(member)) this.sendPads(p, spaceId);
     return { space: this.toPublic(row), self: room.self(member), roster: room.roster(this.isModerator(member)) };
   }
 
@@ -156,7 +165,7 @@ export class SpaceService {
       if (!room) continue;
       room.disconnect(presence.memberId);
       const m = room.members.get(presence.memberId);
-      if (m?.role === 'host' && m.connections === 0) this.startHostGrace(spaceId);
+      if (m && m.connections === 0) this.startGrace(room, m);
       this.changed(room);
     }
   }
@@ -251,6 +260,66 @@ export class SpaceService {
     this.changed(room, room.removeCohost(member, target));
   }
 
+  addProducer(p: Participant, spaceId: string, target: MemberId): void {
+    const { room, member } = this.actor(p, spaceId);
+    const t = room.addProducer(member, target);
+    this.changed(room, t);
+    for (const q of this.connectionsOf(spaceId, t.id)) this.sendPads(q, spaceId);
+  }
+
+  removeProducer(p: Participant, spaceId: string, target: MemberId): void {
+    const { room, member } = this.actor(p, spaceId);
+    this.changed(room, room.removeProducer(member, target));
+  }
+
+  /** The host's Studio publishes its pads; staff see them and may cue them. */
+  publishPads(p: Participant, spaceId: string, pads: CuePad[]): void {
+    const { member } = this.actor(p, spaceId);
+    if (member.role !== 'host') throw new AppError('forbidden', 'only the host publishes the soundboard');
+    this.cuePads.set(spaceId, pads);
+    for (const q of this.staffConnections(spaceId)) this.sendPads(q, spaceId);
+  }
+
+  /** A producer or co-host asks the host's Studio to play a pad on air. */
+  cue(p: Participant, spaceId: string, padId: string): void {
+    const { room, member } = this.actor(p, spaceId);
+    room.requireStaff(member);
+    if (!(this.cuePads.get(spaceId) ?? []).some((pad) => pad.id === padId)) throw new AppError('not_found', 'the host has no such pad');
+    const host = room.host;
+    const targets = host ? this.connectionsOf(spaceId, host.id) : [];
+    if (targets.length === 0) throw new AppError('invalid_state', "the host's Studio is not connected");
+    for (const q of targets) this.notifier.toParticipant(q, { type: 'staff.cue', spaceId, padId, from: member.displayName });
+  }
+
+  note(p: Participant, spaceId: string, text: string): void {
+    const { room, member } = this.actor(p, spaceId);
+    room.requireStaff(member);
+    const event = { type: 'staff.note' as const, spaceId, from: member.displayName, text, at: this.now() };
+    for (const q of this.staffConnections(spaceId)) this.notifier.toParticipant(q, event);
+  }
+
+  private isStaff(m: MemberState): boolean {
+    return m.role === 'host' || m.role === 'cohost' || m.role === 'producer';
+  }
+
+  private connectionsOf(spaceId: string, memberId: MemberId): Participant[] {
+    return [...(this.present.get(spaceId) ?? [])].filter((q) => q.presence.get(spaceId)?.memberId === memberId);
+  }
+
+  private staffConnections(spaceId: string): Participant[] {
+    const room = this.rooms.get(spaceId);
+    if (!room) return [];
+    return [...(this.present.get(spaceId) ?? [])].filter((q) => {
+      const m = room.members.get(q.presence.get(spaceId)?.memberId ?? ('' as MemberId));
+      return !!m && this.isStaff(m);
+    });
+  }
+
+  private sendPads(p: Participant, spaceId: string): void {
+    const pads = this.cuePads.get(spaceId);
+    if (pads) this.notifier.toParticipant(p, { type: 'staff.pads', spaceId, pads });
+  }
+
   react(p: Participant, spaceId: string, reaction: string): void {
     const { member } = this.actor(p, spaceId);
     const { count, windowMs } = this.options.reactionLimit;
@@ -341,10 +410,16 @@ export class SpaceService {
     return room.roster(!!m && this.isModerator(m));
   }
 
+  /** The role this connection has in a Space right now, or null if it is not in it (captions, issue 7). */
+  roleIn(p: Participant, spaceId: string): MemberState['role'] | null {
+    const memberId = p.presence.get(spaceId)?.memberId;
+    return (memberId && this.rooms.get(spaceId)?.members.get(memberId)?.role) || null;
+  }
+
   // ---- internals ----
 
   private isModerator(m: MemberState): boolean {
-    return m.role === 'host' || m.role === 'cohost';
+    return this.isStaff(m);
   }
 
   private actor(p: Participant, spaceId: string): { room: Room; member: MemberState; presence: Presence } {
@@ -364,6 +439,9 @@ export class SpaceService {
     if (!room) {
       room = new Room(row.id, row.host_account_id, this.store.removals(row.id), this.now);
       this.rooms.set(row.id, room);
+      // After a server restart: everyone who held a role is away until they reconnect.
+      for (const saved of this.store.loadMembers(row.id)) room.restore(saved);
+      for (const m of room.members.values()) this.startGrace(room, m);
     }
     return room;
   }
@@ -378,6 +456,7 @@ export class SpaceService {
       // Off the stage: their stage audio ends (the client switches to listening).
       if (member.role === 'listener' && member.onStage) void this.hangUpStage(room.spaceId, member.id);
     }
+    if (this.rooms.get(room.spaceId) === room) this.store.saveMembers(room.spaceId, room.persistent());
     this.notifier.spaceChanged(room.spaceId);
   }
 
@@ -432,29 +511,57 @@ export class SpaceService {
     }
   }
 
-  private startHostGrace(spaceId: string): void {
-    this.cancelHostGrace(spaceId);
+  /**
+   * A member with a role lost their last connection: they keep it for a grace period. When it
+   * ends, a speaker/co-host/producer leaves; for the host, a present co-host takes over, and if
+   * there is none the Space ends.
+   */
+  private startGrace(room: Room, m: MemberState): void {
+    const key = `${room.spaceId}/${m.id}`;
+    clearTimeout(this.grace.get(key));
+    const ms = m.role === 'host' ? this.options.hostGraceMs : this.options.memberGraceMs;
     const timer = setTimeout(() => {
-      this.hostGrace.delete(spaceId);
-      void this.endSpace(spaceId).catch(() => undefined);
-    }, this.options.hostGraceMs);
+      this.grace.delete(key);
+      if (this.rooms.get(room.spaceId) !== room || m.connections > 0) return;
+      if (m.role !== 'host') {
+        room.expire(m.id);
+        this.changed(room);
+        return;
+      }
+      const heir = room.takeOver();
+      if (heir) {
+        this.changed(room, heir);
+        this.changed(room, m);
+      } else void this.endSpace(room.spaceId).catch(() => undefined);
+    }, ms);
     timer.unref();
-    this.hostGrace.set(spaceId, timer);
+    this.grace.set(key, timer);
   }
 
-  private cancelHostGrace(spaceId: string): void {
-    clearTimeout(this.hostGrace.get(spaceId));
-    this.hostGrace.delete(spaceId);
+  private cancelGrace(spaceId: string, memberId: MemberId): void {
+    const key = `${spaceId}/${memberId}`;
+    clearTimeout(this.grace.get(key));
+    this.grace.delete(key);
+  }
+
+  private clearGrace(spaceId: string): void {
+    for (const [key, timer] of this.grace) {
+      if (!key.startsWith(`${spaceId}/`)) continue;
+      clearTimeout(timer);
+      this.grace.delete(key);
+    }
   }
 
   private async endSpace(spaceId: string): Promise<SpacePublic> {
     const row = this.row(spaceId);
     if (row.state === 'ended') return this.toPublic(row);
-    this.cancelHostGrace(spaceId);
+    this.clearGrace(spaceId);
+    this.cuePads.delete(spaceId);
     const ended = this.store.setState(spaceId, 'ended', this.now());
     for (const p of [...(this.present.get(spaceId) ?? [])]) await this.dropPresence(p, spaceId);
     this.present.delete(spaceId);
     this.rooms.delete(spaceId);
+    this.store.saveMembers(spaceId, []);
     await this.media.closeRoom(ended.seq).catch(() => undefined);
     this.mediaPorts.delete(spaceId);
     this.notifier.spaceChanged(spaceId);

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { ErrorBody } from './errors.js';
 import { MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle, DisplayName } from './space.js';
 import { AccountPublic, Handle, Password, Registration } from './account.js';
+import { CuePad } from './signaling.js';
 import { scheduleIpcCalls, scheduleIpcEvents } from './schedule.js';
+import { transcriptIpcCalls, transcriptIpcEvents } from './transcript.js';
 import { deviceIpcCalls, deviceIpcEvents } from './devices.js';
 import { soundboardIpcCalls, soundboardIpcEvents } from './soundboard.js';
 
@@ -67,6 +69,16 @@ const coreIpcCalls = {
   removeCohost: { channel: 'stage:remove-cohost', request: onMember, response: done },
   react: { channel: 'space:react', request: z.object({ spaceId: SpaceId, reaction: Reaction }).strict(), response: done },
 
+  /** A second machine (co-host, producer) enters an existing Space by its id or link. */
+  joinSpace: { channel: 'space:join', request: z.object({ spaceId: SpaceId }).strict(), response: HostedSpace },
+  addProducer: { channel: 'staff:add-producer', request: onMember, response: done },
+  removeProducer: { channel: 'staff:remove-producer', request: onMember, response: done },
+  /** The host's Studio tells staff which pads it can play. */
+  publishPads: { channel: 'staff:publish-pads', request: z.object({ spaceId: SpaceId, pads: z.array(CuePad).max(128) }).strict(), response: done },
+  /** Staff: play one of the host's pads on air (from the host's Studio). */
+  cuePad: { channel: 'staff:cue', request: z.object({ spaceId: SpaceId, padId: CuePad.shape.id }).strict(), response: done },
+  sendNote: { channel: 'staff:note', request: z.object({ spaceId: SpaceId, text: z.string().trim().min(1).max(500) }).strict(), response: done },
+
   /** Tells the shell a broadcast is on air: keep the machine awake, do not throttle the window. */
   setOnAir: { channel: 'session:on-air', request: z.object({ onAir: z.boolean() }).strict(), response: z.object({ onAir: z.boolean() }) },
 } as const;
@@ -81,12 +93,16 @@ const coreIpcEvents = {
   onReaction: { channel: 'event:reaction', payload: z.object({ spaceId: SpaceId, memberId: MemberId, displayName: z.string(), reaction: Reaction }) },
   onSpeaking: { channel: 'event:speaking', payload: z.object({ spaceId: SpaceId, memberId: MemberId, speaking: z.boolean() }) },
   onMediaReset: { channel: 'event:media-reset', payload: z.object({ spaceId: SpaceId, reason: z.string() }) },
+  onStaffPads: { channel: 'event:staff-pads', payload: z.object({ spaceId: SpaceId, pads: z.array(CuePad) }) },
+  /** To the host's Studio: a producer or co-host asked for this pad. */
+  onCue: { channel: 'event:cue', payload: z.object({ spaceId: SpaceId, padId: z.string(), from: z.string() }) },
+  onStaffNote: { channel: 'event:staff-note', payload: z.object({ spaceId: SpaceId, from: z.string(), text: z.string(), at: z.number().int() }) },
 } as const;
 
 /** Calls the renderer makes: method name -> channel, request and response schemas. */
-export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls } as const;
+export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls } as const;
 /** Events the main process pushes to the renderer. */
-export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents } as const;
+export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents, ...transcriptIpcEvents } as const;
 export const coreIpcCallNames = Object.keys(coreIpcCalls) as (keyof typeof coreIpcCalls)[];
 
 export type IpcCallName = keyof typeof ipcCalls;

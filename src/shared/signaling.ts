@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorBody } from './errors.js';
 import { AccountPublic, Handle, Password, Registration, SessionToken, SignedIn } from './account.js';
 import { scheduleEvents, scheduleRequests } from './schedule.js';
+import { transcriptEvents, transcriptRequests } from './transcript.js';
 import { DisplayName, MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle } from './space.js';
 
 /**
@@ -21,6 +22,9 @@ const none = z.object({}).strict();
 const ok = z.object({});
 const inSpace = z.object({ spaceId: SpaceId }).strict();
 const onMember = z.object({ spaceId: SpaceId, memberId: MemberId }).strict();
+/** A soundboard pad as staff see it (the clip stays on the host's machine). */
+export const CuePad = z.object({ id: z.string().regex(/^p_[A-Za-z0-9_-]{12}$/), name: z.string().max(40), colour: z.string().max(16) }).strict();
+export type CuePad = z.infer<typeof CuePad>;
 
 /** Core request types; feature modules add theirs (see `requests`). */
 const coreRequests = {
@@ -79,10 +83,21 @@ const coreRequests = {
   'cohost.remove': { params: onMember, result: ok },
 
   'reaction.send': { params: z.object({ spaceId: SpaceId, reaction: Reaction }).strict(), result: ok },
+
+  // Running the show from a second machine (host, co-hosts, producers: "staff")
+  /** Host only: someone in the audience becomes a producer (off stage, manages the queue). */
+  'producer.add': { params: onMember, result: ok },
+  'producer.remove': { params: onMember, result: ok },
+  /** The host's Studio publishes its soundboard pads so staff can cue them. */
+  'staff.pads': { params: z.object({ spaceId: SpaceId, pads: z.array(CuePad).max(128) }).strict(), result: ok },
+  /** Staff ask the host's Studio to play one of its pads on air. */
+  'staff.cue': { params: z.object({ spaceId: SpaceId, padId: CuePad.shape.id }).strict(), result: ok },
+  /** A private note between staff; listeners never see it. */
+  'staff.note': { params: z.object({ spaceId: SpaceId, text: z.string().trim().min(1).max(500) }).strict(), result: ok },
 } as const;
 
 /** Each request type: its parameters and the result the server replies with. */
-export const requests = { ...coreRequests, ...scheduleRequests } as const;
+export const requests = { ...coreRequests, ...scheduleRequests, ...transcriptRequests } as const;
 export type CoreRequestType = keyof typeof coreRequests;
 export type RequestType = keyof typeof requests;
 export type RequestParams<T extends RequestType> = z.infer<(typeof requests)[T]['params']>;
@@ -98,6 +113,7 @@ export const ClientEnvelope = z.object({
 
 export const ServerEvent = z.discriminatedUnion('type', [
   ...scheduleEvents,
+  ...transcriptEvents,
   z.object({ type: z.literal('space.updated'), space: SpacePublic }),
   /** Sent to members of the Space when the stage, the audience or the requests change. */
   z.object({ type: z.literal('space.roster'), roster: Roster }),
@@ -105,6 +121,10 @@ export const ServerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('space.self'), self: SelfState }),
   z.object({ type: z.literal('space.reaction'), spaceId: SpaceId, memberId: MemberId, displayName: z.string(), reaction: Reaction }),
   z.object({ type: z.literal('space.speaking'), spaceId: SpaceId, memberId: MemberId, speaking: z.boolean() }),
+  /** Staff only: the host's pads, a cue to play (to the host's Studio), a private note. */
+  z.object({ type: z.literal('staff.pads'), spaceId: SpaceId, pads: z.array(CuePad) }),
+  z.object({ type: z.literal('staff.cue'), spaceId: SpaceId, padId: z.string(), from: z.string() }),
+  z.object({ type: z.literal('staff.note'), spaceId: SpaceId, from: z.string(), text: z.string(), at: z.number().int() }),
   /** Sent to a member who was removed; they cannot rejoin. */
   z.object({ type: z.literal('space.removed'), spaceId: SpaceId, reason: z.string() }),
   /**

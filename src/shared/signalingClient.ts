@@ -116,8 +116,9 @@ export class SignalingClient {
       this.opened = undefined;
       if (this.closed) return;
       this.setState('disconnected', error);
-      this.retryTimer = setTimeout(() => this.open(), this.retryDelay);
-      this.retryDelay = Math.min(this.retryDelay * 2, 5000);
+      // Retry soon (a restarting server is back in seconds) but spread the load of many clients.
+      this.retryTimer = setTimeout(() => this.open(), this.retryDelay * (0.75 + Math.random() / 2));
+      this.retryDelay = Math.min(this.retryDelay * 1.5, 1500);
     });
   }
 

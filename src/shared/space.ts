@@ -31,7 +31,8 @@ export const Sdp = z.string().min(10).max(20_000);
 /** The rules of a Space (from the product we follow): 1 host, 2 co-hosts, 10 more speakers. */
 export const LIMITS = { cohosts: 2, speakers: 10 } as const;
 
-export const Role = z.enum(['host', 'cohost', 'speaker', 'listener']);
+/** A producer runs the show from off stage: never heard, manages the queue like a co-host. */
+export const Role = z.enum(['host', 'cohost', 'speaker', 'producer', 'listener']);
 export type Role = z.infer<typeof Role>;
 export const STAGE_ROLES: readonly Role[] = ['host', 'cohost', 'speaker'];
 
@@ -57,6 +58,8 @@ export type Member = z.infer<typeof Member>;
 export const Roster = z.object({
   spaceId: SpaceId,
   stage: z.array(Member),
+  /** Producers: off stage, not heard, running the show with the host. */
+  producers: z.array(Member),
   /** Up to 100 of the audience, most recent first; the count is in SpacePublic. */
   audience: z.array(Member),
   /** Requests to speak in arrival order: sent only to the host and co-hosts, empty for others. */

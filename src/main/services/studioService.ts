@@ -64,10 +64,11 @@ export class StudioService {
     this.setAccount(null);
     const client = new SignalingClient(wsUrlOf(url), (u) => new WebSocket(u, { handshakeTimeout: 5000 }));
     this.client = client;
+    let connects = 0;
     client.onState((state, error) => {
       if (this.client !== client) return;
       this.emit('onStatus', { state, serverUrl: url, error });
-      if (state === 'connected') void this.afterConnect(client);
+      if (state === 'connected') void this.afterConnect(client, ++connects > 1);
     });
     client.onEvent((e) => {
       switch (e.type) {
@@ -86,6 +87,12 @@ export class StudioService {
         case 'space.removed':
           this.joined.delete(e.spaceId);
           return;
+        case 'staff.pads':
+          return this.emit('onStaffPads', { spaceId: e.spaceId, pads: e.pads });
+        case 'staff.cue':
+          return this.emit('onCue', { spaceId: e.spaceId, padId: e.padId, from: e.from });
+        case 'staff.note':
+          return this.emit('onStaffNote', { spaceId: e.spaceId, from: e.from, text: e.text, at: e.at });
       }
     });
     try {
@@ -97,13 +104,24 @@ export class StudioService {
   }
 
   /** After every (re)connect: sign in again with the stored token, and re-enter our Spaces. */
-  private afterConnect = async (client: SignalingClient): Promise<void> => {
+  private afterConnect = async (client: SignalingClient, reconnected: boolean): Promise<void> => {
     const token = this.sessions.token(this.serverUrl());
     if (!token) return;
     try {
       const signedIn = await client.request('auth.resume', { token });
       this.setAccount(signedIn.account);
-      for (const spaceId of this.joined) await client.request('space.join', { spaceId }).catch(() => this.joined.delete(spaceId));
+      for (const spaceId of [...this.joined]) {
+        try {
+          const joined = await client.request('space.join', { spaceId });
+          this.emit('onSelf', joined.self);
+          this.emit('onRoster', joined.roster);
+          this.emit('onSpaceUpdated', this.hostedView(joined.space));
+          // The connection to the server was lost, and our media with it: negotiate again.
+          if (reconnected) this.emit('onMediaReset', { spaceId, reason: 'reconnected to the Space server' });
+        } catch {
+          this.joined.delete(spaceId);
+        }
+      }
     } catch (err) {
       if (AppError.from(err).code === 'unauthenticated') this.sessions.forget(this.serverUrl());
     }
@@ -159,6 +177,22 @@ export class StudioService {
     return this.hostedView(space);
   }
 
+  async joinSpace(req: IpcRequest<'joinSpace'>): Promise<HostedSpace> {
+    const client = this.requireClient();
+    if (!this.account) throw new AppError('unauthenticated', 'sign in to join a Space as staff');
+    const joined = await client.request('space.join', { spaceId: req.spaceId });
+    this.joined.add(req.spaceId);
+    this.emit('onRoster', joined.roster);
+    this.emit('onSelf', joined.self);
+    return this.hostedView(joined.space);
+  }
+
+  addProducer = (req: IpcRequest<'addProducer'>) => this.call('producer.add', req);
+  removeProducer = (req: IpcRequest<'removeProducer'>) => this.call('producer.remove', req);
+  publishPads = (req: IpcRequest<'publishPads'>) => this.call('staff.pads', req);
+  cuePad = (req: IpcRequest<'cuePad'>) => this.call('staff.cue', req);
+  sendNote = (req: IpcRequest<'sendNote'>) => this.call('staff.note', req);
+
   approveRequest = (req: IpcRequest<'approveRequest'>) => this.call('request.approve', req);
   denyRequest = (req: IpcRequest<'denyRequest'>) => this.call('request.deny', req);
   inviteToSpeak = (req: IpcRequest<'inviteToSpeak'>) => this.call('invite.send', req);
@@ -181,6 +215,11 @@ export class StudioService {
   dispose(): void {
     this.client?.close();
     this.client = undefined;
+  }
+
+  /** Sends a request to the connected Space server for another main-process service (captions, issue 7). */
+  requestOnServer<T extends RequestType>(type: T, params: RequestParams<T>): Promise<unknown> {
+    return this.requireClient().request(type, params);
   }
 
   private async call<T extends RequestType>(type: T, params: RequestParams<T>): Promise<Record<string, never>> {

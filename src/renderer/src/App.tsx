@@ -6,6 +6,8 @@ import { QUALITY_PRESETS, applySenderQuality, type BroadcastQuality } from './au
 import { AccountPanel, AccountSummary } from './components/AccountPanel';
 import { InputStripPanel } from './components/InputStripPanel';
 import { SoundboardPanel } from './components/SoundboardPanel';
+import { StaffPanel } from './components/StaffPanel';
+import { ROLE_TEXT } from './people';
 import { useConsole } from './hooks/useConsole';
 import { useDeviceInventory } from './devices/useDeviceInventory';
 import { useMicFallback } from './devices/useMicFallback';
@@ -15,11 +17,19 @@ import { MicFallbackNotice } from './devices/MicFallbackNotice';
 import { ExternalInputPanel } from './devices/ExternalInputPanel';
 import { RoutingPanel } from './devices/RoutingPanel';
 import { PeoplePanel } from './components/PeoplePanel';
+import { SchedulePanel } from './components/SchedulePanel';
+import { TranscriptPanel, useTranscriptFeed } from './transcript/TranscriptPanel';
 import { useAccount } from './hooks/useAccount';
 import { usePeople } from './hooks/usePeople';
 import { errorMessage as message, useRunner } from './hooks/useRunner';
 
 type AudioDevice = { deviceId: string; label: string };
+
+/** A Space id from a listener link (…/s/<id>) or the bare id. */
+function spaceIdOf(text: string): string | null {
+  const m = /(?:\/s\/)?([a-z0-9]{10})\/?\s*$/.exec(text.trim());
+  return m ? m[1]! : null;
+}
 
 export function App() {
   const [settings, setSettings] = useState<Settings | null>(null);
@@ -40,6 +50,10 @@ export function App() {
   const live = hosted?.space.state === 'live';
   const open = hosted !== null && hosted.space.state !== 'ended';
   const people = usePeople(open ? hosted.space.id : null);
+  const myRole = people.self?.role;
+  const mayEnd = live && myRole === 'host';
+  const mayGoOnStage = myRole === 'host' || myRole === 'cohost' || myRole === 'speaker';
+  const isStaff = myRole === 'host' || myRole === 'cohost' || myRole === 'producer';
 
   const refreshDevices = useCallback(async () => {
     const all = await navigator.mediaDevices.enumerateDevices();
@@ -79,6 +93,7 @@ export function App() {
   const console_ = useConsole(micDeviceId, setError);
   const { engine, strip } = console_;
   const program = useProgramOutput(engine, devices);
+  const transcriptFeed = useTranscriptFeed(engine);
   useDeviceProfiles(strip?.label ?? null, console_.input, console_.update);
   // Labels appear once the microphone is open (permission granted).
   useEffect(() => {
@@ -97,6 +112,14 @@ export function App() {
   };
 
   const connect = (): Promise<void> => run(async () => setStatus(await studio.connect({ serverUrl })));
+  const [joinTarget, setJoinTarget] = useState('');
+  const join = (): Promise<void> =>
+    run(async () => {
+      const spaceId = spaceIdOf(joinTarget);
+      if (!spaceId) throw new Error('paste the Space link or its 10-character id');
+      people.reset();
+      setHosted(await studio.joinSpace({ spaceId }));
+    });
   const create = (): Promise<void> =>
     run(async () => {
       // The new Space's roster and our own state arrive before createSpace resolves.
@@ -104,7 +127,10 @@ export function App() {
       setHosted(await studio.createSpace({ title }));
     });
 
+  // Whether we should be on the stage: survives a lost link, a media-server or Space-server restart.
+  const onStage = useRef<string | null>(null);
   const joinStage = useCallback(async (spaceId: string) => {
+    onStage.current = spaceId;
     stage.current?.close();
     await engine.resume();
     stage.current = await openStageLink({
@@ -117,31 +143,52 @@ export function App() {
         if (stageHold.current) stageHold.current.srcObject = stream;
         engine.setStage(stream);
         program.setStage(stream);
+        transcriptFeed.setStage(stream);
       },
-      onState: setStageState,
+      onState: (state) => {
+        setStageState(state);
+        // The link dropped and ICE gave up: negotiate a fresh connection (an ICE restart through the server).
+        if (state === 'failed' && onStage.current === spaceId) rejoinSoon(spaceId);
+      },
     });
     await studio.setOnAir({ onAir: true });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- rejoinSoon is stable (refs only)
   }, [engine, quality]);
 
-  // The media server restarted: join the stage again with a fresh connection.
+  /** Keeps trying to get back on stage (link restored, server back) until it works or we left. */
+  const rejoinTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const rejoinSoon = (spaceId: string, delay = 250): void => {
+    if (rejoinTimer.current) return;
+    rejoinTimer.current = setTimeout(() => {
+      rejoinTimer.current = null;
+      if (onStage.current !== spaceId) return;
+      setStageState('connecting');
+      joinStageRef.current(spaceId).catch(() => rejoinSoon(spaceId, 1000));
+    }, delay);
+  };
+  const joinStageRef = useRef(joinStage);
+  joinStageRef.current = joinStage;
+
+  // The media path was rebuilt (media server restart, reconnect to the Space server): back on stage.
   useEffect(
     () =>
       studio.onMediaReset(({ spaceId }) => {
-        if (hosted?.space.id === spaceId && hosted.space.state === 'live') {
-          void joinStage(spaceId).catch((err: unknown) => setError(`Reconnecting the stage: ${message(err)}`));
-        }
+        if (onStage.current === spaceId) rejoinSoon(spaceId, 0);
       }),
-    [hosted, joinStage, setError],
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- rejoinSoon is stable (refs only)
+    [],
   );
 
   const goLive = (): Promise<void> => run(async () => {
     if (hosted) await joinStage(hosted.space.id);
   });
   const leaveStage = useCallback(async () => {
+    onStage.current = null;
     stage.current?.close();
     stage.current = null;
     engine.setStage(null);
     program.setStage(null);
+    transcriptFeed.setStage(null);
     setStageState('off');
     await studio.setOnAir({ onAir: false });
   }, [engine]);
@@ -212,7 +259,25 @@ export function App() {
                 </p>
               )}
             </form>
-          ) : (
+          ) : null}
+          {(!hosted || hosted.space.state === 'ended') && (
+            <form
+              aria-label="Join a Space"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void join();
+              }}
+            >
+              <label>
+                Join as co-host or producer (link or id)
+                <input value={joinTarget} onChange={(e) => setJoinTarget(e.target.value)} placeholder="http://…/s/abc123defg" />
+              </label>
+              <button type="submit" className="secondary" disabled={!connected || !account || busy || !spaceIdOf(joinTarget)}>
+                Join Space
+              </button>
+            </form>
+          )}
+          {!hosted || hosted.space.state === 'ended' ? null : (
             <div className="space">
               <p className={`badge badge-${hosted.space.state}`} data-testid="space-state">
                 {hosted.space.state}
@@ -243,15 +308,20 @@ export function App() {
                 </select>
               </label>
               <p className="muted">Stereo: off (this server's stage mixes in mono).</p>
-              {live ? (
+              {people.self && people.self.role !== 'host' && (
+                <p className="muted" data-testid="my-role">
+                  You are {ROLE_TEXT[people.self.role].toLowerCase()} in this Space.
+                </p>
+              )}
+              {mayEnd ? (
                 <button type="button" className="end" onClick={end} disabled={busy}>
                   End
                 </button>
-              ) : (
+              ) : mayGoOnStage && stageState === 'off' ? (
                 <button type="button" className="go-live" onClick={goLive} disabled={busy || !strip || !connected}>
-                  Go live
+                  {people.self?.role === 'host' ? 'Go live' : 'Join the stage'}
                 </button>
-              )}
+              ) : null}
             </div>
           )}
         </section>
@@ -287,9 +357,12 @@ export function App() {
           <audio ref={stageHold} autoPlay muted data-testid="stage-mix" />
         </section>
         <ExternalInputPanel engine={engine} devices={devices} onError={setError} />
-        <SoundboardPanel player={console_.player} run={run} onError={setError} />
+        <SoundboardPanel player={console_.player} run={run} onError={setError} hostOf={open && people.self?.role === 'host' ? hosted.space.id : null} />
+        {open && isStaff && <StaffPanel spaceId={hosted.space.id} isHost={people.self?.role === 'host'} busy={busy} run={run} />}
         <RoutingPanel devices={devices} program={program} />
         {open && <PeoplePanel spaceId={hosted.space.id} people={people} busy={busy} run={run} />}
+        {account && <SchedulePanel onStarted={setHosted} />}
+        {open && <TranscriptPanel spaceId={hosted.space.id} live={live} feed={transcriptFeed} />}
       </main>
     </div>
   );

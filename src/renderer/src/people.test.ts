@@ -53,12 +53,12 @@ describe('what the Studio may do to people', () => {
 
   it('only accounts can be invited to speak', () => {
     const self = me(host.id, 'host');
-    expect(audienceActions(self, listener)).toEqual(['invite', 'remove']);
+    expect(audienceActions(self, listener)).toEqual(['invite', 'addProducer', 'remove']);
     expect(audienceActions(self, guest)).toEqual(['remove']);
   });
 
   it('counts free seats and applies speaking updates until the next roster', () => {
-    const roster: Roster = { spaceId: 'abcdefghij', stage: [host, cohost, speaker], audience: [listener], requests: [] };
+    const roster: Roster = { spaceId: 'abcdefghij', stage: [host, cohost, speaker], producers: [], audience: [listener], requests: [] };
     expect(seats(roster)).toEqual({ speakers: 9, cohosts: 1 });
     const next = withSpeaking(roster, { spaceId: 'abcdefghij', memberId: speaker.id, speaking: true });
     expect(next?.stage.find((m) => m.id === speaker.id)?.speaking).toBe(true);

@@ -5,18 +5,20 @@ import { LIMITS, type Member, type MemberId, type Role, type Roster, type SelfSt
  * decides in the end; these rules only keep buttons off the screen that would be refused.
  */
 export type StageAction = 'unmute' | 'mute' | 'toAudience' | 'addCohost' | 'removeCohost' | 'remove';
-export type AudienceAction = 'invite' | 'remove';
+export type AudienceAction = 'invite' | 'addProducer' | 'remove';
+export type ProducerAction = 'removeProducer' | 'remove';
 
-export const ROLE_TEXT: Record<Role, string> = { host: 'Host', cohost: 'Co-host', speaker: 'Speaker', listener: 'Listener' };
+export const ROLE_TEXT: Record<Role, string> = { host: 'Host', cohost: 'Co-host', speaker: 'Speaker', producer: 'Producer', listener: 'Listener' };
 
-export const isModerator = (role: Role): boolean => role === 'host' || role === 'cohost';
+/** Host, co-hosts and producers run the queue and the stage. */
+export const isModerator = (role: Role): boolean => role === 'host' || role === 'cohost' || role === 'producer';
 
 /** Only accounts can speak; guests (`g_...`) can only listen. */
 export const canSpeak = (id: MemberId): boolean => id.startsWith('a_');
 
-/** Co-hosts act on speakers and listeners; the host on everyone but themselves. */
+/** Co-hosts and producers act on speakers and listeners; the host on everyone but themselves. */
 function outranks(me: Role, target: Role): boolean {
-  return target !== 'host' && (target !== 'cohost' || me === 'host');
+  return target !== 'host' && ((target !== 'cohost' && target !== 'producer') || me === 'host');
 }
 
 export function stageActions(me: SelfState | null, m: Member): StageAction[] {
@@ -34,7 +36,12 @@ export function stageActions(me: SelfState | null, m: Member): StageAction[] {
 
 export function audienceActions(me: SelfState | null, m: Member): AudienceAction[] {
   if (!me || m.id === me.memberId || !isModerator(me.role)) return [];
-  return canSpeak(m.id) ? ['invite', 'remove'] : ['remove'];
+  if (!canSpeak(m.id)) return ['remove'];
+  return me.role === 'host' ? ['invite', 'addProducer', 'remove'] : ['invite', 'remove'];
+}
+
+export function producerActions(me: SelfState | null, m: Member): ProducerAction[] {
+  return me && me.role === 'host' && m.id !== me.memberId ? ['removeProducer', 'remove'] : [];
 }
 
 export function mayAnswerRequests(me: SelfState | null): boolean {

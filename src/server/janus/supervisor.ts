@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEBIAN_JANUS_LIB, writeJanusConfig, type ManagedJanusOptions } from './config.js';
 
@@ -30,6 +30,7 @@ export class JanusSupervisor extends EventEmitter {
   }
 
   start(): void {
+    this.killLeftover();
     const lib = this.options.libFolder ?? DEBIAN_JANUS_LIB;
     const configFile = writeJanusConfig({
       ...this.options,
@@ -48,7 +49,10 @@ export class JanusSupervisor extends EventEmitter {
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.child = child;
-    child.once('spawn', () => this.emit('spawn', child.pid));
+    child.once('spawn', () => {
+      writeFileSync(this.pidFile, String(child.pid));
+      this.emit('spawn', child.pid);
+    });
     child.once('error', (err) => this.emit('error', err));
     child.once('exit', (code, signal) => {
       log.end();
@@ -61,6 +65,33 @@ export class JanusSupervisor extends EventEmitter {
       this.restartTimer = setTimeout(() => this.launch(configFile), this.restarts === 1 ? 0 : delay);
       setTimeout(() => (this.restarts = 0), 30_000).unref();
     });
+  }
+
+  private get pidFile(): string {
+    return join(this.options.dir, 'janus.pid');
+  }
+
+  /**
+   * A Janus left running by a server that was killed (SIGKILL leaves its children) still holds
+   * our ports: end it, but only if it really is a Janus started with our config folder.
+   */
+  private killLeftover(): void {
+    let pid: number;
+    try {
+      pid = Number(readFileSync(this.pidFile, 'utf8'));
+    } catch {
+      return;
+    }
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes('janus') && cmd.includes(this.options.dir)) {
+        process.kill(pid, 'SIGKILL');
+        // Wait (briefly, synchronously: this runs once at start-up) until its ports are free.
+        for (let i = 0; i < 200 && existsSync(`/proc/${pid}`); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+    } catch {
+      /* not running */
+    }
   }
 
   async stop(): Promise<void> {

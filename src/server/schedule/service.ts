@@ -11,11 +11,12 @@ import {
   type Rejection,
   type ScheduleField,
   type ScheduleStatus,
+  type scheduleRequests,
 } from '../../shared/schedule.js';
 import type { SpacePublic } from '../../shared/space.js';
 import type { AccountService } from '../accounts.js';
 import { SpaceStore } from '../db.js';
-import type { FeatureHandlers } from '../signaling.js';
+import type { Handler } from '../signaling.js';
 import type { Participant, SpaceService } from '../spaces.js';
 import { CodeProvider, TicketSigner, type PaymentProvider } from './tickets.js';
 
@@ -383,7 +384,7 @@ export class ScheduleService {
 }
 
 /** The signaling handlers of the schedule protocol. */
-export function scheduleHandlers(s: ScheduleService): FeatureHandlers {
+export function scheduleHandlers(s: ScheduleService): { [T in keyof typeof scheduleRequests]: Handler<T> } {
   const account = (c: { participant: Participant }): string => {
     const id = c.participant.identity.accountId;
     if (!id) throw new AppError('unauthenticated', 'sign in first');

@@ -3,7 +3,7 @@ import { LIMITS, type Member, type MemberId, type Roster, type SelfState } from 
 import { studio } from '../api';
 import type { People } from '../hooks/usePeople';
 import type { Run } from '../hooks/useRunner';
-import { ROLE_TEXT, audienceActions, mayAnswerRequests, seats, stageActions, type AudienceAction, type StageAction } from '../people';
+import { ROLE_TEXT, audienceActions, mayAnswerRequests, producerActions, seats, stageActions, type AudienceAction, type ProducerAction, type StageAction } from '../people';
 import { Reactions } from './Reactions';
 
 type MemberCall = (spaceId: string, memberId: MemberId) => Promise<unknown>;
@@ -24,6 +24,12 @@ const STAGE_BUTTONS: Record<StageAction, ActionButton> = {
 
 const AUDIENCE_BUTTONS: Record<AudienceAction, ActionButton> = {
   invite: { label: 'Invite to speak', call: (spaceId, memberId) => studio.inviteToSpeak({ spaceId, memberId }) },
+  addProducer: { label: 'Make producer', className: 'secondary', call: (spaceId, memberId) => studio.addProducer({ spaceId, memberId }) },
+  remove: STAGE_BUTTONS.remove,
+};
+
+const PRODUCER_BUTTONS: Record<ProducerAction, ActionButton> = {
+  removeProducer: { label: 'Remove producer', className: 'secondary', call: (spaceId, memberId) => studio.removeProducer({ spaceId, memberId }) },
   remove: STAGE_BUTTONS.remove,
 };
 
@@ -73,6 +79,18 @@ function Sections({ spaceId, roster, self, busy, run }: { spaceId: string; roste
             </PersonRow>
           ))}
         </ul>
+        {roster.producers.length > 0 && (
+          <>
+            <SectionHead title="Producers" count={String(roster.producers.length)} />
+            <ul className="people-list">
+              {roster.producers.map((m) => (
+                <PersonRow key={m.id} testId={`member-${m.id}`} member={m} you={m.id === self?.memberId}>
+                  {producerActions(self, m).map((a) => button(PRODUCER_BUTTONS[a], m.id))}
+                </PersonRow>
+              ))}
+            </ul>
+          </>
+        )}
       </div>
       <div>
         <SectionHead title="Requests" count={String(roster.requests.length)} />

@@ -52,7 +52,18 @@ function draftOf({ position: _position, ...pad }: Pad): Draft {
  * The soundboard: pad sets per show, a grid of pads (name, colour, waveform, gain, mode, stop
  * others, fades, hotkey), drag to reorder, stop all. Pads play into the broadcast and the monitor.
  */
-export function SoundboardPanel({ player, run, onError }: { player: SoundboardPlayer; run: (what: () => Promise<void>) => Promise<void>; onError: (m: string) => void }) {
+export function SoundboardPanel({
+  player,
+  run,
+  onError,
+  hostOf,
+}: {
+  player: SoundboardPlayer;
+  run: (what: () => Promise<void>) => Promise<void>;
+  onError: (m: string) => void;
+  /** The Space this Studio hosts: its pads are published to staff, who may cue them. */
+  hostOf: string | null;
+}) {
   const [library, setLibrary] = useState<Library>({ clips: [], sets: [] });
   const [setId, setSetId] = useState<string | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
@@ -89,6 +100,20 @@ export function SoundboardPanel({ player, run, onError }: { player: SoundboardPl
       }
     },
     [player, pads, onError],
+  );
+
+  // Staff on other machines see this set's pads and may cue them; a cue plays here, on air.
+  useEffect(() => {
+    if (!hostOf) return;
+    void studio.publishPads({ spaceId: hostOf, pads: pads.map((p) => ({ id: p.id, name: p.name, colour: p.colour })) }).catch(() => undefined);
+  }, [hostOf, pads]);
+  useEffect(
+    () =>
+      studio.onCue((cue) => {
+        const pad = pads.find((p) => p.id === cue.padId);
+        if (cue.spaceId === hostOf && pad) trigger(pad);
+      }),
+    [hostOf, pads, trigger],
   );
 
   // Hotkeys while the window has focus (not while typing); Escape stops everything.

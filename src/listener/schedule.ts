@@ -1,0 +1,126 @@
+import type { SignalingClient } from '../shared/signalingClient.js';
+import type { PublicScheduleItem } from '../shared/schedule.js';
+import { AppError } from '../shared/errors.js';
+
+/**
+ * The scheduled part of the listener page: when it starts (in the host's time zone and the
+ * reader's), a reminder button (signed in), an .ics link, tickets for ticketed Spaces, and the
+ * switch to live when the host starts it (a notification for reminder holders).
+ */
+export function mountSchedule(root: HTMLElement, client: SignalingClient, spaceId: string): void {
+  const ticketKey = `spaces.ticket.${spaceId}`;
+  let item: PublicScheduleItem | null = null;
+  let reminded = false;
+  let message = '';
+
+  const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]) => {
+    const e = Object.assign(document.createElement(tag), props);
+    e.append(...children);
+    return e;
+  };
+  const errorText = (err: unknown): string => {
+    const e = AppError.from(err);
+    return e.code === 'unauthenticated' ? 'Sign in first (below).' : e.message;
+  };
+
+  function render(): void {
+    root.replaceChildren();
+    if (!item) return;
+    root.hidden = false;
+    if (item.status === 'scheduled') {
+      const when = new Date(item.startsAt);
+      root.append(
+        el('p', { className: 'scheduled-when', id: 'scheduled-when' }, `Starts ${when.toLocaleString()} (your time) · ${when.toLocaleString('en-GB', { timeZone: item.timeZone })} ${item.timeZone}`),
+      );
+      const remind = el('button', { type: 'button', id: 'remind', className: 'secondary', textContent: reminded ? 'Reminder set ✓ (remove)' : 'Remind me' });
+      remind.addEventListener('click', () => void toggleReminder());
+      root.append(el('div', { className: 'row' }, remind, el('a', { href: `/s/${spaceId}/event.ics`, id: 'ics', textContent: 'Add to calendar (.ics)' })));
+    } else if (item.status === 'started') {
+      root.append(el('p', { className: 'live-now', id: 'live-now', role: 'status' }, 'Live now: press Listen.'));
+    }
+    if (item.ticketing) {
+      const t = item.ticketing;
+      const has = !!localStorage.getItem(ticketKey);
+      root.append(el('p', { id: 'tickets' }, t.soldOut ? 'Sold out.' : `Ticketed: ${(t.priceCents / 100).toFixed(2)} · ${t.left} of ${t.count} tickets left.`, has ? ' You have a ticket.' : ''));
+      if (!has && !t.soldOut) {
+        const code = document.createElement('input');
+        Object.assign(code, { id: 'ticket-code', placeholder: 'ticket code', maxLength: 100 });
+        const claim = el('button', { type: 'button', id: 'ticket-claim', textContent: 'Get ticket' });
+        claim.addEventListener('click', () => void claimTicket(code.value));
+        root.append(el('div', { className: 'row' }, code, claim));
+      }
+    }
+    if (message) root.append(el('p', { className: 'notice', id: 'schedule-message' }, message));
+  }
+
+  async function load(): Promise<void> {
+    try {
+      ({ item, reminded } = await client.request('schedule.get', { spaceId }));
+    } catch {
+      item = null; // not a scheduled Space
+    }
+    render();
+  }
+
+  async function toggleReminder(): Promise<void> {
+    try {
+      ({ reminded } = await client.request(reminded ? 'reminder.clear' : 'reminder.set', { spaceId }));
+      message = reminded ? 'We will tell you here when it starts.' : '';
+      if (reminded && typeof Notification !== 'undefined' && Notification.permission === 'default') void Notification.requestPermission();
+    } catch (err) {
+      message = errorText(err);
+    }
+    render();
+  }
+
+  async function claimTicket(code: string): Promise<void> {
+    try {
+      const { ticket } = await client.request('ticket.claim', { spaceId, code: code.trim() });
+      localStorage.setItem(ticketKey, ticket);
+      await presentTicket();
+      message = 'Ticket ready: press Listen.';
+      await load();
+    } catch (err) {
+      message = errorText(err);
+      render();
+    }
+  }
+
+  /** Shows the stored ticket on this connection (after the page signed in: retried briefly). */
+  async function presentTicket(): Promise<void> {
+    const ticket = localStorage.getItem(ticketKey);
+    if (!ticket) return;
+    for (let i = 0; i < 10; i++) {
+      try {
+        await client.request('ticket.present', { spaceId, ticket });
+        return;
+      } catch (err) {
+        if (AppError.from(err).code !== 'unauthenticated') {
+          message = errorText(err);
+          return render();
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+  }
+
+  client.onEvent((e) => {
+    if (e.type === 'schedule.started' && e.spaceId === spaceId) {
+      if (item) item = { ...item, status: 'started' };
+      if (reminded) {
+        message = `“${e.title}” has started.`;
+        if (typeof Notification !== 'undefined' && Notification.permission === 'granted') new Notification('A Space you wanted is live', { body: e.title });
+      }
+      render();
+    } else if (e.type === 'space.updated' && e.space.id === spaceId && item && e.space.state !== 'scheduled' && item.status === 'scheduled') {
+      item = { ...item, status: e.space.state === 'live' ? 'started' : 'ended' };
+      render();
+    }
+  });
+  client.onState((state) => {
+    if (state !== 'connected') return;
+    // Let the page sign in again first, then read our view and show our ticket.
+    setTimeout(() => void load().then(presentTicket), 200);
+  });
+  if (client.state === 'connected') void load().then(presentTicket);
+}

@@ -1,0 +1,67 @@
+import { useEffect, useState } from 'react';
+import type { CuePad } from '../../../shared/signaling';
+import type { IpcEventPayload } from '../../../shared/ipc';
+import { studio } from '../api';
+import type { Run } from '../hooks/useRunner';
+
+type Note = IpcEventPayload<'onStaffNote'>;
+
+/**
+ * For the people running the show (host, co-hosts, producers): cue the host's pads from another
+ * machine, and private notes that listeners never see.
+ */
+export function StaffPanel({ spaceId, isHost, busy, run }: { spaceId: string; isHost: boolean; busy: boolean; run: Run }) {
+  const [pads, setPads] = useState<CuePad[]>([]);
+  const [notes, setNotes] = useState<Note[]>([]);
+  const [text, setText] = useState('');
+
+  useEffect(() => {
+    const offs = [
+      studio.onStaffPads((e) => e.spaceId === spaceId && setPads(e.pads)),
+      studio.onStaffNote((e) => e.spaceId === spaceId && setNotes((list) => [...list.slice(-49), e])),
+    ];
+    return () => offs.forEach((off) => off());
+  }, [spaceId]);
+
+  return (
+    <section className="panel staff" aria-label="Producer desk">
+      <h2>Producer desk</h2>
+      {!isHost && (
+        <>
+          <h3>Cue the host's pads</h3>
+          {pads.length === 0 && <p className="muted">The host's soundboard has no pads yet.</p>}
+          <div className="row">
+            {pads.map((pad) => (
+              <button key={pad.id} type="button" className="secondary" style={{ borderColor: pad.colour }} disabled={busy} onClick={() => void run(async () => void (await studio.cuePad({ spaceId, padId: pad.id })))}>
+                Cue {pad.name}
+              </button>
+            ))}
+          </div>
+        </>
+      )}
+      <h3>Notes (staff only)</h3>
+      <ul className="notes" aria-label="Staff notes">
+        {notes.map((n) => (
+          <li key={`${n.at}-${n.from}-${n.text}`}>
+            <strong>{n.from}</strong>: {n.text}
+          </li>
+        ))}
+      </ul>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            await studio.sendNote({ spaceId, text });
+            setText('');
+          });
+        }}
+      >
+        <input aria-label="Note to staff" value={text} maxLength={500} onChange={(e) => setText(e.target.value)} placeholder="Wrap up in 5 minutes…" />
+        <button type="submit" disabled={busy || !text.trim()}>
+          Send
+        </button>
+      </form>
+    </section>
+  );
+}

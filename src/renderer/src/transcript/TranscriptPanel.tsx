@@ -1,0 +1,141 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { CaptionSegment, TranscriptFormat, TranscriptStatus } from '../../../shared/transcript';
+import { TRANSCRIPT_FORMATS } from '../../../shared/transcript';
+import { studio } from '../api';
+import type { ConsoleEngine } from '../audio/consoleEngine';
+import { TranscriptFeed } from './transcriptFeed';
+
+/** One feed per console engine: App passes it the stage mix. */
+export function useTranscriptFeed(engine: ConsoleEngine): TranscriptFeed {
+  const [feed] = useState(() => new TranscriptFeed(engine, (pcm) => void studio.transcriptPcm({ pcm }).catch(() => undefined)));
+  useEffect(() => () => feed.stop(), [feed]);
+  return feed;
+}
+
+function clock(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * The live transcript: final lines with speaker labels and the current partial line; follows the
+ * newest line unless the user scrolled up; search; export as SRT, VTT, TXT or JSON.
+ */
+export function TranscriptPanel({ spaceId, live, feed }: { spaceId: string; live: boolean; feed: TranscriptFeed }) {
+  const [enabled, setEnabled] = useState(true);
+  const [status, setStatus] = useState<TranscriptStatus | null>(null);
+  const [finals, setFinals] = useState<CaptionSegment[]>([]);
+  const [partial, setPartial] = useState<CaptionSegment | null>(null);
+  const [query, setQuery] = useState('');
+  const [follow, setFollow] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const list = useRef<HTMLOListElement>(null);
+
+  useEffect(() => {
+    const offs = [
+      studio.onTranscriptStatus(setStatus),
+      studio.onTranscriptSegment((s) => {
+        if (!s.final) return setPartial(s);
+        setPartial((p) => (p?.id === s.id ? null : p));
+        if (s.text) setFinals((cur) => [...cur.filter((x) => x.id !== s.id), s]);
+      }),
+    ];
+    void studio.getTranscriptStatus({}).then(setStatus);
+    void studio.getTranscript({}).then((t) => setFinals(t.segments));
+    return () => offs.forEach((off) => off());
+  }, []);
+
+  // Transcribe while live (and enabled): start the engine in main, then the audio feed.
+  useEffect(() => {
+    if (!live || !enabled) return;
+    let cancelled = false;
+    void (async () => {
+      try {
+        setFinals([]);
+        setStatus(await studio.startTranscript({ spaceId, engine: 'pocketsphinx' }));
+        if (!cancelled) await feed.start();
+      } catch (err) {
+        setError(err instanceof Error ? err.message : String(err));
+      }
+    })();
+    return () => {
+      cancelled = true;
+      feed.stop();
+      void studio.stopTranscript({}).catch(() => undefined);
+    };
+  }, [live, enabled, spaceId, feed]);
+
+  useEffect(() => {
+    const el = list.current;
+    if (follow && el) el.scrollTop = el.scrollHeight;
+  }, [finals, partial, follow]);
+
+  const shown = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    return q ? finals.filter((s) => s.text.toLowerCase().includes(q) || (s.speakerName ?? '').toLowerCase().includes(q)) : finals;
+  }, [finals, query]);
+
+  const exportAs = async (format: TranscriptFormat): Promise<void> => {
+    try {
+      const file = await studio.exportTranscript({ format });
+      const url = URL.createObjectURL(new Blob([file.content], { type: file.mime }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = file.filename;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const state = status?.state ?? 'stopped';
+  return (
+    <section className="panel transcript" aria-label="Transcript">
+      <h2>Transcript</h2>
+      <label>
+        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Transcribe while live (pocketsphinx, on this computer)
+      </label>
+      <p className={`muted transcript-status transcript-${state}`} data-testid="transcript-status" data-state={state} role="status">
+        Engine: {state}
+        {status?.restarts ? ` (restarted ${status.restarts}×)` : ''}
+        {status?.message ? ` — ${status.message}` : ''}
+      </p>
+      {error && <p className="error">{error}</p>}
+      <input type="search" aria-label="Search transcript" placeholder="Search" value={query} onChange={(e) => setQuery(e.target.value)} />
+      <ol
+        ref={list}
+        className="transcript-lines"
+        data-testid="transcript-lines"
+        style={{ maxHeight: '16rem', overflowY: 'auto' }}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          setFollow(el.scrollHeight - el.scrollTop - el.clientHeight < 24);
+        }}
+      >
+        {shown.map((s) => (
+          <li key={s.id} data-segment-id={s.id}>
+            <span className="muted">{clock(s.startMs)}</span> <strong>{s.speakerName ?? 'Unknown'}:</strong> <span className="text">{s.text}</span>
+          </li>
+        ))}
+        {partial && !query && (
+          <li className="partial" data-testid="transcript-partial">
+            <span className="muted">{clock(partial.startMs)}</span> <strong>{partial.speakerName ?? 'Unknown'}:</strong> <em>{partial.text}</em>
+          </li>
+        )}
+      </ol>
+      {!follow && (
+        <button type="button" className="secondary" onClick={() => setFollow(true)}>
+          Jump to live
+        </button>
+      )}
+      <div className="row">
+        {TRANSCRIPT_FORMATS.map((f) => (
+          <button key={f} type="button" className="secondary" onClick={() => void exportAs(f)} disabled={finals.length === 0}>
+            Export {f.toUpperCase()}
+          </button>
+        ))}
+      </div>
+    </section>
+  );
+}
