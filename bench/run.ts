@@ -18,7 +18,9 @@ export interface BenchModule {
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   latency: () => import('./latency.js'),
   signaling: () => import('./signaling.js'),
+  schedule: () => import('./schedule.js'),
   soundboard: () => import('./soundboard.js'),
+  transcript: () => import('./transcript.js'),
 };
 
 async function listBenches(): Promise<string> {

@@ -11,6 +11,8 @@ import { AudioRouting } from './services/audioRouting.js';
 import { deviceIpcCalls } from '../shared/devices.js';
 import { ScheduleService } from './services/scheduleService.js';
 import { scheduleIpcCalls } from '../shared/schedule.js';
+import { TranscriptService } from './services/transcript/transcriptService.js';
+import { transcriptIpcCalls } from '../shared/transcript.js';
 
 /**
  * Opens the Studio's database and builds its services: the one composition root for every shell
@@ -19,7 +21,13 @@ import { scheduleIpcCalls } from '../shared/schedule.js';
 export function createStudioServices(opts: { dataDir: string; emit: EventSink; onAir?: OnAirHook; defaults?: Partial<Settings> }) {
   const db = openStudioDb(join(opts.dataDir, 'studio.db'));
   const settings = new SettingsStore(db, { ...DEFAULT_SETTINGS, ...opts.defaults });
-  const service = new StudioService(settings, new ServerSessions(db), opts.emit, opts.onAir);
+  // The transcript host sees speaking/roster events (speaker labels) and posts captions through the service's connection.
+  const transcript: TranscriptService = new TranscriptService({
+    dataDir: opts.dataDir,
+    emit: opts.emit,
+    post: async (spaceId, segment) => void (await service.requestOnServer('caption.post', { spaceId, segment })),
+  });
+  const service = new StudioService(settings, new ServerSessions(db), (e, p) => (transcript.observe(e, p), opts.emit(e, p)), opts.onAir);
   const soundboard = new SoundboardLibrary(db, opts.dataDir);
   // Local audio-device routing (PulseAudio/PipeWire); reports itself unavailable elsewhere.
   const routing = new AudioRouting(db, opts.emit);
@@ -37,13 +45,16 @@ export function createStudioServices(opts: { dataDir: string; emit: EventSink; o
     ...bindHandlers(schedule, Object.keys(scheduleIpcCalls) as (keyof typeof scheduleIpcCalls)[]),
     ...bindHandlers(routing, Object.keys(deviceIpcCalls) as (keyof typeof deviceIpcCalls)[]),
     ...bindHandlers(soundboard, Object.keys(soundboardIpcCalls) as (keyof typeof soundboardIpcCalls)[]),
+    ...bindHandlers(transcript, Object.keys(transcriptIpcCalls) as (keyof typeof transcriptIpcCalls)[]),
   };
   return {
     service,
     routing,
     schedule,
+    transcript,
     handlers,
     close(): void {
+      transcript.dispose();
       service.dispose();
       schedule.dispose();
       routing.dispose();

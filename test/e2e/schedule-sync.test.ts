@@ -73,12 +73,10 @@ describe('scheduled Spaces: offline edits reach the server', () => {
     expect(studio.service.getSyncStatus().pending).toBe(0);
     expect(Object.keys(live(await serverItems(api)))).toHaveLength(2);
 
-    console.log('step: synced early');
     // The server stops.
     api.close();
     await server.close();
 
-    console.log('step: stopped');
     // Offline: 50 creates, edits of half of them, 10 deletions, plus an edit and a deletion of the synced ones.
     const made: LocalScheduleItem[] = [];
     for (let i = 0; i < 50; i++) {
@@ -96,9 +94,7 @@ describe('scheduled Spaces: offline edits reach the server', () => {
     studio.service.saveScheduled({ id: early[0]!.id, fields: { title: 'Early 0 renamed' } });
     studio.service.deleteScheduled({ id: early[1]!.id });
 
-    console.log('step: edited');
     const offline = await studio.service.syncNow();
-    console.log('step: offline sync', offline);
     expect(offline.state).toBe('offline');
     expect(studio.all().every((i) => i.sync.state === 'saved_locally')).toBe(true);
     expect(studio.all()).toHaveLength(1 + 50 - 9);
@@ -106,9 +102,7 @@ describe('scheduled Spaces: offline edits reach the server', () => {
     // The server comes back on the same address with the same database.
     ({ server } = { server: await startTestServer({ janusWsPort: 8210, port, dataDir }) });
     cleanup.push(() => server.close());
-    console.log('step: restarted');
     const status = await studio.service.syncNow();
-    console.log('step: synced', status);
     expect(status).toMatchObject({ state: 'idle', pending: 0, error: null });
 
     const check = await apiClient(server.url);
@@ -174,13 +168,22 @@ describe('scheduled Spaces: offline edits reach the server', () => {
     await b.service.syncNow();
     expect(b.all().map((i) => i.fields)).toEqual([item.fields]);
 
-    // Both go offline (they just do not sync) and edit.
+    // Both lose the network (their server address leads nowhere) and edit.
+    const online = server.url;
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    a.target.serverUrl = nowhere;
+    b.target.serverUrl = nowhere;
     a.service.saveScheduled({ id: item.id, fields: { title: 'Title from A', notes: 'notes from A' } });
     await new Promise((r) => setTimeout(r, 5));
     b.service.saveScheduled({ id: item.id, fields: { title: 'Title from B', description: 'description from B' } });
     await new Promise((r) => setTimeout(r, 5));
     a.service.saveScheduled({ id: item.id, fields: { durationMin: 90 } });
+    expect((await a.service.syncNow()).state).toBe('offline');
+    expect((await b.service.syncNow()).state).toBe('offline');
 
+    // Back online: A first, then B, then A again.
+    a.target.serverUrl = online;
+    b.target.serverUrl = online;
     await a.service.syncNow();
     await b.service.syncNow();
     await a.service.syncNow();

@@ -12,7 +12,7 @@ import {
   type ScheduleStatus,
   type SyncState,
 } from '../../shared/schedule.js';
-import { HybridClock } from './hlc.js';
+import { HybridClock, parseHlc } from './hlc.js';
 
 interface ItemRow {
   id: string;
@@ -25,6 +25,7 @@ interface ItemRow {
   status: ScheduleStatus | null;
   reminder_count: number;
   tickets_issued: number;
+  acked_fields: string;
   updated_at: number;
 }
 
@@ -81,27 +82,30 @@ export class ScheduleStore {
     this.stmts = {
       get: db.prepare(`SELECT * FROM scheduled_spaces WHERE id = ?`),
       upsert: db.prepare(
-        `INSERT INTO scheduled_spaces (id, fields, clocks, title, starts_at, deleted, acked, sync_state, sync_reason, status, reminder_count, tickets_issued, updated_at)
-         VALUES (@id, @fields, @clocks, @title, @starts_at, @deleted, @acked, @sync_state, @sync_reason, @status, @reminder_count, @tickets_issued, @updated_at)
+        `INSERT INTO scheduled_spaces (id, fields, clocks, title, starts_at, deleted, acked, sync_state, sync_reason, status, reminder_count, tickets_issued, acked_fields, updated_at)
+         VALUES (@id, @fields, @clocks, @title, @starts_at, @deleted, @acked, @sync_state, @sync_reason, @status, @reminder_count, @tickets_issued, @acked_fields, @updated_at)
          ON CONFLICT(id) DO UPDATE SET fields = excluded.fields, clocks = excluded.clocks, title = excluded.title, starts_at = excluded.starts_at,
            deleted = excluded.deleted, acked = excluded.acked, sync_state = excluded.sync_state, sync_reason = excluded.sync_reason,
-           status = excluded.status, reminder_count = excluded.reminder_count, tickets_issued = excluded.tickets_issued, updated_at = excluded.updated_at`,
+           status = excluded.status, reminder_count = excluded.reminder_count, tickets_issued = excluded.tickets_issued, acked_fields = excluded.acked_fields, updated_at = excluded.updated_at`,
       ),
-      ftsDelete: db.prepare(`DELETE FROM scheduled_spaces_fts WHERE id = ?`),
-      ftsInsert: db.prepare(`INSERT INTO scheduled_spaces_fts (id, title, description, topics) VALUES (?, ?, ?, ?)`),
+      rowid: db.prepare(`SELECT rowid AS r FROM scheduled_spaces WHERE id = ?`),
+      ftsDelete: db.prepare(`DELETE FROM scheduled_spaces_fts WHERE rowid = ?`),
+      ftsInsert: db.prepare(`INSERT INTO scheduled_spaces_fts (rowid, title, description, topics) VALUES (?, ?, ?, ?)`),
       outboxAdd: db.prepare(`INSERT INTO schedule_outbox (key, space_id, op, payload, created_at) VALUES (?, ?, ?, ?, ?)`),
       outboxFirst: db.prepare(`SELECT * FROM schedule_outbox ORDER BY seq LIMIT 1`),
       outboxCount: db.prepare(`SELECT COUNT(*) AS n FROM schedule_outbox`),
       outboxFor: db.prepare(`SELECT * FROM schedule_outbox WHERE space_id = ? ORDER BY seq`),
-      list: db.prepare(`SELECT * FROM scheduled_spaces WHERE deleted = 0 ORDER BY starts_at, id LIMIT ? OFFSET ?`),
+      // The page's rowids come from the covering index alone; only the page's rows are read.
+      list: db.prepare(
+        `SELECT * FROM scheduled_spaces WHERE rowid IN (SELECT rowid FROM scheduled_spaces WHERE deleted = 0 ORDER BY starts_at, id LIMIT ? OFFSET ?) ORDER BY starts_at, id`,
+      ),
       count: db.prepare(`SELECT COUNT(*) AS n FROM scheduled_spaces WHERE deleted = 0`),
+      // The matches' rowids (index only, no text read), then the start-time index walked until the page is full.
       search: db.prepare(
-        `SELECT s.* FROM scheduled_spaces_fts f JOIN scheduled_spaces s ON s.id = f.id
-         WHERE scheduled_spaces_fts MATCH ? AND s.deleted = 0 ORDER BY s.starts_at, s.id LIMIT ? OFFSET ?`,
+        `SELECT * FROM scheduled_spaces WHERE deleted = 0 AND rowid IN (SELECT rowid FROM scheduled_spaces_fts WHERE scheduled_spaces_fts MATCH ?)
+         ORDER BY starts_at, id LIMIT ? OFFSET ?`,
       ),
-      searchCount: db.prepare(
-        `SELECT COUNT(*) AS n FROM scheduled_spaces_fts f JOIN scheduled_spaces s ON s.id = f.id WHERE scheduled_spaces_fts MATCH ? AND s.deleted = 0`,
-      ),
+      searchCount: db.prepare(`SELECT COUNT(*) AS n FROM scheduled_spaces_fts WHERE scheduled_spaces_fts MATCH ?`),
     };
   }
 
@@ -113,7 +117,7 @@ export class ScheduleStore {
       if (this.stmts.get.get(id)) throw new AppError('conflict', 'a scheduled Space with this id exists');
       const hlc = this.tick();
       const clocks = Object.fromEntries(SCHEDULE_FIELDS.map((f) => [f, hlc]));
-      this.write({ id, fields, clocks, deleted: 0, acked: 0, sync_state: 'saved_locally', sync_reason: null, status: null, reminder_count: 0, tickets_issued: 0 });
+      this.write({ id, fields, clocks, deleted: 0, acked: 0, sync_state: 'saved_locally', sync_reason: null, status: null, reminder_count: 0, tickets_issued: 0, acked_fields: '{}' });
       this.addOutbox(id, 'create', { fields, hlc });
       return this.get(id)!;
     })();
@@ -150,12 +154,12 @@ export class ScheduleStore {
       if (neverSent) {
         // The server never heard of it: forget it entirely.
         this.db.prepare(`DELETE FROM schedule_outbox WHERE space_id = ?`).run(id);
+        this.unindex(id);
         this.db.prepare(`DELETE FROM scheduled_spaces WHERE id = ?`).run(id);
-        this.stmts.ftsDelete.run(id);
         return;
       }
       this.db.prepare(`UPDATE scheduled_spaces SET deleted = 1, sync_state = 'saved_locally', sync_reason = NULL, updated_at = ? WHERE id = ?`).run(this.now(), id);
-      this.stmts.ftsDelete.run(id);
+      this.unindex(id);
       this.addOutbox(id, 'cancel', { hlc: this.tick() });
     })();
   }
@@ -174,6 +178,7 @@ export class ScheduleStore {
       return { items: rows.map((r) => this.toItem(r)), total: (this.stmts.count.get() as { n: number }).n };
     }
     const rows = this.stmts.search.all(q, opts.limit, opts.offset) as ItemRow[];
+    // Deleted Spaces are taken out of the full-text index, so its count is the total.
     return { items: rows.map((r) => this.toItem(r)), total: (this.stmts.searchCount.get(q) as { n: number }).n };
   }
 
@@ -196,6 +201,13 @@ export class ScheduleStore {
   acknowledge(entry: OutboxEntry, item: HostScheduleItem, rejected: Rejection[]): LocalScheduleItem | undefined {
     return this.db.transaction(() => {
       this.db.prepare(`DELETE FROM schedule_outbox WHERE seq = ?`).run(entry.seq);
+      const row = this.row(entry.spaceId);
+      if (row) {
+        const acked = JSON.parse(row.acked_fields) as Record<string, number>;
+        const names = entry.op === 'create' ? SCHEDULE_FIELDS : entry.op === 'update' ? Object.keys(entry.payload.changes as object) : [];
+        for (const f of names) acked[f] = this.now();
+        this.db.prepare(`UPDATE scheduled_spaces SET acked_fields = ? WHERE id = ?`).run(JSON.stringify(acked), entry.spaceId);
+      }
       return this.merge(item, rejected, true);
     })();
   }
@@ -241,13 +253,14 @@ export class ScheduleStore {
         if (gone) return undefined;
         this.write({
           id: remote.id, fields: remote.fields, clocks: remote.clocks, deleted: 0, acked: 1, sync_state: 'synced', sync_reason: null,
-          status: remote.status, reminder_count: remote.reminderCount, tickets_issued: remote.ticketsIssued,
+          status: remote.status, reminder_count: remote.reminderCount, tickets_issued: remote.ticketsIssued, acked_fields: '{}',
         });
         return this.get(remote.id);
       }
       const fields = JSON.parse(row.fields) as ScheduleFields;
       const clocks = JSON.parse(row.clocks) as FieldClocks;
       const refused = new Map(rejected.map((r) => [r.field, r.reason]));
+      const acked = JSON.parse(row.acked_fields) as Record<string, number>;
       const lost: string[] = [];
       for (const f of SCHEDULE_FIELDS) {
         const rc = remote.clocks[f] ?? '';
@@ -258,7 +271,11 @@ export class ScheduleStore {
           continue;
         }
         if (rc > lc) {
-          if (!same(fields[f], remote.fields[f]) && pendingFields.has(f)) lost.push(f);
+          // A conflict: our unsent edit loses, or our sent edit is overwritten by one made before it
+          // reached the server (so made without knowing it: a concurrent edit, e.g. offline elsewhere).
+          const ackedAt = acked[f];
+          const concurrent = parseHlc(lc)?.node === this.clock.node && ackedAt !== undefined && (parseHlc(rc)?.wall ?? 0) < ackedAt;
+          if (!same(fields[f], remote.fields[f]) && (pendingFields.has(f) || concurrent)) lost.push(f);
           (fields as Record<string, unknown>)[f] = remote.fields[f];
           clocks[f] = rc;
         }
@@ -325,13 +342,19 @@ export class ScheduleStore {
       starts_at: fields.startsAt,
       updated_at: this.now(),
     });
-    this.stmts.ftsDelete.run(r.id);
+    this.unindex(r.id);
     if (!r.deleted) this.index(r.id, fields);
   }
 
   private index(id: string, f: ScheduleFields): void {
-    this.stmts.ftsDelete.run(id);
-    this.stmts.ftsInsert.run(id, f.title, f.description, f.topics.join(' '));
+    const rowid = (this.stmts.rowid.get(id) as { r: number }).r;
+    this.stmts.ftsDelete.run(rowid);
+    this.stmts.ftsInsert.run(rowid, f.title, f.description, f.topics.join(' '));
+  }
+
+  private unindex(id: string): void {
+    const row = this.stmts.rowid.get(id) as { r: number } | undefined;
+    if (row) this.stmts.ftsDelete.run(row.r);
   }
 
   private toItem(r: ItemRow): LocalScheduleItem {

@@ -16,6 +16,8 @@ export interface SyncOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   requestTimeoutMs?: number;
+  /** How long one sync waits for the connection before calling itself offline. */
+  connectTimeoutMs?: number;
   /** Tests: wrap every request (e.g. to lose replies and force redelivery). */
   intercept?: (send: Send) => Send;
 }
@@ -164,8 +166,15 @@ export class ScheduleSync {
     }
     if (this.client.state !== 'connected') {
       try {
-        await this.client.connect();
+        // The client also retries by itself; a retry racing this attempt can leave its promise
+        // unsettled, so wait a bounded time and look at the state.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          this.client.connect(),
+          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('connect timeout')), this.options.connectTimeoutMs ?? 3000))),
+        ]).finally(() => clearTimeout(timer));
       } catch {
+        if ((this.client.state as string) === 'connected') return this.ensureSignedIn();
         this.setStatus({ state: 'offline', error: this.client.lastError ?? `cannot reach ${serverUrl}` });
         return false;
       }
@@ -181,7 +190,6 @@ export class ScheduleSync {
     for (let entry = this.store.peek(); entry; entry = this.store.peek()) {
       this.setStatus({});
       this.store.inFlight = entry.seq;
-      this.store.attempted(entry.seq);
       try {
         const reply = await this.sendEntry(entry);
         const item = this.store.acknowledge(entry, reply.item, reply.rejected);

@@ -52,10 +52,13 @@ const MIGRATIONS = [
      status TEXT,
      reminder_count INTEGER NOT NULL DEFAULT 0,
      tickets_issued INTEGER NOT NULL DEFAULT 0,
+     -- field -> when the server acknowledged this Studio's last edit of it (to tell concurrent edits apart)
+     acked_fields TEXT NOT NULL DEFAULT '{}',
      updated_at INTEGER NOT NULL
    );
-   CREATE INDEX scheduled_spaces_start ON scheduled_spaces(deleted, starts_at);
-   CREATE VIRTUAL TABLE scheduled_spaces_fts USING fts5(id UNINDEXED, title, description, topics, tokenize = 'unicode61 remove_diacritics 2');
+   CREATE INDEX scheduled_spaces_start ON scheduled_spaces(deleted, starts_at, id);
+   -- full-text search; rowid = scheduled_spaces.rowid
+   CREATE VIRTUAL TABLE scheduled_spaces_fts USING fts5(title, description, topics, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
    CREATE TABLE schedule_outbox (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      key TEXT NOT NULL UNIQUE,

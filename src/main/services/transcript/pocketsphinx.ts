@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { AppError } from '../../../shared/errors.js';
+import type { EngineEvents, EngineResult, SpeechEngine } from './engine.js';
+
+/** The pipeline from ENVIRONMENT.md: PCM on stdin, pocketsphinx's messages on stdout (`-m`). */
+export const GST_ARGS = [
+  '-m', 'fdsrc', 'fd=0', '!',
+  'rawaudioparse', 'format=pcm', 'pcm-format=s16le', 'sample-rate=16000', 'num-channels=1', '!',
+  'audioconvert', '!', 'audioresample', '!', 'pocketsphinx', '!', 'fakesink',
+];
+
+const MESSAGE = /\(element\): pocketsphinx, .*?final=\(boolean\)(true|false).*?hypothesis=\(string\)(.*?);?\s*$/;
+
+/** Parses one line of `gst-launch-1.0 -m` output into a result, or null if it is not one. */
+export function parsePocketsphinxLine(line: string): EngineResult | null {
+  const m = MESSAGE.exec(line);
+  if (!m) return null;
+  let value = m[2]!.trim();
+  if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+  const text = value.replace(/\\(.)/g, '$1').replace(/\s+/g, ' ').trim();
+  return { text: text === 'NULL' || text === '(null)' ? '' : text, final: m[1] === 'true' };
+}
+
+/**
+ * Pocketsphinx through GStreamer (Debian packages, offline, no download): one `gst-launch-1.0`
+ * child process per run. Audio goes to its stdin; partial and final hypotheses come back as bus
+ * messages on stdout.
+ */
+export class PocketsphinxEngine extends EventEmitter<EngineEvents> implements SpeechEngine {
+  readonly name = 'pocketsphinx' as const;
+  private child?: ChildProcess;
+  private stopping = false;
+
+  constructor(private readonly binary = process.env.GST_LAUNCH ?? 'gst-launch-1.0') {
+    super();
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(): Promise<void> {
+    this.stopping = false;
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.binary, GST_ARGS, { stdio: ['pipe', 'pipe', 'pipe'] });
+      this.child = child;
+      let started = false;
+      let stderr = '';
+      let buffered = '';
+      child.stdin!.on('error', () => undefined); // EPIPE after a crash: the exit handler reports it
+      child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+      child.stdout!.on('data', (d: Buffer) => {
+        buffered += d.toString('utf8');
+        const lines = buffered.split('\n');
+        buffered = lines.pop()!;
+        for (const line of lines) {
+          if (!started && /Setting pipeline to PAUSED|Pipeline is PREROLLING/.test(line)) {
+            started = true;
+            resolve();
+          }
+          const r = parsePocketsphinxLine(line);
+          if (r) this.emit('result', r);
+        }
+      });
+      child.on('error', (err) => {
+        if (!started) reject(new AppError('internal', `cannot run ${this.binary} (install gstreamer1.0-tools and gstreamer1.0-pocketsphinx): ${err.message}`));
+      });
+      child.on('exit', (code, signal) => {
+        if (this.child === child) this.child = undefined;
+        if (!started) {
+          const missing = /no element "pocketsphinx"/.test(stderr) ? ' (the GStreamer pocketsphinx plugin is missing: install gstreamer1.0-pocketsphinx)' : '';
+          reject(new AppError('internal', `the speech engine could not start${missing}: ${stderr.trim().split('\n').pop() ?? `exit ${code}`}`));
+          return;
+        }
+        if (!this.stopping) this.emit('crash', signal ? `signal ${signal}` : `exit code ${code}`);
+      });
+    });
+  }
+
+  write(pcm: Buffer): boolean {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || this.stopping) return false;
+    stdin.write(pcm);
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.stopping = true;
+    if (!child) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
