@@ -97,8 +97,8 @@ export async function run(args: string[]): Promise<number> {
   svc.dispose();
 
   const result = {
-    wer: round1(wer * 1000) / 1000,
-    rtf: round1(rtf * 1000) / 1000,
+    wer: Math.round(wer * 1000) / 1000,
+    rtf: Math.round(rtf * 1000) / 1000,
     caption_latency_p50_ms: round1(percentile(latencies, 50)),
     caption_latency_p95_ms: round1(percentile(latencies, 95)),
     utterances: latencies.length,

@@ -71,6 +71,8 @@ const coreIpcCalls = {
 
   /** A second machine (co-host, producer) enters an existing Space by its id or link. */
   joinSpace: { channel: 'space:join', request: z.object({ spaceId: SpaceId }).strict(), response: HostedSpace },
+  acceptInvite: { channel: 'stage:accept-invite', request: inSpace, response: done },
+  declineInvite: { channel: 'stage:decline-invite', request: inSpace, response: done },
   addProducer: { channel: 'staff:add-producer', request: onMember, response: done },
   removeProducer: { channel: 'staff:remove-producer', request: onMember, response: done },
   /** The host's Studio tells staff which pads it can play. */

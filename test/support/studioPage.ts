@@ -13,7 +13,7 @@ export async function registerInStudio(page: Page, handle: string, displayName: 
 }
 
 export async function createSpaceInStudio(page: Page, title: string): Promise<string> {
-  await page.getByLabel('Title').fill(title);
+  await page.getByRole('form', { name: 'Create a Space' }).getByLabel('Title').fill(title);
   await page.getByRole('button', { name: 'Create Space' }).click();
   await expect.poll(() => page.getByTestId('space-state').textContent()).toBe('scheduled');
   return (await page.getByTestId('listener-link').textContent())!;

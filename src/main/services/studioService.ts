@@ -187,6 +187,8 @@ export class StudioService {
     return this.hostedView(joined.space);
   }
 
+  acceptInvite = (req: IpcRequest<'acceptInvite'>) => this.call('invite.accept', req);
+  declineInvite = (req: IpcRequest<'declineInvite'>) => this.call('invite.decline', req);
   addProducer = (req: IpcRequest<'addProducer'>) => this.call('producer.add', req);
   removeProducer = (req: IpcRequest<'removeProducer'>) => this.call('producer.remove', req);
   publishPads = (req: IpcRequest<'publishPads'>) => this.call('staff.pads', req);

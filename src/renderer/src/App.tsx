@@ -240,6 +240,7 @@ export function App() {
           <h2>Space</h2>
           {!hosted || hosted.space.state === 'ended' ? (
             <form
+              aria-label="Create a Space"
               onSubmit={(e) => {
                 e.preventDefault();
                 void create();
@@ -308,6 +309,17 @@ export function App() {
                 </select>
               </label>
               <p className="muted">Stereo: off (this server's stage mixes in mono).</p>
+              {people.self?.invited && (
+                <div className="row invite" role="group" aria-label="Invitation to speak">
+                  <span>The host invited you to speak.</span>
+                  <button type="button" disabled={busy} onClick={() => void run(async () => void (await studio.acceptInvite({ spaceId: hosted.space.id })))}>
+                    Accept
+                  </button>
+                  <button type="button" className="secondary" disabled={busy} onClick={() => void run(async () => void (await studio.declineInvite({ spaceId: hosted.space.id })))}>
+                    Decline
+                  </button>
+                </div>
+              )}
               {people.self && people.self.role !== 'host' && (
                 <p className="muted" data-testid="my-role">
                   You are {ROLE_TEXT[people.self.role].toLowerCase()} in this Space.
