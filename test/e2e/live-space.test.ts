@@ -98,7 +98,7 @@ describe('a live Space from the Studio to a listener', () => {
   });
 
   it('after End the listener page says the Space has ended and plays silence', async () => {
-    await host.getByRole('button', { name: 'End' }).click();
+    await host.getByRole('button', { name: 'End', exact: true }).click();
     await expect.poll(() => listener.locator('#state').textContent()).toBe('Ended');
     await expect.poll(() => listener.locator('#notice').textContent()).toContain('This Space has ended');
     expect(await listener.getByRole('button', { name: 'Listen' }).isDisabled()).toBe(true);

@@ -109,7 +109,7 @@ describe('a second Studio runs the show with the host', () => {
     await hostBrowser.close();
     await hostStudio.close();
     expect(await listenerHears(cohostVoice)).toBeGreaterThanOrEqual(0.8);
-    await expect.poll(() => second.getByRole('button', { name: 'End' }).count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => second.getByRole('button', { name: 'End', exact: true }).count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => listener.locator('#state').textContent()).toBe('Live');
     await expect.poll(() => listenerHears(cohostVoice), { timeout: 20_000, interval: 500 }).toBeGreaterThanOrEqual(0.8);
   });

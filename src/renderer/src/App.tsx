@@ -6,7 +6,7 @@ import { QUALITY_PRESETS, applySenderQuality, type BroadcastQuality } from './au
 import { AccountPanel, AccountSummary } from './components/AccountPanel';
 import { InputStripPanel } from './components/InputStripPanel';
 import { SoundboardPanel } from './components/SoundboardPanel';
-import { StaffPanel } from './components/StaffPanel';
+import { StaffPanel, useStaffDesk } from './components/StaffPanel';
 import { ROLE_TEXT } from './people';
 import { useConsole } from './hooks/useConsole';
 import { useDeviceInventory } from './devices/useDeviceInventory';
@@ -54,6 +54,7 @@ export function App() {
   const mayEnd = live && myRole === 'host';
   const mayGoOnStage = myRole === 'host' || myRole === 'cohost' || myRole === 'speaker';
   const isStaff = myRole === 'host' || myRole === 'cohost' || myRole === 'producer';
+  const staffDesk = useStaffDesk();
 
   const refreshDevices = useCallback(async () => {
     const all = await navigator.mediaDevices.enumerateDevices();
@@ -370,7 +371,7 @@ export function App() {
         </section>
         <ExternalInputPanel engine={engine} devices={devices} onError={setError} />
         <SoundboardPanel player={console_.player} run={run} onError={setError} hostOf={open && people.self?.role === 'host' ? hosted.space.id : null} />
-        {open && isStaff && <StaffPanel spaceId={hosted.space.id} isHost={people.self?.role === 'host'} busy={busy} run={run} />}
+        {open && isStaff && <StaffPanel spaceId={hosted.space.id} isHost={people.self?.role === 'host'} desk={staffDesk} busy={busy} run={run} />}
         <RoutingPanel devices={devices} program={program} />
         {open && <PeoplePanel spaceId={hosted.space.id} people={people} busy={busy} run={run} />}
         {account && <SchedulePanel onStarted={setHosted} />}

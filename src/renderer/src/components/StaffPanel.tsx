@@ -6,22 +6,36 @@ import type { Run } from '../hooks/useRunner';
 
 type Note = IpcEventPayload<'onStaffNote'>;
 
+export interface StaffDesk {
+  spaceId: string | null;
+  pads: CuePad[];
+  notes: Note[];
+}
+
+/**
+ * Always subscribed (not only while the panel shows): the host's pads arrive at the moment we
+ * become staff, before the panel is on screen.
+ */
+export function useStaffDesk(): StaffDesk {
+  const [desk, setDesk] = useState<StaffDesk>({ spaceId: null, pads: [], notes: [] });
+  useEffect(() => {
+    const offs = [
+      studio.onStaffPads((e) => setDesk((d) => ({ ...d, spaceId: e.spaceId, pads: e.pads }))),
+      studio.onStaffNote((e) => setDesk((d) => ({ ...d, notes: [...d.notes.slice(-49), e] }))),
+    ];
+    return () => offs.forEach((off) => off());
+  }, []);
+  return desk;
+}
+
 /**
  * For the people running the show (host, co-hosts, producers): cue the host's pads from another
  * machine, and private notes that listeners never see.
  */
-export function StaffPanel({ spaceId, isHost, busy, run }: { spaceId: string; isHost: boolean; busy: boolean; run: Run }) {
-  const [pads, setPads] = useState<CuePad[]>([]);
-  const [notes, setNotes] = useState<Note[]>([]);
+export function StaffPanel({ spaceId, isHost, desk, busy, run }: { spaceId: string; isHost: boolean; desk: StaffDesk; busy: boolean; run: Run }) {
   const [text, setText] = useState('');
-
-  useEffect(() => {
-    const offs = [
-      studio.onStaffPads((e) => e.spaceId === spaceId && setPads(e.pads)),
-      studio.onStaffNote((e) => e.spaceId === spaceId && setNotes((list) => [...list.slice(-49), e])),
-    ];
-    return () => offs.forEach((off) => off());
-  }, [spaceId]);
+  const pads = desk.spaceId === spaceId ? desk.pads : [];
+  const notes = desk.notes.filter((n) => n.spaceId === spaceId);
 
   return (
     <section className="panel staff" aria-label="Producer desk">
