@@ -36,6 +36,7 @@ export class SignalingClient {
   private retryTimer?: ReturnType<typeof setTimeout>;
   private closed = false;
   private opened?: Promise<void>;
+  private waiter?: { resolve: () => void; reject: (e: Error) => void };
   state: SignalingState = 'disconnected';
   lastError: string | null = null;
 
@@ -45,11 +46,20 @@ export class SignalingClient {
     private readonly timeoutMs = 15_000,
   ) {}
 
-  /** Opens the connection; resolves once connected, rejects if the first attempt fails (retries go on). */
+  /**
+   * Opens the connection; resolves once connected, rejects if the attempt in progress fails
+   * (background retries go on). Joins an attempt already under way rather than starting another.
+   */
   connect(): Promise<void> {
     this.closed = false;
     if (this.state === 'connected') return Promise.resolve();
-    this.opened ??= new Promise<void>((resolve, reject) => this.open(resolve, reject));
+    this.opened ??= new Promise<void>((resolve, reject) => {
+      this.waiter = { resolve, reject };
+      if (!this.socket) {
+        clearTimeout(this.retryTimer);
+        this.open();
+      }
+    });
     return this.opened;
   }
 
@@ -87,14 +97,22 @@ export class SignalingClient {
     });
   }
 
-  private open(resolve?: () => void, reject?: (e: Error) => void): void {
+  /** Settles the caller of connect(), if any, with this attempt's outcome. */
+  private settle(error?: Error): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    this.opened = undefined;
+    if (error) waiter?.reject(error);
+    else waiter?.resolve();
+  }
+
+  private open(): void {
     this.setState('connecting', this.lastError);
     let socket: SocketLike;
     try {
       socket = this.factory(this.url);
     } catch (err) {
-      reject?.(new AppError('not_connected', `invalid server address: ${(err as Error).message}`));
-      this.opened = undefined;
+      this.settle(new AppError('not_connected', `invalid server address: ${(err as Error).message}`));
       return;
     }
     this.socket = socket;
@@ -103,7 +121,7 @@ export class SignalingClient {
       wasOpen = true;
       this.retryDelay = 250;
       this.setState('connected', null);
-      resolve?.();
+      this.settle();
     });
     socket.addEventListener('message', (e) => this.onMessage(e.data));
     socket.addEventListener('error', () => undefined);
@@ -112,8 +130,7 @@ export class SignalingClient {
       this.socket = undefined;
       const error = wasOpen ? 'connection to the Space server lost' : `cannot reach the Space server at ${this.url}`;
       this.fail(error);
-      if (!wasOpen) reject?.(new AppError('not_connected', error));
-      this.opened = undefined;
+      if (!wasOpen) this.settle(new AppError('not_connected', error));
       if (this.closed) return;
       this.setState('disconnected', error);
       // Retry soon (a restarting server is back in seconds) but spread the load of many clients.
