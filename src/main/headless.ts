@@ -9,14 +9,21 @@ export const RENDERER_DIST = fileURLToPath(new URL('../../out/renderer', import.
  * The Studio without Electron: the same main-process services, the renderer served to a browser
  * on loopback. Used where the Electron binary cannot be had, and by the end-to-end tests.
  */
-export async function startHeadlessStudio(opts: { dataDir: string; port?: number; serverUrl?: string; rendererDir?: string }) {
+export async function startHeadlessStudio(opts: {
+  dataDir: string;
+  port?: number;
+  /** Loopback by default; tests that put the browser in another network namespace pass an address it can reach. */
+  host?: string;
+  serverUrl?: string;
+  rendererDir?: string;
+}) {
   let bridge: WebBridge | undefined;
   const services = createStudioServices({
     dataDir: opts.dataDir,
     emit: (event, payload) => bridge?.emit(event, payload),
     defaults: opts.serverUrl ? { serverUrl: opts.serverUrl } : {},
   });
-  bridge = await startWebBridge({ handlers: services.handlers, rendererDir: opts.rendererDir ?? RENDERER_DIST, port: opts.port });
+  bridge = await startWebBridge({ handlers: services.handlers, rendererDir: opts.rendererDir ?? RENDERER_DIST, port: opts.port, host: opts.host });
   return {
     url: bridge.url,
     service: services.service,

@@ -205,6 +205,12 @@ export const scheduleIpcCalls = {
     request: z.object({ id: SpaceId }).strict(),
     response: z.object({ space: SpacePublic, listenerUrl: z.string() }),
   },
+  /** The host issues single-use ticket codes (complimentary or pay-at-door) for a ticketed Space it has synced. */
+  issueTicketCodes: {
+    channel: 'schedule:ticket-codes',
+    request: z.object({ id: SpaceId, kind: z.enum(['complimentary', 'door']), count: z.number().int().min(1).max(500) }).strict(),
+    response: z.object({ codes: z.array(z.string()) }),
+  },
   syncNow: { channel: 'schedule:sync', request: z.object({}).strict(), response: SyncStatus },
   getSyncStatus: { channel: 'schedule:status', request: z.object({}).strict(), response: SyncStatus },
   getScheduleSettings: { channel: 'schedule:settings:get', request: z.object({}).strict(), response: ScheduleSettings },

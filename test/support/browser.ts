@@ -6,7 +6,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * Debian's Chromium, headless, with a real WAV file as its microphone. Local IPs are not hidden
  * behind mDNS names (Playwright gives every launch a fresh profile), so Janus sees plain host candidates inside the test's network namespace.
  */
-export async function launchChromium(opts: { micWav?: string; loop?: boolean; env?: Record<string, string>; args?: string[] } = {}): Promise<Browser> {
+export async function launchChromium(opts: { micWav?: string; loop?: boolean; env?: Record<string, string>; args?: string[]; executablePath?: string } = {}): Promise<Browser> {
   const args = [
     '--headless=new',
     '--no-sandbox',
@@ -24,7 +24,7 @@ export async function launchChromium(opts: { micWav?: string; loop?: boolean; en
     args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${opts.micWav}${opts.loop === false ? '%noloop' : ''}`);
   }
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: opts.executablePath ?? CHROMIUM,
     args,
     // Playwright mutes audio by default, which turns every output into zeros.
     ignoreDefaultArgs: ['--mute-audio'],

@@ -24,6 +24,6 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
 }
 
 /** The Studio's real main-process services, with the built renderer served to a test browser. */
-export async function startTestStudio(serverUrl: string) {
-  return startHeadlessStudio({ dataDir: tempDir('studio'), serverUrl });
+export async function startTestStudio(serverUrl: string, opts: { host?: string } = {}) {
+  return startHeadlessStudio({ dataDir: tempDir('studio'), serverUrl, host: opts.host });
 }

@@ -82,6 +82,12 @@ export class ScheduleService {
     return this.deps.enterSpace(req.id);
   }
 
+  /** Ticket codes come from the server (it must know the Space: the outbox is flushed first). */
+  async issueTicketCodes(req: IpcParsedRequest<'issueTicketCodes'>): Promise<IpcResponse<'issueTicketCodes'>> {
+    if (!this.store.get(req.id)) throw new AppError('not_found', 'no scheduled Space with this id');
+    return this.sync.request('ticket.codes', { spaceId: req.id, kind: req.kind, count: req.count });
+  }
+
   syncNow(): Promise<SyncStatus> {
     return this.sync.syncNow();
   }

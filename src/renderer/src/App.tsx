@@ -148,8 +148,15 @@ export function App() {
       },
       onState: (state) => {
         setStageState(state);
-        // The link dropped and ICE gave up: negotiate a fresh connection (an ICE restart through the server).
+        // The link dropped and ICE gave up (or has not recovered within 3 s): negotiate a fresh
+        // connection through the server, and keep trying until the link is back.
         if (state === 'failed' && onStage.current === spaceId) rejoinSoon(spaceId);
+        if (state === 'disconnected' && onStage.current === spaceId) {
+          const link = stage.current;
+          setTimeout(() => {
+            if (stage.current === link && link?.pc.connectionState === 'disconnected') rejoinSoon(spaceId);
+          }, 3000);
+        }
       },
     });
     await studio.setOnAir({ onAir: true });

@@ -1,12 +1,16 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../../shared/errors.js';
 import type { ModelStatus } from '../../../shared/transcript.js';
 import type { EngineEvents, SpeechEngine } from './engine.js';
+import { checkTransducerFiles, findTransducerFiles, RECOGNIZER_CHILD, recognizerConfig, SherpaModelError, startupError, unpackModel, type TransducerFiles } from './sherpaModel.js';
 
 const sha256File = (file: string): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -58,6 +62,11 @@ export class SpeechModelStore {
     } catch {
       return null;
     }
+  }
+
+  /** The SHA-256 the verified model was downloaded with (null before a download). */
+  checksum(): string | null {
+    return this.manifest()?.sha256 ?? null;
   }
 
   /** Cheap status (size only); `verify` checks the hash. */
@@ -150,44 +159,167 @@ function request(url: string, offset: number): Promise<IncomingMessage> {
   });
 }
 
-/** The subset of sherpa-onnx-node this engine uses (it is an optional dependency). */
-export type SherpaRuntimeLoader = () => Promise<unknown>;
+/**
+ * Finds the runtime (`sherpa-onnx-node`, a dependency with prebuilt binaries for linux/mac/windows)
+ * and resolves to the module path the recognizer process loads. Rejects when it is not installed.
+ */
+export type SherpaRuntimeLoader = () => Promise<string>;
+
+const defaultRuntime: SherpaRuntimeLoader = async () => createRequire(import.meta.url).resolve('sherpa-onnx-node');
+
+export interface SherpaEngineOptions {
+  loadRuntime?: SherpaRuntimeLoader;
+  /** The executable that runs the recognizer script (Node, or Electron as Node). */
+  execPath?: string;
+  numThreads?: number;
+  /** How long the model may take to load before start gives up. */
+  startTimeoutMs?: number;
+}
 
 /**
- * sherpa-onnx streaming recognizer behind the same interface. The runtime (`sherpa-onnx-node`) is
- * optional and the model must be downloaded by the user; `start` refuses with a message that says
- * which of the two is missing or damaged. (No model can be downloaded on the project's build
- * machines: the loading and error paths are what is tested; see README.)
+ * sherpa-onnx streaming recognizer (OnlineRecognizer, a zipformer transducer) behind the same
+ * interface as pocketsphinx. `start` verifies the downloaded archive (SHA-256), unpacks it once
+ * (system tar, `sherpaModel.ts`), finds encoder/decoder/joiner/tokens, and runs the recognizer in a
+ * child process (Node, or Electron with ELECTRON_RUN_AS_NODE): PCM on stdin, JSON result lines on
+ * stdout. A separate process rather than a worker thread because onnxruntime aborts the whole
+ * process on a damaged model; here that becomes a typed `SherpaModelError` and the UI is untouched.
  */
 export class SherpaOnnxEngine extends EventEmitter<EngineEvents> implements SpeechEngine {
   readonly name = 'sherpa-onnx' as const;
-  readonly pid = undefined;
-  private running = false;
+  private child?: ChildProcess;
+  private stopping = false;
+  private readonly opts: Required<SherpaEngineOptions>;
 
   constructor(
     private readonly models: SpeechModelStore,
-    private readonly loadRuntime: SherpaRuntimeLoader = () => import(/* @vite-ignore */ 'sherpa-onnx-node' as string),
+    opts: SherpaEngineOptions | SherpaRuntimeLoader = {},
   ) {
     super();
+    const o = typeof opts === 'function' ? { loadRuntime: opts } : opts;
+    this.opts = {
+      loadRuntime: o.loadRuntime ?? defaultRuntime,
+      execPath: o.execPath ?? process.env.SHERPA_NODE ?? process.execPath,
+      numThreads: o.numThreads ?? Math.max(1, Math.min(2, cpus().length - 1)),
+      startTimeoutMs: o.startTimeoutMs ?? 60_000,
+    };
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Whether the engine can start, and if not why (runtime missing, no model, damaged model). Cheap: no hashing, no unpacking. */
+  async availability(): Promise<{ available: boolean; reason: string | null }> {
+    try {
+      await this.opts.loadRuntime();
+    } catch (err) {
+      return { available: false, reason: runtimeMissing(err).message };
+    }
+    const model = this.models.status();
+    if (model.state !== 'ready') return { available: false, reason: `sherpa-onnx: ${model.message ?? model.state}` };
+    return { available: true, reason: null };
+  }
+
+  /** Verifies (SHA-256), unpacks (once) and locates the model files; every failure is a SherpaModelError. */
+  async prepare(): Promise<TransducerFiles> {
+    await this.verifyModel();
+    return this.unpack();
+  }
+
+  private async verifyModel(): Promise<void> {
+    const model = await this.models.verify();
+    if (model.state !== 'ready') throw new SherpaModelError(model.state === 'missing' ? 'missing' : 'corrupt', model.message ?? model.state);
+  }
+
+  private async unpack(): Promise<TransducerFiles> {
+    const dir = await unpackModel(this.models.file, join(this.models.dir, 'model'), this.models.checksum()!);
+    const files = findTransducerFiles(dir);
+    checkTransducerFiles(files);
+    return files;
   }
 
   async start(): Promise<void> {
-    const model = await this.models.verify();
-    if (model.state !== 'ready') throw new AppError('invalid_state', `sherpa-onnx: ${model.message ?? model.state}`);
+    this.stopping = false;
+    await this.verifyModel();
+    let modulePath: string;
     try {
-      await this.loadRuntime();
+      modulePath = await this.opts.loadRuntime();
     } catch (err) {
-      throw new AppError('internal', `sherpa-onnx: the sherpa-onnx-node runtime is not installed (npm install sherpa-onnx-node): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      throw runtimeMissing(err);
     }
-    // A model archive that verified but is not a streaming transducer cannot be used either.
-    throw new AppError('internal', 'sherpa-onnx: this build cannot unpack the model archive yet; use pocketsphinx');
+    const files = await this.unpack();
+    const child = spawn(this.opts.execPath, ['-e', RECOGNIZER_CHILD], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', SHERPA_MODULE: modulePath, SHERPA_CONFIG: JSON.stringify(recognizerConfig(files, this.opts.numThreads)) },
+    });
+    this.child = child;
+    await new Promise<void>((resolve, reject) => {
+      let started = false;
+      let stderr = '';
+      let buffered = '';
+      const timer = setTimeout(() => {
+        if (started) return;
+        child.kill('SIGKILL');
+        reject(new SherpaModelError('model', `the model did not load within ${Math.round(this.opts.startTimeoutMs / 1000)} s.`));
+      }, this.opts.startTimeoutMs);
+      child.stdin!.on('error', () => undefined); // EPIPE after a crash: the exit handler reports it
+      child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+      child.stdout!.on('data', (d: Buffer) => {
+        buffered += d.toString('utf8');
+        const lines = buffered.split('\n');
+        buffered = lines.pop()!;
+        for (const line of lines) {
+          let msg: { type?: string; text?: unknown; final?: unknown };
+          try {
+            msg = JSON.parse(line) as typeof msg;
+          } catch {
+            continue;
+          }
+          if (msg.type === 'ready' && !started) {
+            started = true;
+            clearTimeout(timer);
+            resolve();
+          } else if (msg.type === 'result' && typeof msg.text === 'string') {
+            this.emit('result', { text: msg.text, final: msg.final === true });
+          }
+        }
+      });
+      child.on('error', (err) => {
+        if (started) return;
+        clearTimeout(timer);
+        reject(new SherpaModelError('runtime', `cannot run the recognizer process (${this.opts.execPath}): ${err.message}`));
+      });
+      child.on('exit', (code, signal) => {
+        if (this.child === child) this.child = undefined;
+        if (!started) {
+          clearTimeout(timer);
+          reject(startupError(stderr, code, signal));
+          return;
+        }
+        if (!this.stopping) this.emit('crash', signal ? `signal ${signal}` : `exit code ${code}`);
+      });
+    });
   }
 
-  write(): boolean {
-    return this.running;
+  write(pcm: Buffer): boolean {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || this.stopping) return false;
+    stdin.write(pcm);
+    return true;
   }
 
   async stop(): Promise<void> {
-    this.running = false;
+    const child = this.child;
+    this.stopping = true;
+    if (!child) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
   }
+}
+
+function runtimeMissing(err: unknown): SherpaModelError {
+  return new SherpaModelError('runtime', `the sherpa-onnx-node runtime is not installed (npm install sherpa-onnx-node): ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
 }

@@ -1,0 +1,58 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './stack.js';
+
+/**
+ * Another "machine" for tests: a network namespace of its own (held open by a sleeping process),
+ * joined to the test namespace's bridge d0 by a veth pair, with an address on 10.99.0.0/24.
+ * Only usable inside scripts/in-netns.sh (the test's own namespace): nothing reaches the host.
+ */
+export class TestMachine {
+  private readonly holder: ChildProcess;
+  readonly ns: string;
+
+  private constructor(
+    readonly name: string,
+    readonly ip: string,
+  ) {
+    this.holder = spawn('unshare', ['-n', 'sleep', '3600'], { stdio: 'ignore' });
+    this.ns = `/proc/${this.holder.pid}/ns/net`;
+  }
+
+  /** Creates the namespace and its link: veth `<name>-br` on the bridge d0, `eth0` inside with `ip`. */
+  static async create(name: string, ip: string): Promise<TestMachine> {
+    const m = new TestMachine(name, ip);
+    await new Promise((r) => setTimeout(r, 100)); // the holder has unshared
+    const outside = `${name}-br`;
+    execFileSync('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', `${name}-in`]);
+    execFileSync('ip', ['link', 'set', `${name}-in`, 'netns', String(m.holder.pid)]);
+    execFileSync('ip', ['link', 'set', outside, 'master', 'd0', 'up']);
+    m.exec('ip', ['link', 'set', 'lo', 'up']);
+    m.exec('ip', ['link', 'set', `${name}-in`, 'name', 'eth0']);
+    m.exec('ip', ['addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+    m.exec('ip', ['link', 'set', 'eth0', 'up']);
+    return m;
+  }
+
+  exec(cmd: string, args: string[]): string {
+    return execFileSync('nsenter', [`--net=${this.ns}`, cmd, ...args], { encoding: 'utf8' });
+  }
+
+  /** Unplugs / plugs the machine's network cable. */
+  setLink(up: boolean): void {
+    this.exec('ip', ['link', 'set', 'eth0', up ? 'up' : 'down']);
+  }
+
+  /** An executable that runs Chromium inside this machine (for Playwright's executablePath). */
+  chromiumWrapper(): string {
+    const file = join(tempDir(`chromium-${this.name}`), 'chromium');
+    writeFileSync(file, `#!/bin/sh\nexec nsenter --net=${this.ns} /usr/bin/chromium "$@"\n`);
+    chmodSync(file, 0o755);
+    return file;
+  }
+
+  destroy(): void {
+    this.holder.kill('SIGKILL'); // the namespace and its end of the veth pair go with it
+  }
+}
