@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   signaling: () => import('./signaling.js'),
   schedule: () => import('./schedule.js'),
   soundboard: () => import('./soundboard.js'),
+  recovery: () => import('./recovery.js'),
   transcript: () => import('./transcript.js'),
 };
 

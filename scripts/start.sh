@@ -18,7 +18,7 @@ if [ -z "${JANUS_URL:-}" ] && ! command -v "${JANUS_BINARY:-janus}" >/dev/null; 
   echo "Janus is not installed (run as root once, or: apt-get install janus), or set JANUS_URL to an external Janus" >&2
   exit 1
 fi
-npx tsx src/server/main.ts &
+node out/server/main.js &
 pids+=($!)
 for _ in $(seq 1 100); do
   node -e "fetch('$SERVER_URL/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break

@@ -11,6 +11,8 @@ export function mountSchedule(root: HTMLElement, client: SignalingClient, spaceI
   const ticketKey = `spaces.ticket.${spaceId}`;
   let item: PublicScheduleItem | null = null;
   let reminded = false;
+  /** Started and on air (a started Space is live once its host joins the stage). */
+  let live = false;
   let message = '';
 
   const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]) => {
@@ -30,32 +32,43 @@ export function mountSchedule(root: HTMLElement, client: SignalingClient, spaceI
     if (item.status === 'scheduled') {
       const when = new Date(item.startsAt);
       root.append(
-        el('p', { className: 'scheduled-when', id: 'scheduled-when' }, `Starts ${when.toLocaleString()} (your time) · ${when.toLocaleString('en-GB', { timeZone: item.timeZone })} ${item.timeZone}`),
+        el('p', { className: 'scheduled-when', id: 'scheduled-when' }, `Starts ${when.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })} (your time) · ${when.toLocaleString('en-GB', { timeZone: item.timeZone, dateStyle: 'medium', timeStyle: 'short' })} ${item.timeZone} · ${item.durationMin} min`),
       );
       const remind = el('button', { type: 'button', id: 'remind', className: 'secondary', textContent: reminded ? 'Reminder set ✓ (remove)' : 'Remind me' });
       remind.addEventListener('click', () => void toggleReminder());
-      root.append(el('div', { className: 'row' }, remind, el('a', { href: `/s/${spaceId}/event.ics`, id: 'ics', textContent: 'Add to calendar (.ics)' })));
+      root.append(el('div', { className: 'row' }, remind, el('a', { href: `/s/${spaceId}/event.ics`, id: 'ics', className: 'button-link', download: `space-${spaceId}.ics`, textContent: 'Add to calendar (.ics)' })));
     } else if (item.status === 'started') {
-      root.append(el('p', { className: 'live-now', id: 'live-now', role: 'status' }, 'Live now: press Listen.'));
+      root.append(el('p', { className: 'live-now', id: 'live-now', role: 'status' }, live ? 'Live now: press Listen.' : 'Starting now: the host is about to go live.'));
     }
     if (item.ticketing) {
       const t = item.ticketing;
       const has = !!localStorage.getItem(ticketKey);
-      root.append(el('p', { id: 'tickets' }, t.soldOut ? 'Sold out.' : `Ticketed: ${(t.priceCents / 100).toFixed(2)} · ${t.left} of ${t.count} tickets left.`, has ? ' You have a ticket.' : ''));
+      const price = t.priceCents === 0 ? 'free with a ticket' : (t.priceCents / 100).toFixed(2);
+      root.append(el('p', { id: 'tickets' }, t.soldOut ? 'Sold out: all tickets are taken.' : `Ticketed (${price}): ${t.left} of ${t.count} tickets left.`, has ? ' You have a ticket.' : ''));
       if (!has && !t.soldOut) {
         const code = document.createElement('input');
-        Object.assign(code, { id: 'ticket-code', placeholder: 'ticket code', maxLength: 100 });
-        const claim = el('button', { type: 'button', id: 'ticket-claim', textContent: 'Get ticket' });
-        claim.addEventListener('click', () => void claimTicket(code.value));
-        root.append(el('div', { className: 'row' }, code, claim));
+        Object.assign(code, { id: 'ticket-code', name: 'code', placeholder: 'Ticket code', maxLength: 100, required: true, autocomplete: 'off' });
+        code.setAttribute('aria-label', 'Ticket code');
+        const claim = document.createElement('button');
+        Object.assign(claim, { type: 'submit', id: 'ticket-claim', textContent: 'Get ticket' });
+        const form = document.createElement('form');
+        form.className = 'row ticket-form';
+        form.append(code, claim);
+        form.setAttribute('aria-label', 'Ticket');
+        form.addEventListener('submit', (e) => {
+          e.preventDefault();
+          void claimTicket(code.value);
+        });
+        root.append(form);
       }
     }
-    if (message) root.append(el('p', { className: 'notice', id: 'schedule-message' }, message));
+    if (message) root.append(el('p', { className: 'notice', id: 'schedule-message', role: 'status' }, message));
   }
 
   async function load(): Promise<void> {
     try {
       ({ item, reminded } = await client.request('schedule.get', { spaceId }));
+      live = item.status === 'started';
     } catch {
       item = null; // not a scheduled Space
     }
@@ -106,14 +119,18 @@ export function mountSchedule(root: HTMLElement, client: SignalingClient, spaceI
 
   client.onEvent((e) => {
     if (e.type === 'schedule.started' && e.spaceId === spaceId) {
-      if (item) item = { ...item, status: 'started' };
+      if (item && item.status !== 'started') {
+        item = { ...item, status: 'started' };
+        live = false;
+      }
       if (reminded) {
         message = `“${e.title}” has started.`;
         if (typeof Notification !== 'undefined' && Notification.permission === 'granted') new Notification('A Space you wanted is live', { body: e.title });
       }
       render();
-    } else if (e.type === 'space.updated' && e.space.id === spaceId && item && e.space.state !== 'scheduled' && item.status === 'scheduled') {
+    } else if (e.type === 'space.updated' && e.space.id === spaceId && item && (e.space.state === 'live' ? !live : e.space.state === 'ended' && item.status !== 'ended')) {
       item = { ...item, status: e.space.state === 'live' ? 'started' : 'ended' };
+      live = e.space.state === 'live';
       render();
     }
   });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hostingPolicy, parseRange, type ServerConfig } from './config.js';
 import { AccountService } from './accounts.js';
@@ -16,7 +17,10 @@ import { scheduleRoutes } from './schedule/http.js';
 import { TranscriptService, transcriptHandlers } from './transcript/service.js';
 import { transcriptRoutes } from './transcript/http.js';
 
-export const LISTENER_DIST = fileURLToPath(new URL('../../out/listener', import.meta.url));
+/** The built listener page: next to the bundled server (out/server -> out/listener) or from the sources. */
+const here = dirname(fileURLToPath(import.meta.url));
+// (src/listener holds the page's sources, not a build: only a directory with built assets counts.)
+export const LISTENER_DIST = existsSync(join(here, '../listener/assets')) ? join(here, '../listener') : join(here, '../../out/listener');
 
 export interface RunningServer {
   url: string;

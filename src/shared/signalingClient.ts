@@ -135,7 +135,7 @@ export class SignalingClient {
       this.setState('disconnected', error);
       // Retry soon (a restarting server is back in seconds) but spread the load of many clients.
       this.retryTimer = setTimeout(() => this.open(), this.retryDelay * (0.75 + Math.random() / 2));
-      this.retryDelay = Math.min(this.retryDelay * 1.5, 1500);
+      this.retryDelay = Math.min(this.retryDelay * 1.5, 1000);
     });
   }
 

@@ -70,6 +70,10 @@ export type ModelStatus = z.infer<typeof ModelStatus>;
 
 const none = z.object({}).strict();
 
+/** Whether an engine can run on this computer, and if not why (shown next to its name in the panel). */
+export const SpeechEngineInfo = z.object({ name: SpeechEngineName, available: z.boolean(), reason: z.string().nullable() });
+export type SpeechEngineInfo = z.infer<typeof SpeechEngineInfo>;
+
 export const transcriptIpcCalls = {
   startTranscript: {
     channel: 'transcript:start',
@@ -91,6 +95,7 @@ export const transcriptIpcCalls = {
     response: z.object({ filename: z.string(), mime: z.string(), content: z.string() }),
   },
   getSpeechModel: { channel: 'transcript:model', request: none, response: ModelStatus },
+  getSpeechEngines: { channel: 'transcript:engines', request: none, response: z.object({ engines: z.array(SpeechEngineInfo) }) },
   /** Downloads (or resumes) the sherpa-onnx model into the data dir and checks its SHA-256. */
   downloadSpeechModel: {
     channel: 'transcript:model-download',

@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -52,7 +55,7 @@ describe('live transcript and captions', () => {
     requireNetns();
     const wav = makeSpeechWav(join(tempDir('audio'), ''), 'transcript', SENTENCE, { padSeconds: 1.5 });
     reference = envelope(readWav(wav));
-    server = await startTestServer({ janusWsPort: 8221 });
+    server = await startTestServer({ janusWsPort: 8241 });
     studio = await startTestStudio(server.url);
     browser = await launchChromium({ micWav: wav });
     host = await (await browser.newContext({ acceptDownloads: true })).newPage();
@@ -144,5 +147,62 @@ describe('live transcript and captions', () => {
     expect(newPid).not.toBe(pid);
     // And it transcribes again.
     await expect.poll(async () => (await host.getByTestId('transcript-lines').locator('li:not(.partial)').count()), { timeout: 30_000, interval: 500 }).toBeGreaterThan(before);
+  });
+
+  it('sherpa-onnx in the panel: unavailable with the reason, model download with progress, error and resume, a damaged model reported, back to pocketsphinx', async () => {
+    // No real model can be downloaded here: the archive has the streaming zipformer layout with
+    // files that are not ONNX. The first download attempt is cut half way (the panel shows the
+    // error and offers to resume); the second resumes with a Range request.
+    const dir = tempDir('fake-model');
+    const name = 'sherpa-onnx-streaming-zipformer-en-2023-06-26';
+    mkdirSync(join(dir, name));
+    for (const part of ['encoder', 'decoder', 'joiner']) writeFileSync(join(dir, name, `${part}-epoch-99-avg-1-chunk-16-left-128.onnx`), `not onnx ${part}\n`.repeat(20_000));
+    writeFileSync(join(dir, name, 'tokens.txt'), '<blk> 0\na 1\n');
+    execFileSync('tar', ['-cjf', join(dir, 'model.tar.bz2'), '-C', dir, name]);
+    const archive = readFileSync(join(dir, 'model.tar.bz2'));
+    const sha256 = createHash('sha256').update(archive).digest('hex');
+    const ranges: string[] = [];
+    let cut = true;
+    const modelServer = createServer((req, res) => {
+      ranges.push(req.headers.range ?? '');
+      const from = req.headers.range ? Number(/bytes=(\d+)-/.exec(req.headers.range)![1]) : 0;
+      if (cut) {
+        cut = false;
+        res.writeHead(200, { 'Content-Length': archive.length });
+        res.write(archive.subarray(0, archive.length >> 1));
+        setTimeout(() => res.destroy(), 50);
+        return;
+      }
+      res.writeHead(from ? 206 : 200, { 'Content-Length': archive.length - from }).end(archive.subarray(from));
+    });
+    await new Promise<void>((r) => modelServer.listen(0, '127.0.0.1', r));
+    try {
+      await host.getByLabel('Speech engine').selectOption('sherpa-onnx');
+      await expect.poll(() => host.getByTestId('engine-unavailable').textContent()).toMatch(/No speech model yet/);
+      await expect.poll(() => host.getByTestId('transcript-status').textContent(), { timeout: 10_000 }).toMatch(/failed — sherpa-onnx: No speech model yet/);
+      expect(await host.getByTestId('speech-model').getAttribute('data-state')).toBe('missing');
+      await host.getByLabel('Model URL').fill(`http://127.0.0.1:${(modelServer.address() as AddressInfo).port}/${name}.tar.bz2`);
+      await host.getByLabel('Model SHA-256').fill(sha256);
+      await host.getByRole('button', { name: 'Download model' }).click();
+      await expect.poll(() => host.getByTestId('speech-model').getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/interrupted|aborted|socket hang up|ECONNRESET/i);
+      await host.getByRole('button', { name: 'Resume download' }).waitFor({ timeout: 5_000 });
+      const kept = Number(await host.getByLabel('Model download').getAttribute('value'));
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(archive.length);
+      await host.getByRole('button', { name: 'Resume download' }).click();
+      await expect.poll(() => host.getByTestId('speech-model').getAttribute('data-state'), { timeout: 15_000 }).toBe('ready');
+      expect(ranges.at(-1)).toMatch(/^bytes=[1-9]\d*-$/);
+      // Ready, but the model is damaged: the engine says which file and why; the broadcast goes on.
+      await host.getByLabel('Speech engine').selectOption('pocketsphinx');
+      await expect.poll(() => host.getByTestId('transcript-status').getAttribute('data-state'), { timeout: 15_000 }).toBe('running');
+      await host.getByLabel('Speech engine').selectOption('sherpa-onnx');
+      await expect.poll(() => host.getByTestId('transcript-status').textContent(), { timeout: 30_000 }).toMatch(/failed — sherpa-onnx: the model file (encoder|decoder|joiner)-epoch-99-avg-1-chunk-16-left-128\.onnx is damaged or not an ONNX model \(.*Protobuf parsing failed/);
+      console.info(`sherpa-onnx panel status: ${await host.getByTestId('transcript-status').textContent()}`);
+      expect(rms(await recordElementEnvelope(listener, '#audio', 2000))).toBeGreaterThan(0.009);
+      await host.getByLabel('Speech engine').selectOption('pocketsphinx');
+      await expect.poll(() => host.getByTestId('transcript-status').getAttribute('data-state'), { timeout: 15_000 }).toBe('running');
+    } finally {
+      modelServer.close();
+    }
   });
 });

@@ -5,11 +5,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * restart it. Resolves when /healthz answers.
  */
 export async function startServerProcess(opts: { port: number; dataDir: string; env?: Record<string, string> }): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+  // The bundled server (npm run build) starts in a fraction of the time tsx needs.
+  const child = spawn(process.execPath, ['out/server/main.js'], {
     env: { ...process.env, SPACES_PORT: String(opts.port), SPACES_DATA_DIR: opts.dataDir, JANUS_ICE_ENFORCE_LIST: 'd0', ...opts.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const url = `http://127.0.0.1:${opts.port}`;
+  const url = `http://${opts.env?.SPACES_HOST ?? '127.0.0.1'}:${opts.port}`;
   const stop = (): Promise<void> =>
     new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();

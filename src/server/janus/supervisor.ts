@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEBIAN_JANUS_LIB, writeJanusConfig, type ManagedJanusOptions } from './config.js';
 
@@ -86,8 +86,17 @@ export class JanusSupervisor extends EventEmitter {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       if (cmd.includes('janus') && cmd.includes(this.options.dir)) {
         process.kill(pid, 'SIGKILL');
-        // Wait (briefly, synchronously: this runs once at start-up) until its ports are free.
-        for (let i = 0; i < 200 && existsSync(`/proc/${pid}`); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        // Wait (briefly, synchronously: this runs once at start-up) until it is dead. A killed
+        // orphan may linger as a zombie until something reaps it; a zombie holds no ports.
+        const alive = (): boolean => {
+          try {
+            const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+            return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+          } catch {
+            return false;
+          }
+        };
+        for (let i = 0; i < 200 && alive(); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
       }
     } catch {
       /* not running */

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { AppError } from '../../../shared/errors.js';
 import type { EngineEvents, EngineResult, SpeechEngine } from './engine.js';
@@ -20,6 +20,15 @@ export function parsePocketsphinxLine(line: string): EngineResult | null {
   if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
   const text = value.replace(/\\(.)/g, '$1').replace(/\s+/g, ' ').trim();
   return { text: text === 'NULL' || text === '(null)' ? '' : text, final: m[1] === 'true' };
+}
+
+/** Whether the GStreamer pocketsphinx element is installed (`gst-inspect-1.0 pocketsphinx`). */
+export function pocketsphinxAvailability(inspect = process.env.GST_INSPECT ?? 'gst-inspect-1.0'): Promise<{ available: boolean; reason: string | null }> {
+  return new Promise((resolve) => {
+    execFile(inspect, ['pocketsphinx'], { timeout: 10_000 }, (err) =>
+      resolve(err ? { available: false, reason: `pocketsphinx: the GStreamer pocketsphinx plugin is not installed (gstreamer1.0-tools, gstreamer1.0-pocketsphinx): ${err.message.split('\n')[0]}` } : { available: true, reason: null }),
+    );
+  });
 }
 
 /**

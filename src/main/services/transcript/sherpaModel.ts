@@ -30,15 +30,15 @@ const STAMP = '.unpacked-from';
 
 /**
  * Unpacks a model archive (`.tar.bz2` as published by sherpa-onnx, or `.tar.gz` / `.tar.xz` / `.tar`:
- * tar detects the compression) into `dest`, once per archive checksum. Uses the system `tar` in a
+ * tar detects the compression) into `dest`, once per archive checksum (again if a file was deleted
+ * or changed size since). Uses the system `tar` in a
  * child process (GNU tar on Linux, bsdtar on macOS and Windows 10+): it never blocks the main
  * process' event loop, and refuses members with `..` or absolute paths. A truncated or damaged
  * archive is a `SherpaModelError('archive')`; `dest` is only replaced once extraction succeeded.
  */
 export async function unpackModel(archive: string, dest: string, sha256: string): Promise<string> {
   if (!existsSync(archive)) throw new SherpaModelError('missing', `the model archive ${basename(archive)} is missing: download the model again.`);
-  const stamp = join(dest, STAMP);
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === sha256) return dest;
+  if (unpackedIntact(dest, sha256)) return dest;
   const tmp = `${dest}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -56,10 +56,22 @@ export async function unpackModel(archive: string, dest: string, sha256: string)
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
-  writeFileSync(join(tmp, STAMP), sha256);
+  // The stamp: which archive this is, and every file with its size (a later deletion or truncation re-unpacks).
+  const listing = Object.fromEntries(walk(tmp).map((f) => [f.slice(tmp.length + 1), statSync(f).size]));
+  writeFileSync(join(tmp, STAMP), JSON.stringify({ sha256, files: listing }));
   rmSync(dest, { recursive: true, force: true });
   renameSync(tmp, dest);
   return dest;
+}
+
+function unpackedIntact(dest: string, sha256: string): boolean {
+  try {
+    const stamp = JSON.parse(readFileSync(join(dest, STAMP), 'utf8')) as { sha256: string; files: Record<string, number> };
+    if (stamp.sha256 !== sha256) return false;
+    return Object.entries(stamp.files).every(([f, size]) => statSync(join(dest, f)).size === size);
+  } catch {
+    return false;
+  }
 }
 
 function walk(dir: string, depth = 0): string[] {
@@ -137,7 +149,7 @@ export function startupError(stderr: string, code: number | null, signal: string
   const runtime = /^SHERPA_RUNTIME (.*)$/m.exec(stderr);
   if (runtime) return new SherpaModelError('runtime', `the sherpa-onnx-node runtime could not be loaded (npm install sherpa-onnx-node): ${runtime[1]}`);
   const load = /Load model from (.*?) failed:\s*(.*)$/m.exec(stderr);
-  if (load) return new SherpaModelError('model', `the model file ${basename(load[1]!)} is damaged or not an ONNX model (${load[2]!.trim()}): download the model again.`);
+  if (load) return new SherpaModelError('model', `the model file ${basename(load[1]!)} is damaged or not an ONNX model (${load[2]!.trim().replace(/\.$/, '')}): download the model again.`);
   const missing = /'([^']+)' does not exist/.exec(stderr);
   if (missing) return new SherpaModelError('missing', `the model file ${basename(missing[1]!)} is missing: download the model again.`);
   const config = /^SHERPA_CONFIG (.*)$/m.exec(stderr);

@@ -231,6 +231,7 @@ export class SherpaOnnxEngine extends EventEmitter<EngineEvents> implements Spee
     if (model.state !== 'ready') throw new SherpaModelError(model.state === 'missing' ? 'missing' : 'corrupt', model.message ?? model.state);
   }
 
+  /** Unpacks the verified archive (once; again if files went missing from the unpacked folder). */
   private async unpack(): Promise<TransducerFiles> {
     const dir = await unpackModel(this.models.file, join(this.models.dir, 'model'), this.models.checksum()!);
     const files = findTransducerFiles(dir);

@@ -130,7 +130,7 @@ describe('sherpa-onnx model store and engine', () => {
     const dir = tmp();
     const store = new SpeechModelStore(dir, (s) => statuses.push(s.state));
     expect(store.status().state).toBe('missing');
-    const engine = new SherpaOnnxEngine(store, async () => ({}));
+    const engine = new SherpaOnnxEngine(store, async () => 'sherpa-onnx-node');
     await expect(engine.start()).rejects.toThrow(/No speech model yet/);
 
     await expect(store.download(`${base}/bad`, sha)).rejects.toThrow(/does not match its checksum/);

@@ -4,7 +4,7 @@ import type { Roster } from '../../../shared/space.js';
 import { PCM_SAMPLE_RATE, type CaptionSegment, type ModelStatus, type SpeechEngineName, type TranscriptStatus } from '../../../shared/transcript.js';
 import { FORMAT_MIME, formatTranscript } from '../../../shared/transcriptFormat.js';
 import type { EngineResult, SpeechEngine } from './engine.js';
-import { PocketsphinxEngine } from './pocketsphinx.js';
+import { PocketsphinxEngine, pocketsphinxAvailability } from './pocketsphinx.js';
 import { SherpaOnnxEngine, SpeechModelStore } from './sherpaOnnx.js';
 
 type Emit = <K extends IpcEventName>(event: K, payload: IpcEventPayload<K>) => void;
@@ -135,6 +135,12 @@ export class TranscriptService {
 
   getSpeechModel(): ModelStatus {
     return this.models.status();
+  }
+
+  /** Which engines can run here and why not: pocketsphinx needs the GStreamer plugin, sherpa-onnx its runtime and a model. */
+  async getSpeechEngines(): Promise<IpcResponse<'getSpeechEngines'>> {
+    const [sphinx, sherpa] = await Promise.all([pocketsphinxAvailability(), new SherpaOnnxEngine(this.models).availability()]);
+    return { engines: [{ name: 'pocketsphinx', ...sphinx }, { name: 'sherpa-onnx', ...sherpa }] };
   }
 
   downloadSpeechModel(req: IpcParsedRequest<'downloadSpeechModel'>): Promise<ModelStatus> {

@@ -227,7 +227,7 @@ export function SchedulePanel({ onStarted }: { onStarted: (h: HostedSpace) => vo
                 {i.fields.ticketing && open && (
                   <button type="button" className="secondary small" aria-label={`Issue a complimentary ticket code for ${t}`} onClick={() => void issueCode(i)}>Ticket code</button>
                 )}
-                <button type="button" className="danger small" aria-label={`Delete ${t}`} onClick={() => void attempt(() => studio.deleteScheduled({ id: i.id }).then(refresh))}>Delete</button>
+                <button type="button" className="secondary small" aria-label={`Delete ${t}`} onClick={() => void attempt(() => studio.deleteScheduled({ id: i.id }).then(refresh))}>Delete</button>
                 {open && <button type="button" className="small" aria-label={`Start ${t}`} onClick={() => void attempt(async () => onStarted(await studio.startScheduled({ id: i.id })))}>Start</button>}
               </div>
             </li>

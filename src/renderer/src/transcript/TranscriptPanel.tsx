@@ -4,6 +4,7 @@ import { TRANSCRIPT_FORMATS } from '../../../shared/transcript';
 import { studio } from '../api';
 import type { ConsoleEngine } from '../audio/consoleEngine';
 import { TranscriptFeed } from './transcriptFeed';
+import { SpeechModelSettings, useSpeechEngine } from './SpeechModelSettings';
 
 /** One feed per console engine: App passes it the stage mix. */
 export function useTranscriptFeed(engine: ConsoleEngine): TranscriptFeed {
@@ -23,6 +24,7 @@ function clock(ms: number): string {
  */
 export function TranscriptPanel({ spaceId, live, feed }: { spaceId: string; live: boolean; feed: TranscriptFeed }) {
   const [enabled, setEnabled] = useState(true);
+  const [engine, setEngine] = useSpeechEngine();
   const [status, setStatus] = useState<TranscriptStatus | null>(null);
   const [finals, setFinals] = useState<CaptionSegment[]>([]);
   const [partial, setPartial] = useState<CaptionSegment | null>(null);
@@ -52,7 +54,7 @@ export function TranscriptPanel({ spaceId, live, feed }: { spaceId: string; live
     void (async () => {
       try {
         setFinals([]);
-        setStatus(await studio.startTranscript({ spaceId, engine: 'pocketsphinx' }));
+        setStatus(await studio.startTranscript({ spaceId, engine }));
         if (!cancelled) await feed.start();
       } catch (err) {
         setError(err instanceof Error ? err.message : String(err));
@@ -63,7 +65,7 @@ export function TranscriptPanel({ spaceId, live, feed }: { spaceId: string; live
       feed.stop();
       void studio.stopTranscript({}).catch(() => undefined);
     };
-  }, [live, enabled, spaceId, feed]);
+  }, [live, enabled, spaceId, feed, engine]);
 
   useEffect(() => {
     const el = list.current;
@@ -94,8 +96,9 @@ export function TranscriptPanel({ spaceId, live, feed }: { spaceId: string; live
     <section className="panel transcript" aria-label="Transcript">
       <h2>Transcript</h2>
       <label>
-        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Transcribe while live (pocketsphinx, on this computer)
+        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Transcribe while live (on this computer)
       </label>
+      <SpeechModelSettings engine={engine} onEngine={setEngine} disabled={false} />
       <p className={`muted transcript-status transcript-${state}`} data-testid="transcript-status" data-state={state} role="status">
         Engine: {state}
         {status?.restarts ? ` (restarted ${status.restarts}×)` : ''}
