@@ -1,7 +1,6 @@
 import type { ConsoleEngine, SourceRoute } from './consoleEngine';
+import { dbToGain, readLevels } from './levels';
 
-const dbToGain = (db: number): number => 10 ** (db / 20);
-const toDb = (x: number): number => (x > 0 ? 20 * Math.log10(x) : -Infinity);
 
 /**
  * The external input's strip: another application's audio (played into the Studio's virtual
@@ -55,16 +54,7 @@ export class ExternalInput {
   }
 
   /** Peak and RMS after the gain (before mute), dBFS. */
-  levels = (): { peakDb: number; rmsDb: number } => {
-    this.analyser.getFloatTimeDomainData(this.buf);
-    let peak = 0;
-    let sum = 0;
-    for (const v of this.buf) {
-      peak = Math.max(peak, Math.abs(v));
-      sum += v * v;
-    }
-    return { peakDb: toDb(peak), rmsDb: toDb(Math.sqrt(sum / this.buf.length)) };
-  };
+  levels = (): { peakDb: number; rmsDb: number } => readLevels(this.analyser, this.buf);
 
   close(): void {
     this.route.disconnect();

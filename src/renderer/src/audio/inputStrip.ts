@@ -1,4 +1,5 @@
 import type { ConsoleEngine, MonitorMode, SourceRoute } from './consoleEngine';
+import { dbToGain, readLevels } from './levels';
 
 /** Which input channel(s) feed the strip: all mixed down, one channel, or a stereo pair. */
 export type ChannelSelect = 'mix' | `in-${number}` | `pair-${number}`;
@@ -24,8 +25,6 @@ export const DEFAULT_INPUT: InputSettings = {
   monitorMode: 'off',
 };
 
-const dbToGain = (db: number): number => 10 ** (db / 20);
-const toDb = (x: number): number => (x > 0 ? 20 * Math.log10(x) : -Infinity);
 
 /**
  * The microphone's strip: device capture -> channel select -> gain -> (meter) -> mute/cough ->
@@ -115,16 +114,7 @@ export class InputStrip {
   }
 
   /** Peak and RMS after the gain (before mute), dBFS. */
-  levels = (): { peakDb: number; rmsDb: number } => {
-    this.analyser.getFloatTimeDomainData(this.buf);
-    let peak = 0;
-    let sum = 0;
-    for (const v of this.buf) {
-      peak = Math.max(peak, Math.abs(v));
-      sum += v * v;
-    }
-    return { peakDb: toDb(peak), rmsDb: toDb(Math.sqrt(sum / this.buf.length)) };
-  };
+  levels = (): { peakDb: number; rmsDb: number } => readLevels(this.analyser, this.buf);
 
   /** Records `ms` of the strip (after gain) to hear yourself; never goes to the broadcast. */
   async testRecording(ms = 10_000): Promise<Blob> {

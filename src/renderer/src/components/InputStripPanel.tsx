@@ -1,13 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { ConsoleEngine, MonitorMode } from '../audio/consoleEngine';
+import type { ConsoleEngine } from '../audio/consoleEngine';
 import { PRO_PRESET, channelChoices, type InputSettings, type InputStrip } from '../audio/inputStrip';
 import { Meter } from './Meter';
+import { MonitorModeSelect } from './MonitorModeSelect';
 
-export const MONITOR_MODES: { value: MonitorMode; label: string }[] = [
-  { value: 'off', label: 'Monitor off (broadcast only)' },
-  { value: 'monitor-only', label: 'Monitor only (not broadcast)' },
-  { value: 'monitor-and-output', label: 'Monitor and output' },
-];
 
 type Device = { deviceId: string; label: string };
 
@@ -111,16 +107,7 @@ export function InputStripPanel(props: {
           Cough (hold)
         </button>
       </div>
-      <label>
-        Mic monitoring
-        <select aria-label="Mic monitoring" value={input.monitorMode} onChange={(e) => onChange({ monitorMode: e.target.value as MonitorMode })}>
-          {MONITOR_MODES.map((m) => (
-            <option key={m.value} value={m.value}>
-              {m.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <MonitorModeSelect label="Mic monitoring" value={input.monitorMode} onChange={(monitorMode) => onChange({ monitorMode })} />
       <div className="row">
         <button type="button" className="secondary" onClick={() => void record()} disabled={!strip || recording === 'recording'}>
           {recording === 'recording' ? 'Recording 10 s…' : 'Test recording (10 s)'}

@@ -3,7 +3,7 @@ import type { Clip, Library, Pad, PadMode } from '../../../shared/soundboard';
 import { studio } from '../api';
 import type { MonitorMode } from '../audio/consoleEngine';
 import type { SoundboardPlayer } from '../audio/soundboardPlayer';
-import { MONITOR_MODES } from './InputStripPanel';
+import { MonitorModeSelect } from './MonitorModeSelect';
 
 const COLOURS = ['#1d9bf0', '#f4212e', '#00ba7c', '#ffd400', '#7856ff', '#ff7a00'];
 
@@ -277,24 +277,14 @@ export function SoundboardPanel({
           </div>
         </form>
       )}
-      <label>
-        Soundboard monitoring
-        <select
-          aria-label="Soundboard monitoring"
-          value={monitorMode}
-          onChange={(e) => {
-            const m = e.target.value as MonitorMode;
-            player.setMonitorMode(m);
-            setMonitorMode(m);
-          }}
-        >
-          {MONITOR_MODES.map((m) => (
-            <option key={m.value} value={m.value}>
-              {m.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <MonitorModeSelect
+        label="Soundboard monitoring"
+        value={monitorMode}
+        onChange={(m) => {
+          player.setMonitorMode(m);
+          setMonitorMode(m);
+        }}
+      />
       <p className="muted">{library.clips.length} clips in the library. Keys play pads while this window has focus; Escape stops all.</p>
     </section>
   );
