@@ -27,5 +27,5 @@ export async function registerOnListenerPage(page: Page, handle: string, display
   await form.getByLabel('Display name').fill(displayName);
   await form.getByLabel('Password').fill('correct horse battery');
   await form.getByRole('button', { name: 'Register' }).click();
-  await expect.poll(() => page.locator('#account-summary').textContent()).toBe(`Signed in as @${handle}`);
+  await expect.poll(() => page.locator('#account-summary').textContent(), { timeout: 15_000 }).toBe(`Signed in as @${handle}`);
 }

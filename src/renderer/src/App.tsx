@@ -381,7 +381,7 @@ export function App() {
         {open && isStaff && <StaffPanel spaceId={hosted.space.id} isHost={people.self?.role === 'host'} desk={staffDesk} busy={busy} run={run} />}
         <RoutingPanel devices={devices} program={program} />
         {open && <PeoplePanel spaceId={hosted.space.id} people={people} busy={busy} run={run} />}
-        {account && <SchedulePanel onStarted={setHosted} />}
+        {(account || status?.state !== 'connected') && <SchedulePanel onStarted={setHosted} />}
         {open && <TranscriptPanel spaceId={hosted.space.id} live={live} feed={transcriptFeed} />}
       </main>
     </div>
