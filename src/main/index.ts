@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, powerSaveBlocker, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, globalShortcut, ipcMain, powerSaveBlocker, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ipcCalls, ipcEvents } from '../shared/ipc.js';
@@ -41,6 +41,7 @@ const services = createStudioServices({
   dataDir: app.getPath('userData'),
   emit: (event, payload) => win?.webContents.send(ipcEvents[event].channel, payload),
   onAir: setOnAir,
+  shortcuts: { register: (accelerator, onPress) => globalShortcut.register(accelerator, onPress), unregister: (accelerator) => globalShortcut.unregister(accelerator) },
 });
 
 for (const call of Object.values(ipcCalls)) {
@@ -104,6 +105,7 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 app.on('will-quit', () => {
+  globalShortcut.unregisterAll();
   setOnAir(false);
   services.close();
 });

@@ -6,6 +6,7 @@ import { StudioService, type EventSink, type OnAirHook } from './services/studio
 import { coreIpcCallNames, type IpcHandlers, type Settings } from '../shared/ipc.js';
 import { bindHandlers } from './ipcRouter.js';
 import { SoundboardLibrary } from './services/soundboardLibrary.js';
+import { GlobalPadShortcuts, type ShortcutHost } from './services/globalShortcuts.js';
 import { soundboardIpcCalls } from '../shared/soundboard.js';
 import { AudioRouting } from './services/audioRouting.js';
 import { deviceIpcCalls } from '../shared/devices.js';
@@ -18,7 +19,14 @@ import { transcriptIpcCalls } from '../shared/transcript.js';
  * Opens the Studio's database and builds its services: the one composition root for every shell
  * (Electron, browser mode, tests). Each feature's service contributes the handlers for its calls.
  */
-export function createStudioServices(opts: { dataDir: string; emit: EventSink; onAir?: OnAirHook; defaults?: Partial<Settings> }) {
+export function createStudioServices(opts: {
+  dataDir: string;
+  emit: EventSink;
+  onAir?: OnAirHook;
+  defaults?: Partial<Settings>;
+  /** The desktop shell's global shortcuts (Electron); none in browser mode. */
+  shortcuts?: ShortcutHost;
+}) {
   const db = openStudioDb(join(opts.dataDir, 'studio.db'));
   const settings = new SettingsStore(db, { ...DEFAULT_SETTINGS, ...opts.defaults });
   // The transcript host sees speaking/roster events (speaker labels) and posts captions through the service's connection.
@@ -29,6 +37,8 @@ export function createStudioServices(opts: { dataDir: string; emit: EventSink; o
   });
   const service = new StudioService(settings, new ServerSessions(db), (e, p) => (transcript.observe(e, p), opts.emit(e, p)), opts.onAir);
   const soundboard = new SoundboardLibrary(db, opts.dataDir);
+  const padKeys = new GlobalPadShortcuts(opts.shortcuts ?? null, (key) => opts.emit('onGlobalPadKey', { key }));
+  const { setGlobalPadKeys: _, ...libraryCalls } = soundboardIpcCalls;
   // Local audio-device routing (PulseAudio/PipeWire); reports itself unavailable elsewhere.
   const routing = new AudioRouting(db, opts.emit);
   void routing.start();
@@ -44,7 +54,8 @@ export function createStudioServices(opts: { dataDir: string; emit: EventSink; o
     ...bindHandlers(service, coreIpcCallNames),
     ...bindHandlers(schedule, Object.keys(scheduleIpcCalls) as (keyof typeof scheduleIpcCalls)[]),
     ...bindHandlers(routing, Object.keys(deviceIpcCalls) as (keyof typeof deviceIpcCalls)[]),
-    ...bindHandlers(soundboard, Object.keys(soundboardIpcCalls) as (keyof typeof soundboardIpcCalls)[]),
+    ...bindHandlers(soundboard, Object.keys(libraryCalls) as (keyof typeof libraryCalls)[]),
+    ...bindHandlers(padKeys, ['setGlobalPadKeys']),
     ...bindHandlers(transcript, Object.keys(transcriptIpcCalls) as (keyof typeof transcriptIpcCalls)[]),
   };
   return {
@@ -54,6 +65,7 @@ export function createStudioServices(opts: { dataDir: string; emit: EventSink; o
     transcript,
     handlers,
     close(): void {
+      padKeys.dispose();
       transcript.dispose();
       service.dispose();
       schedule.dispose();

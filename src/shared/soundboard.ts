@@ -86,7 +86,19 @@ export const soundboardIpcCalls = {
   savePad: { channel: 'soundboard:save-pad', request: Pad.omit({ id: true, position: true }).extend({ id: PadId.optional() }).strict(), response: Library },
   deletePad: { channel: 'soundboard:delete-pad', request: z.object({ padId: PadId }).strict(), response: Library },
   /** The set's pads in their new order (drag and drop). */
+  /**
+   * Desktop app: pad hotkeys also work while another application has focus, as Alt+Shift+key.
+   * Where that is not possible (browser mode), says why.
+   */
+  setGlobalPadKeys: {
+    channel: 'soundboard:global-keys',
+    request: z.object({ keys: z.array(PadKey.unwrap()).max(36) }).strict(),
+    response: z.object({ registered: z.array(z.string()), reason: z.string().nullable() }),
+  },
   reorderPads: { channel: 'soundboard:reorder', request: z.object({ setId: SetId, padIds: z.array(PadId).max(256) }).strict(), response: Library },
 } as const;
 
-export const soundboardIpcEvents = {} as const;
+export const soundboardIpcEvents = {
+  /** Desktop app: a global pad shortcut was pressed while another app had focus. */
+  onGlobalPadKey: { channel: 'event:global-pad-key', payload: z.object({ key: PadKey.unwrap() }) },
+} as const;

@@ -116,6 +116,21 @@ export function SoundboardPanel({
     [hostOf, pads, trigger],
   );
 
+  // Desktop app: the same keys as Alt+Shift+key, even while another application has focus.
+  const [globalNote, setGlobalNote] = useState<string | null>(null);
+  const hotkeys = pads.map((p) => p.hotkey).filter((k): k is string => !!k).join('');
+  useEffect(() => {
+    void studio.setGlobalPadKeys({ keys: [...hotkeys] }).then((r) => setGlobalNote(r.reason ?? (r.registered.length ? `Alt+Shift+${r.registered.join('/').toUpperCase()} play pads from any app` : null)), () => undefined);
+  }, [hotkeys]);
+  useEffect(
+    () =>
+      studio.onGlobalPadKey(({ key }) => {
+        const pad = pads.find((p) => p.hotkey === key);
+        if (pad) trigger(pad);
+      }),
+    [pads, trigger],
+  );
+
   // Hotkeys while the window has focus (not while typing); Escape stops everything.
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -286,6 +301,7 @@ export function SoundboardPanel({
         }}
       />
       <p className="muted">{library.clips.length} clips in the library. Keys play pads while this window has focus; Escape stops all.</p>
+      {globalNote && <p className="muted" data-testid="global-keys">{globalNote}</p>}
     </section>
   );
 }
