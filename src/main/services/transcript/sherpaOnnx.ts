@@ -126,8 +126,13 @@ export class SpeechModelStore {
               this.onStatus(this.status());
             }
           });
-          res.on('error', reject);
-          res.on('aborted', () => reject(new AppError('timeout', 'the model download was interrupted; start it again to resume')));
+          // On failure, close the partial file (what was written stays, for resuming).
+          const fail = (err: Error): void => {
+            res.unpipe(out);
+            out.end(() => reject(err));
+          };
+          res.on('error', fail);
+          res.on('aborted', () => fail(new AppError('timeout', 'the model download was interrupted; start it again to resume')));
           out.on('error', reject);
           out.on('finish', () => resolve());
           res.pipe(out);
