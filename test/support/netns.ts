@@ -53,6 +53,12 @@ export class TestMachine {
   }
 
   destroy(): void {
-    this.holder.kill('SIGKILL'); // the namespace and its end of the veth pair go with it
+    // Unplug from the bridge now (deleting one end removes both), then end the namespace.
+    try {
+      execFileSync('ip', ['link', 'del', `${this.name}-br`]);
+    } catch {
+      /* already gone */
+    }
+    this.holder.kill('SIGKILL');
   }
 }

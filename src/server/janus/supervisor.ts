@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+const SETPRIV = '/usr/bin/setpriv';
 import { join } from 'node:path';
 import { DEBIAN_JANUS_LIB, writeJanusConfig, type ManagedJanusOptions } from './config.js';
 
@@ -43,9 +45,13 @@ export class JanusSupervisor extends EventEmitter {
 
   private launch(configFile: string): void {
     const log = createWriteStream(join(this.options.dir, 'janus.log'), { flags: 'a' });
-    const child = spawn(this.options.binary ?? 'janus', ['-F', this.options.dir, '-C', configFile, '-o'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = ['-F', this.options.dir, '-C', configFile, '-o'];
+    const binary = this.options.binary ?? 'janus';
+    // Janus must not outlive the server (a SIGKILLed server cannot stop it): where util-linux's
+    // setpriv is available, the kernel kills Janus when its parent dies.
+    const child = existsSync(SETPRIV)
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.child = child;
