@@ -7,7 +7,7 @@ import type { PublicScheduleItem } from '../../src/shared/schedule.js';
 import { makeSpeechWav, rms } from '../support/audio.js';
 import { launchChromium, recordElementEnvelope } from '../support/browser.js';
 import { requireNetns, startTestServer, startTestStudio, tempDir } from '../support/stack.js';
-import { registerInStudio } from '../support/studioPage.js';
+import { registerInStudio, registerOnListenerPage } from '../support/studioPage.js';
 
 /**
  * Scheduled Spaces as people use them: the host schedules and edits in the Studio's Scheduled
@@ -38,17 +38,6 @@ function wallTime(ms: number, timeZone: string): string {
       .map((x) => [x.type, x.value]),
   );
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
-}
-
-/** Registers on the listener page's own account form (password hashing can take a moment on a busy machine). */
-async function registerOnListenerPage(page: Page, handle: string, displayName: string): Promise<void> {
-  await page.locator('#account summary').click();
-  const form = page.getByRole('form', { name: 'Register' });
-  await form.getByLabel('Handle').fill(handle);
-  await form.getByLabel('Display name').fill(displayName);
-  await form.getByLabel('Password').fill('correct horse battery');
-  await form.getByRole('button', { name: 'Register' }).click();
-  await expect.poll(() => page.locator('#account-summary').textContent(), { timeout: 15_000 }).toBe(`Signed in as @${handle}`);
 }
 
 /** Records the page's desktop notifications (the Notification API, permission granted). */

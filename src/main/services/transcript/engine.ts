@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { SpeechEngineName } from '../../../shared/transcript.js';
 
@@ -26,4 +27,33 @@ export interface SpeechEngine extends EventEmitter<EngineEvents> {
   /** Returns false when the engine is not running (the chunk is dropped). */
   write(pcm: Buffer): boolean;
   stop(): Promise<void>;
+}
+
+/** What the engines that run recognition in a child process share: feeding it, and stopping it. */
+export abstract class ProcessEngine extends EventEmitter<EngineEvents> {
+  protected child?: ChildProcess;
+  protected stopping = false;
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  write(pcm: Buffer): boolean {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || this.stopping) return false;
+    stdin.write(pcm);
+    return true;
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within 2 s. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.stopping = true;
+    if (!child) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
 }

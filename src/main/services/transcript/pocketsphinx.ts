@@ -1,7 +1,6 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
+import { execFile, spawn } from 'node:child_process';
 import { AppError } from '../../../shared/errors.js';
-import type { EngineEvents, EngineResult, SpeechEngine } from './engine.js';
+import { ProcessEngine, type EngineResult, type SpeechEngine } from './engine.js';
 
 /** The pipeline from ENVIRONMENT.md: PCM on stdin, pocketsphinx's messages on stdout (`-m`). */
 export const GST_ARGS = [
@@ -36,17 +35,11 @@ export function pocketsphinxAvailability(inspect = process.env.GST_INSPECT ?? 'g
  * child process per run. Audio goes to its stdin; partial and final hypotheses come back as bus
  * messages on stdout.
  */
-export class PocketsphinxEngine extends EventEmitter<EngineEvents> implements SpeechEngine {
+export class PocketsphinxEngine extends ProcessEngine implements SpeechEngine {
   readonly name = 'pocketsphinx' as const;
-  private child?: ChildProcess;
-  private stopping = false;
 
   constructor(private readonly binary = process.env.GST_LAUNCH ?? 'gst-launch-1.0') {
     super();
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
   }
 
   start(): Promise<void> {
@@ -87,21 +80,4 @@ export class PocketsphinxEngine extends EventEmitter<EngineEvents> implements Sp
     });
   }
 
-  write(pcm: Buffer): boolean {
-    const stdin = this.child?.stdin;
-    if (!stdin || stdin.destroyed || this.stopping) return false;
-    stdin.write(pcm);
-    return true;
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.stopping = true;
-    if (!child) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-    await exited;
-    clearTimeout(timer);
-  }
 }

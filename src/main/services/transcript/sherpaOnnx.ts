@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
@@ -9,7 +8,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../../shared/errors.js';
 import type { ModelStatus } from '../../../shared/transcript.js';
-import type { EngineEvents, SpeechEngine } from './engine.js';
+import { ProcessEngine, type SpeechEngine } from './engine.js';
 import { checkTransducerFiles, findTransducerFiles, RECOGNIZER_CHILD, recognizerConfig, SherpaModelError, startupError, unpackModel, type TransducerFiles } from './sherpaModel.js';
 
 const sha256File = (file: string): Promise<string> =>
@@ -189,10 +188,8 @@ export interface SherpaEngineOptions {
  * stdout. A separate process rather than a worker thread because onnxruntime aborts the whole
  * process on a damaged model; here that becomes a typed `SherpaModelError` and the UI is untouched.
  */
-export class SherpaOnnxEngine extends EventEmitter<EngineEvents> implements SpeechEngine {
+export class SherpaOnnxEngine extends ProcessEngine implements SpeechEngine {
   readonly name = 'sherpa-onnx' as const;
-  private child?: ChildProcess;
-  private stopping = false;
   private readonly opts: Required<SherpaEngineOptions>;
 
   constructor(
@@ -207,10 +204,6 @@ export class SherpaOnnxEngine extends EventEmitter<EngineEvents> implements Spee
       numThreads: o.numThreads ?? Math.max(1, Math.min(2, cpus().length - 1)),
       startTimeoutMs: o.startTimeoutMs ?? 60_000,
     };
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
   }
 
   /** Whether the engine can start, and if not why (runtime missing, no model, damaged model). Cheap: no hashing, no unpacking. */
@@ -307,23 +300,6 @@ export class SherpaOnnxEngine extends EventEmitter<EngineEvents> implements Spee
     });
   }
 
-  write(pcm: Buffer): boolean {
-    const stdin = this.child?.stdin;
-    if (!stdin || stdin.destroyed || this.stopping) return false;
-    stdin.write(pcm);
-    return true;
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.stopping = true;
-    if (!child) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-    await exited;
-    clearTimeout(timer);
-  }
 }
 
 function runtimeMissing(err: unknown): SherpaModelError {
