@@ -35,14 +35,14 @@ export function createStudioServices(opts: {
     emit: opts.emit,
     post: async (spaceId, segment) => void (await service.requestOnServer('caption.post', { spaceId, segment })),
   });
-  const service = new StudioService(settings, new ServerSessions(db), (e, p) => (transcript.observe(e, p), opts.emit(e, p)), opts.onAir);
+  const sessions = new ServerSessions(db);
+  const service = new StudioService(settings, sessions, (e, p) => (transcript.observe(e, p), opts.emit(e, p)), opts.onAir);
   const soundboard = new SoundboardLibrary(db, opts.dataDir);
   const padKeys = new GlobalPadShortcuts(opts.shortcuts ?? null, (key) => opts.emit('onGlobalPadKey', { key }));
   const { setGlobalPadKeys: _, ...libraryCalls } = soundboardIpcCalls;
   // Local audio-device routing (PulseAudio/PipeWire); reports itself unavailable elsewhere.
   const routing = new AudioRouting(db, opts.emit);
   void routing.start();
-  const sessions = new ServerSessions(db);
   const schedule = new ScheduleService({
     db,
     emit: opts.emit,

@@ -1,7 +1,7 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { MemberId, Role, SpacePublic, SpaceState } from '../shared/space.js';
+import type Database from 'better-sqlite3';
+import { openMigratedDb } from '../shared/sqlite.js';
+import type { SpacePublic, SpaceState } from '../shared/space.js';
+import type { MemberState } from './room.js';
 
 /** Versioned migrations: index + 1 is the schema version (PRAGMA user_version). */
 const MIGRATIONS = [
@@ -116,17 +116,8 @@ const MIGRATIONS = [
    CREATE INDEX transcript_segments_time ON transcript_segments(space_id, start_ms);`,
 ];
 
-export interface SavedMember {
-  id: MemberId;
-  accountId: string | null;
-  handle: string | null;
-  displayName: string;
-  role: Role;
-  requestedAt: number | null;
-  invited: boolean;
-  muted: boolean;
-  joinedAt: number;
-}
+/** What survives a server restart of a member (the rest is about their connections). */
+export type SavedMember = Omit<MemberState, 'connections' | 'onStage' | 'speaking'>;
 
 export interface SpaceRow {
   seq: number;
@@ -142,19 +133,7 @@ export interface SpaceRow {
 }
 
 export function openServerDb(file: string): Database.Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
-  return db;
+  return openMigratedDb(file, { migrations: MIGRATIONS, label: 'Space server', synchronous: 'NORMAL', foreignKeys: true });
 }
 
 /** Persistence of Spaces; the one place SQL about Spaces lives. */

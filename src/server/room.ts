@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../shared/errors.js';
+import type { SavedMember } from './db.js';
 import { LIMITS, STAGE_ROLES, type Member, type MemberId, type Role, type Roster, type SelfState } from '../shared/space.js';
 
 /** Who is asking: a connection's identity as the server knows it. */
@@ -63,7 +64,7 @@ export class Room {
   }
 
   /** Puts back a member saved before a server restart: away until they reconnect. */
-  restore(m: Omit<MemberState, 'connections' | 'onStage' | 'speaking'>): void {
+  restore(m: SavedMember): void {
     if (this.removed.has(m.id)) return;
     this.members.set(m.id, { ...m, connections: 0, onStage: false, speaking: false });
     if (m.role === 'host' && m.accountId) this.hostAccountId = m.accountId;

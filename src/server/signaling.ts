@@ -101,7 +101,7 @@ export class SignalingServer {
     },
     'request.raise': (c, p) => done(this.spaces.raiseRequest(c.participant, p.spaceId)),
     'request.cancel': (c, p) => done(this.spaces.cancelRequest(c.participant, p.spaceId)),
-    'request.approve': async (c, p) => done(await this.spaces.approve(c.participant, p.spaceId, p.memberId)),
+    'request.approve': (c, p) => done(this.spaces.approve(c.participant, p.spaceId, p.memberId)),
     'request.deny': (c, p) => done(this.spaces.deny(c.participant, p.spaceId, p.memberId)),
     'invite.send': (c, p) => done(this.spaces.invite(c.participant, p.spaceId, p.memberId)),
     'invite.accept': (c, p) => done(this.spaces.acceptInvite(c.participant, p.spaceId)),

@@ -70,6 +70,8 @@ export class SpaceService {
   private readonly present = new Map<string, Set<Participant>>();
   /** Away members' grace timers, by `${spaceId}/${memberId}`. */
   private readonly grace = new Map<string, NodeJS.Timeout>();
+  /** The last saved roles per Space, to skip writes that would change nothing. */
+  private readonly saved = new Map<string, string>();
   /** The host's soundboard pads, as published to staff. */
   private readonly cuePads = new Map<string, CuePad[]>();
   private readonly reactionTimes = new Map<string, number[]>();
@@ -178,43 +180,43 @@ export class SpaceService {
 
   // ---- speaking requests, invitations, moderation ----
 
-  raiseRequest(p: Participant, spaceId: string): void {
+  /**
+   * A rule that only changes who-is-what (no media): applied to the room as this connection's
+   * member, then announced. `apply` returns the member whose own state changed (default: the actor).
+   */
+  private rule(p: Participant, spaceId: string, apply: (room: Room, me: MemberState) => MemberState | void): MemberState {
     const { room, member } = this.actor(p, spaceId);
-    room.raiseRequest(member);
-    this.changed(room, member);
+    const changed = apply(room, member) ?? member;
+    this.changed(room, changed);
+    return changed;
+  }
+
+  raiseRequest(p: Participant, spaceId: string): void {
+    this.rule(p, spaceId, (room, me) => room.raiseRequest(me));
   }
 
   cancelRequest(p: Participant, spaceId: string): void {
-    const { room, member } = this.actor(p, spaceId);
-    room.cancelRequest(member);
-    this.changed(room, member);
+    this.rule(p, spaceId, (room, me) => room.cancelRequest(me));
   }
 
-  async approve(p: Participant, spaceId: string, target: MemberId): Promise<void> {
-    const { room, member } = this.actor(p, spaceId);
-    this.changed(room, room.approve(member, target));
+  approve(p: Participant, spaceId: string, target: MemberId): void {
+    this.rule(p, spaceId, (room, me) => room.approve(me, target));
   }
 
   deny(p: Participant, spaceId: string, target: MemberId): void {
-    const { room, member } = this.actor(p, spaceId);
-    this.changed(room, room.deny(member, target));
+    this.rule(p, spaceId, (room, me) => room.deny(me, target));
   }
 
   invite(p: Participant, spaceId: string, target: MemberId): void {
-    const { room, member } = this.actor(p, spaceId);
-    this.changed(room, room.invite(member, target));
+    this.rule(p, spaceId, (room, me) => room.invite(me, target));
   }
 
   acceptInvite(p: Participant, spaceId: string): void {
-    const { room, member } = this.actor(p, spaceId);
-    room.acceptInvite(member);
-    this.changed(room, member);
+    this.rule(p, spaceId, (room, me) => room.acceptInvite(me));
   }
 
   declineInvite(p: Participant, spaceId: string): void {
-    const { room, member } = this.actor(p, spaceId);
-    room.declineInvite(member);
-    this.changed(room, member);
+    this.rule(p, spaceId, (room, me) => room.declineInvite(me));
   }
 
   async toAudience(p: Participant, spaceId: string, target: MemberId): Promise<void> {
@@ -251,25 +253,20 @@ export class SpaceService {
   }
 
   addCohost(p: Participant, spaceId: string, target: MemberId): void {
-    const { room, member } = this.actor(p, spaceId);
-    this.changed(room, room.addCohost(member, target));
+    this.rule(p, spaceId, (room, me) => room.addCohost(me, target));
   }
 
   removeCohost(p: Participant, spaceId: string, target: MemberId): void {
-    const { room, member } = this.actor(p, spaceId);
-    this.changed(room, room.removeCohost(member, target));
+    this.rule(p, spaceId, (room, me) => room.removeCohost(me, target));
   }
 
   addProducer(p: Participant, spaceId: string, target: MemberId): void {
-    const { room, member } = this.actor(p, spaceId);
-    const t = room.addProducer(member, target);
-    this.changed(room, t);
-    for (const q of this.connectionsOf(spaceId, t.id)) this.sendPads(q, spaceId);
+    const producer = this.rule(p, spaceId, (room, me) => room.addProducer(me, target));
+    for (const q of this.connectionsOf(spaceId, producer.id)) this.sendPads(q, spaceId);
   }
 
   removeProducer(p: Participant, spaceId: string, target: MemberId): void {
-    const { room, member } = this.actor(p, spaceId);
-    this.changed(room, room.removeProducer(member, target));
+    this.rule(p, spaceId, (room, me) => room.removeProducer(me, target));
   }
 
   /** The host's Studio publishes its pads; staff see them and may cue them. */
@@ -456,8 +453,20 @@ export class SpaceService {
       // Off the stage: their stage audio ends (the client switches to listening).
       if (member.role === 'listener' && member.onStage) void this.hangUpStage(room.spaceId, member.id);
     }
-    if (this.rooms.get(room.spaceId) === room) this.store.saveMembers(room.spaceId, room.persistent());
+    if (this.rooms.get(room.spaceId) === room) this.persist(room);
     this.notifier.spaceChanged(room.spaceId);
+  }
+
+  /**
+   * Saves who holds a role (and pending requests) when that changed: listeners coming and going,
+   * the common case with a large audience, write nothing.
+   */
+  private persist(room: Room): void {
+    const members = room.persistent().map(({ connections: _c, onStage: _o, speaking: _s, ...saved }) => saved);
+    const snapshot = JSON.stringify(members);
+    if (this.saved.get(room.spaceId) === snapshot) return;
+    this.saved.set(room.spaceId, snapshot);
+    this.store.saveMembers(room.spaceId, members);
   }
 
   private async applyMute(spaceId: string, member: MemberState): Promise<void> {
@@ -561,6 +570,7 @@ export class SpaceService {
     for (const p of [...(this.present.get(spaceId) ?? [])]) await this.dropPresence(p, spaceId);
     this.present.delete(spaceId);
     this.rooms.delete(spaceId);
+    this.saved.delete(spaceId);
     this.store.saveMembers(spaceId, []);
     await this.media.closeRoom(ended.seq).catch(() => undefined);
     this.mediaPorts.delete(spaceId);

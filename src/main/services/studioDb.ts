@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openMigratedDb } from '../../shared/sqlite.js';
 
 /** The Studio's local database: settings and the session tokens for the servers it signed in to. */
 const MIGRATIONS = [
@@ -73,17 +72,6 @@ const MIGRATIONS = [
 ];
 
 export function openStudioDb(file: string): Database.Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL'); // an acknowledged edit must survive a crash
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length) throw new Error(`the Studio database is from a newer version (schema ${version})`);
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
-  return db;
+  // FULL: an edit acknowledged to the user must survive a crash.
+  return openMigratedDb(file, { migrations: MIGRATIONS, label: 'Studio', synchronous: 'FULL' });
 }

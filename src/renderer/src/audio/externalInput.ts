@@ -1,5 +1,5 @@
 import type { ConsoleEngine, SourceRoute } from './consoleEngine';
-import { dbToGain, readLevels } from './levels';
+import { StripChain } from './stripChain';
 
 
 /**
@@ -9,11 +9,8 @@ import { dbToGain, readLevels } from './levels';
  * ConsoleEngine.route like any other source (broadcast only, not monitored).
  */
 export class ExternalInput {
-  private readonly gain: GainNode;
-  private readonly mute: GainNode;
-  private readonly analyser: AnalyserNode;
+  private readonly chain: StripChain;
   private readonly route: SourceRoute;
-  private readonly buf: Float32Array<ArrayBuffer>;
 
   private constructor(
     private readonly engine: ConsoleEngine,
@@ -22,16 +19,9 @@ export class ExternalInput {
     gainDb: number,
     muted: boolean,
   ) {
-    const ctx = engine.ctx;
-    this.gain = ctx.createGain();
-    this.mute = ctx.createGain();
-    this.analyser = ctx.createAnalyser();
-    this.analyser.fftSize = 2048;
-    this.buf = new Float32Array(this.analyser.fftSize);
-    source.connect(this.gain);
-    this.gain.connect(this.analyser);
-    this.gain.connect(this.mute);
-    this.route = engine.route(this.mute, 'off');
+    this.chain = new StripChain(engine.ctx);
+    source.connect(this.chain.input);
+    this.route = engine.route(this.chain.output, 'off');
     this.setGainDb(gainDb);
     this.setMuted(muted);
   }
@@ -46,15 +36,15 @@ export class ExternalInput {
   }
 
   setGainDb(db: number): void {
-    this.gain.gain.setTargetAtTime(dbToGain(db), this.engine.ctx.currentTime, 0.01);
+    this.chain.setGainDb(db);
   }
 
   setMuted(muted: boolean): void {
-    this.mute.gain.setTargetAtTime(muted ? 0 : 1, this.engine.ctx.currentTime, 0.005);
+    this.chain.setSilent(muted);
   }
 
   /** Peak and RMS after the gain (before mute), dBFS. */
-  levels = (): { peakDb: number; rmsDb: number } => readLevels(this.analyser, this.buf);
+  levels = (): { peakDb: number; rmsDb: number } => this.chain.levels();
 
   close(): void {
     this.route.disconnect();

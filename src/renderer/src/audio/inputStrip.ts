@@ -1,5 +1,5 @@
 import type { ConsoleEngine, MonitorMode, SourceRoute } from './consoleEngine';
-import { dbToGain, readLevels } from './levels';
+import { StripChain } from './stripChain';
 
 /** Which input channel(s) feed the strip: all mixed down, one channel, or a stereo pair. */
 export type ChannelSelect = 'mix' | `in-${number}` | `pair-${number}`;
@@ -32,11 +32,8 @@ export const DEFAULT_INPUT: InputSettings = {
  * constraints); gain, mute and monitor mode change live.
  */
 export class InputStrip {
-  private readonly gain: GainNode;
-  private readonly mute: GainNode;
-  private readonly analyser: AnalyserNode;
+  private readonly chain: StripChain;
   private readonly route: SourceRoute;
-  private readonly buf: Float32Array<ArrayBuffer>;
   private muted = false;
   private coughing = false;
 
@@ -50,15 +47,9 @@ export class InputStrip {
     readonly label: string,
   ) {
     const ctx = engine.ctx;
-    this.gain = ctx.createGain();
-    this.mute = ctx.createGain();
-    this.analyser = ctx.createAnalyser();
-    this.analyser.fftSize = 2048;
-    this.buf = new Float32Array(this.analyser.fftSize);
-    select(ctx, source, settings.channel, this.channelCount).connect(this.gain);
-    this.gain.connect(this.analyser);
-    this.gain.connect(this.mute);
-    this.route = engine.route(this.mute, settings.monitorMode);
+    this.chain = new StripChain(ctx);
+    select(ctx, source, settings.channel, this.channelCount).connect(this.chain.input);
+    this.route = engine.route(this.chain.output, settings.monitorMode);
     this.setGainDb(settings.gainDb);
   }
 
@@ -90,7 +81,7 @@ export class InputStrip {
 
   setGainDb(db: number): void {
     this.settings.gainDb = db;
-    this.gain.gain.setTargetAtTime(dbToGain(db), this.engine.ctx.currentTime, 0.01);
+    this.chain.setGainDb(db);
   }
 
   setMuted(muted: boolean): void {
@@ -114,12 +105,12 @@ export class InputStrip {
   }
 
   /** Peak and RMS after the gain (before mute), dBFS. */
-  levels = (): { peakDb: number; rmsDb: number } => readLevels(this.analyser, this.buf);
+  levels = (): { peakDb: number; rmsDb: number } => this.chain.levels();
 
   /** Records `ms` of the strip (after gain) to hear yourself; never goes to the broadcast. */
   async testRecording(ms = 10_000): Promise<Blob> {
     const tap = this.engine.ctx.createMediaStreamDestination();
-    this.gain.connect(tap);
+    this.chain.input.connect(tap);
     const recorder = new MediaRecorder(tap.stream);
     const chunks: Blob[] = [];
     recorder.ondataavailable = (e) => chunks.push(e.data);
@@ -128,7 +119,7 @@ export class InputStrip {
     await new Promise((r) => setTimeout(r, ms));
     recorder.stop();
     await done;
-    this.gain.disconnect(tap);
+    this.chain.input.disconnect(tap);
     return new Blob(chunks, { type: recorder.mimeType });
   }
 
@@ -139,7 +130,7 @@ export class InputStrip {
   }
 
   private applyMute(): void {
-    this.mute.gain.setTargetAtTime(this.isMuted ? 0 : 1, this.engine.ctx.currentTime, 0.005);
+    this.chain.setSilent(this.isMuted);
   }
 }
 
