@@ -16,7 +16,9 @@ node -e '
   for (const f of process.argv.slice(1)) {
     if (!fs.existsSync(f)) { failed++; continue; }
     const r = JSON.parse(fs.readFileSync(f, "utf8"));
-    passed += r.numPassedTests; failed += r.numFailedTests + (r.numFailedTestSuites || 0); skipped += r.numPendingTests + (r.numTodoTests || 0);
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests || 0);
+    // A file that failed without a failing test (it did not load, a hook threw) counts as one failure.
+    for (const file of r.testResults) if (file.status === "failed" && !file.assertionResults.some((a) => a.status === "failed")) failed++;
   }
   console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 ' "$reports/unit.json" "$reports/e2e.json"

@@ -84,7 +84,26 @@ export class TranscriptService {
 
   // ---- IPC ----
 
-  async startTranscript(req: IpcParsedRequest<'startTranscript'>): Promise<TranscriptStatus> {
+  /**
+   * Start and stop run one after the other, in the order asked: a quick engine switch in the UI
+   * (stop, then start) must not let the slow stop finish last and overwrite the new state.
+   */
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.lifecycle.then(step, step);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
+  }
+
+  startTranscript(req: IpcParsedRequest<'startTranscript'>): Promise<TranscriptStatus> {
+    return this.serial(() => this.start(req));
+  }
+
+  stopTranscript(): Promise<TranscriptStatus> {
+    return this.serial(() => this.stop());
+  }
+
+  private async start(req: IpcParsedRequest<'startTranscript'>): Promise<TranscriptStatus> {
     if (this.engine && this.status.engine === req.engine && this.status.state !== 'failed') {
       this.setStatus({ spaceId: req.spaceId });
       return this.status;
@@ -106,7 +125,7 @@ export class TranscriptService {
     return this.status;
   }
 
-  async stopTranscript(): Promise<TranscriptStatus> {
+  private async stop(): Promise<TranscriptStatus> {
     await this.stopEngine();
     this.setStatus({ state: 'stopped', message: null });
     return this.status;
