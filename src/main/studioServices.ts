@@ -14,6 +14,7 @@ import { ScheduleService } from './services/scheduleService.js';
 import { scheduleIpcCalls } from '../shared/schedule.js';
 import { TranscriptService } from './services/transcript/transcriptService.js';
 import { transcriptIpcCalls } from '../shared/transcript.js';
+import { IceConfig } from '../shared/ice.js';
 
 /**
  * Opens the Studio's database and builds its services: the one composition root for every shell
@@ -57,6 +58,8 @@ export function createStudioServices(opts: {
     ...bindHandlers(soundboard, Object.keys(libraryCalls) as (keyof typeof libraryCalls)[]),
     ...bindHandlers(padKeys, ['setGlobalPadKeys']),
     ...bindHandlers(transcript, Object.keys(transcriptIpcCalls) as (keyof typeof transcriptIpcCalls)[]),
+    // The stage link's ICE servers (TURN credentials) come from the connected Space server.
+    getIceServers: async () => IceConfig.parse(await service.requestOnServer('ice.servers', {})),
   };
   return {
     service,

@@ -1,15 +1,18 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { hostingPolicy, parseRange, type ServerConfig } from './config.js';
+import { hostingPolicy, parseRange, turnOptions, type ServerConfig } from './config.js';
+import { createWebServer, tlsOptions } from './tls.js';
+import { iceHandlers, turnCredentials } from './turn.js';
 import { AccountService } from './accounts.js';
 import { SpaceStore, openServerDb } from './db.js';
 import { createHttpHandler } from './http.js';
 import { loadStatic } from './staticFiles.js';
 import { JanusMedia } from './janus/media.js';
 import { JanusSupervisor } from './janus/supervisor.js';
+import type { JanusNatOptions } from './janus/config.js';
 import { SignalingServer } from './signaling.js';
 import { SpaceService } from './spaces.js';
 import { ScheduleService, scheduleHandlers } from './schedule/service.js';
@@ -36,6 +39,8 @@ export interface RunningServer {
 
 /** Starts the Space server: its own Janus (or an external one), SQLite, HTTP and WebSocket. */
 export async function startSpaceServer(config: ServerConfig, listenerDist = LISTENER_DIST): Promise<RunningServer> {
+  const tls = tlsOptions(config.tlsCert, config.tlsKey); // a bad certificate stops start-up, before Janus
+  const turn = turnOptions(config);
   let janus: JanusSupervisor | undefined;
   let janusUrl = config.janusUrl;
   if (!janusUrl) {
@@ -46,6 +51,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       iceEnforceList: config.janusIceEnforceList,
       rtpPortRange: config.janusRtpPortRange,
       binary: config.janusBinary,
+      nat: janusNat(config),
     });
     janus.on('error', (err: Error) => console.error(`[janus] ${err.message}`));
     janus.start();
@@ -86,10 +92,10 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   };
   const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir });
   const transcript = new TranscriptService(db, spaces);
-  const signaling = new SignalingServer(spaces, accounts, sameHost, { ...scheduleHandlers(schedule), ...transcriptHandlers(transcript) });
+  const signaling = new SignalingServer(spaces, accounts, sameHost, { ...scheduleHandlers(schedule), ...transcriptHandlers(transcript), ...iceHandlers(turn) });
   const routes = [scheduleRoutes(schedule), transcriptRoutes(transcript)];
   const handler = createHttpHandler(spaces, loadStatic(listenerDist), (path, res, headers) => routes.some((r) => r(path, res, headers)));
-  const http = createServer((req, res) => {
+  const http = createWebServer(tls, (req, res) => {
     try {
       handler(req, res);
     } catch (err) {
@@ -106,7 +112,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     http.listen(config.port, config.host, () => resolve());
   });
   const addr = http.address() as AddressInfo;
-  const url = config.publicUrl ?? `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  const url = config.publicUrl ?? `${tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
   return {
     url,
@@ -124,4 +130,16 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       db.close();
     },
   };
+}
+
+/** Janus' NAT settings from the environment; its TURN credentials last a month (renewed at every Janus start). */
+function janusNat(config: ServerConfig): JanusNatOptions {
+  const nat: JanusNatOptions = { publicIp: config.janusPublicIp, stunServer: config.janusStunServer, iceTcp: config.janusIceTcp };
+  if (config.janusTurnServer) {
+    if (!config.turnSecret) throw new Error('JANUS_TURN_SERVER needs SPACES_TURN_SECRET (Janus gets TURN credentials from it)');
+    const [host, port, type] = config.janusTurnServer.split(':') as [string, string, 'udp' | 'tcp' | 'tls'];
+    const creds = turnCredentials(config.turnSecret, 'janus', 30 * 86_400);
+    nat.turn = { host, port: Number(port), type, user: creds.username, pwd: creds.credential };
+  }
+  return nat;
 }

@@ -134,9 +134,11 @@ export function App() {
     onStage.current = spaceId;
     stage.current?.close();
     await engine.resume();
+    const { iceServers } = await studio.getIceServers({});
     stage.current = await openStageLink({
       track: engine.broadcastTrack,
       quality,
+      iceServers,
       // The Space going live arrives as an onSpaceUpdated event.
       negotiate: async (sdp) => (await studio.goLive({ spaceId, sdp })).sdp,
       onMonitorStream: (stream) => {
