@@ -12,7 +12,7 @@ import { createHttpHandler } from './http.js';
 import { loadStatic } from './staticFiles.js';
 import { JanusMedia } from './janus/media.js';
 import { JanusSupervisor } from './janus/supervisor.js';
-import type { JanusNatOptions } from './janus/config.js';
+import type { JanusNatOptions, ManagedJanusOptions } from './janus/config.js';
 import { SignalingServer } from './signaling.js';
 import { SpaceService } from './spaces.js';
 import { ScheduleService, scheduleHandlers } from './schedule/service.js';
@@ -44,15 +44,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   let janus: JanusSupervisor | undefined;
   let janusUrl = config.janusUrl;
   if (!janusUrl) {
-    janus = new JanusSupervisor({
-      dir: join(config.dataDir, 'janus'),
-      wsHost: '127.0.0.1',
-      wsPort: config.janusWsPort,
-      iceEnforceList: config.janusIceEnforceList,
-      rtpPortRange: config.janusRtpPortRange,
-      binary: config.janusBinary,
-      nat: janusNat(config),
-    });
+    janus = new JanusSupervisor({ ...janusOptions(config, join(config.dataDir, 'janus')), binary: config.janusBinary });
     janus.on('error', (err: Error) => console.error(`[janus] ${err.message}`));
     janus.start();
     janusUrl = janus.url;
@@ -129,6 +121,18 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       await janus?.stop();
       db.close();
     },
+  };
+}
+
+/** What the server's own Janus runs with; also written for a Janus of its own (`main.js janus-config DIR`). */
+export function janusOptions(config: ServerConfig, dir: string): Omit<ManagedJanusOptions, 'pluginsFolder' | 'transportsFolder'> {
+  return {
+    dir,
+    wsHost: '127.0.0.1',
+    wsPort: config.janusWsPort,
+    iceEnforceList: config.janusIceEnforceList,
+    rtpPortRange: config.janusRtpPortRange,
+    nat: janusNat(config),
   };
 }
 
