@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envelope, makeSpeechWav, readWav, rms, segmentedLoopCorrelation } from '../support/audio.js';
 import { launchChromium, recordElementEnvelope } from '../support/browser.js';
@@ -18,6 +20,7 @@ import type { RunningServer } from '../../src/server/app.js';
  * private LAN behind a NAT machine (nftables masquerade) whose firewall lets only what each test
  * allows out. Everything is real: Debian's nginx, coturn, Janus and Chromium.
  */
+const execFileAsync = promisify(execFile);
 const SILENCE_RMS = 0.003;
 const SITE = `https://${SITE_IP}`;
 // Only the TURN port over UDP (TCP is free: the page, the WebSocket).
@@ -51,9 +54,11 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
   const secret = randomBytes(24).toString('base64url');
   let server: RunningServer;
   let studio: Awaited<ReturnType<typeof startTestStudio>>;
+  let remote: Awaited<ReturnType<typeof startTestStudio>>;
   let nginx: Awaited<ReturnType<typeof startNginx>>;
   let coturn: Awaited<ReturnType<typeof startCoturn>>;
   let caCert: string;
+  let siteFingerprint: string;
   const machines: TestMachine[] = [];
   const browsers: Browser[] = [];
   let nat: TestMachine;
@@ -76,6 +81,7 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
     const ca = makeTestCa(tempDir('ca'));
     caCert = ca.caCert;
     const site = ca.issue('site', [`IP:${SITE_IP}`, 'DNS:spaces.test']);
+    siteFingerprint = new X509Certificate(readFileSync(site.cert)).fingerprint256;
     const relay = ca.issue('turn', [`IP:${TURN_IP}`, 'DNS:turn.spaces.test']);
 
     coturn = await startCoturn(tempDir('coturn'), { secret, cert: relay.cert, key: relay.key });
@@ -96,9 +102,10 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
     // The host's Studio: its services here, its renderer in Chromium on the host machine (an Electron
     // window is a secure context; the browser-mode bridge stands in for it over plain HTTP).
     studio = await startTestStudio(`http://127.0.0.1:${port}`, { host: SITE_IP });
+    remote = await startTestStudio(SITE, { host: SITE_IP });
     const home = homeTrusting(tempDir('browser-home'), caCert);
     const [hostBrowser, listenerBrowser] = await Promise.all([
-      launchChromium({ micWav: hostWav, executablePath: hostMachine.chromiumWrapper(), args: [`--unsafely-treat-insecure-origin-as-secure=${new URL(studio.url).origin}`] }),
+      launchChromium({ micWav: hostWav, executablePath: hostMachine.chromiumWrapper(), args: [`--unsafely-treat-insecure-origin-as-secure=${new URL(studio.url).origin},${new URL(remote.url).origin}`] }),
       launchChromium({ micWav: speakerWav, executablePath: lan.chromiumWrapper(), env: { HOME: home } }),
     ]);
     browsers.push(hostBrowser!, listenerBrowser!);
@@ -111,6 +118,7 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
   afterAll(async () => {
     await Promise.all(browsers.map((b) => b.close().catch(() => undefined)));
     await studio?.close();
+    await remote?.close();
     await nginx?.stop();
     await coturn?.stop();
     await server?.close();
@@ -151,10 +159,8 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
     nat.setFirewall(ONLY_TCP_443);
     await listenOverHttps(listener);
     await expect.poll(() => selectedLocalCandidate(listener).then((c) => c && `${c.candidateType}/${c.relayProtocol}`), { timeout: 30_000 }).toBe('relay/tls');
-    await new Promise((r) => setTimeout(r, 1000));
-    const heard = await hears(listener, hostRef, 6000);
-    expect(heard.level).toBeGreaterThan(SILENCE_RMS * 3);
-    expect(heard.r).toBeGreaterThanOrEqual(0.8);
+    await expect.poll(async () => (await hears(listener, hostRef)).r, { timeout: 20_000, interval: 500 }).toBeGreaterThanOrEqual(0.8);
+    expect((await hears(listener, hostRef, 2000)).level).toBeGreaterThan(SILENCE_RMS * 3);
   });
 
   it('an invited listener behind that firewall speaks from the HTTPS page and another listener hears them', async () => {
@@ -172,5 +178,51 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
     await other.addInitScript(PROBE);
     await listenOverHttps(other);
     await expect.poll(async () => (await hears(other, speakerRef, 4000)).r, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('the Studio refuses the HTTPS server whose certificate it does not trust, says so with the fingerprint, and connects once the user trusts it', async () => {
+    // The second Studio (made in beforeAll) is pointed at the public address; Node does not know the test CA.
+    const page = await (await browsers[0]!.newContext()).newPage();
+    await page.goto(remote.url);
+    await expect.poll(() => page.locator('.warning').textContent(), { timeout: 15_000 }).toContain(`The certificate of ${SITE_IP} is not trusted`);
+    expect(await page.getByTestId('connection-status').textContent()).toBe('disconnected');
+    expect(await page.getByTestId('certificate-fingerprint').textContent()).toBe(siteFingerprint);
+    expect((await remote.service.getStatus()).state).toBe('disconnected');
+
+    await page.getByRole('button', { name: /Trust this certificate/ }).click();
+    await expect
+      .poll(async () => `${await page.getByTestId('connection-status').textContent()} ${await page.locator('[role=alert], .warning').allTextContents()}`, { timeout: 15_000 })
+      .toBe('connected ');
+    expect(await page.locator('.warning').count()).toBe(0);
+    await page.close();
+  });
+
+  it('scripts/deploy-check.sh passes against this deployment, and names the fault when coturn is stopped', async () => {
+    // Asynchronously: the Space server answering through nginx runs in this very process.
+    const check = async (): Promise<{ code: number; out: string }> => {
+      try {
+        const { stdout: out } = await execFileAsync('bash', ['scripts/deploy-check.sh', '--url', SITE, '--ca', caCert, '--turn', TURN_IP, '--turn-secret', secret, '--janus', 'ws://127.0.0.1:8201']);
+        return { code: 0, out };
+      } catch (err) {
+        const e = err as { code: number; stdout: string };
+        return { code: e.code, out: e.stdout };
+      }
+    };
+    const good = await check();
+    console.info(good.out);
+    expect(good.code).toBe(0);
+    expect(good.out).toContain('all checks passed');
+    expect(good.out).not.toContain('FAIL');
+
+    await coturn.stop();
+    const bad = await check();
+    console.info(bad.out);
+    expect(bad.code).toBe(1);
+    // Every TURN line fails and says coturn is not answering; the site itself is still fine.
+    const failures = bad.out.split('\n').filter((l) => l.includes('FAIL'));
+    expect(failures.length).toBeGreaterThanOrEqual(3);
+    for (const line of failures) expect(line).toMatch(/TURN: .*(coturn is not running|no TURN answer)/);
+    expect(bad.out).toMatch(/ok {4}TLS: the certificate of 10\.99\.0\.1 is trusted/);
+    expect(bad.out).toContain('ok    WebSocket: /ws upgrades');
   });
 });

@@ -18,12 +18,12 @@ export interface TestCa {
   issue(name: string, sans: string[]): { cert: string; key: string };
 }
 
-/** A CA of the test's own (valid for two days), and certificates it signs. */
+/** A CA of the test's own (valid for 30 days), and certificates it signs. */
 export function makeTestCa(dir: string, label = 'Spaces Test CA'): TestCa {
   mkdirSync(dir, { recursive: true });
   const caKey = join(dir, 'ca.key');
   const caCert = join(dir, 'ca.pem');
-  sh('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', caKey, '-out', caCert, '-days', '2',
+  sh('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', caKey, '-out', caCert, '-days', '30',
     '-subj', `/CN=${label}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   return {
     caCert,
@@ -34,7 +34,7 @@ export function makeTestCa(dir: string, label = 'Spaces Test CA'): TestCa {
       const ext = join(dir, `${name}.ext`);
       writeFileSync(ext, `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n`);
       sh('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${name}`]);
-      sh('openssl', ['x509', '-req', '-in', csr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext]);
+      sh('openssl', ['x509', '-req', '-in', csr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '30', '-extfile', ext]);
       // The leaf then the CA: what a real deployment's fullchain.pem holds.
       writeFileSync(cert, readFileSync(cert, 'utf8') + readFileSync(caCert, 'utf8'));
       return { cert, key };
@@ -152,9 +152,10 @@ export async function startCoturn(dir: string, o: { secret: string; cert: string
     // The media server sits on a private range in this test: allow it (and the relay itself, for deploy-check's loop).
     ALLOWED_PEER_LINE: `allowed-peer-ip=${SITE_IP}\nallowed-peer-ip=${TURN_IP}`,
     LOG_LINE: `log-file=${log}`,
+    USER_DB: join(dir, 'turndb'),
   });
   writeFileSync(join(dir, 'turnserver.conf'), conf);
-  const child = spawn('turnserver', ['-c', join(dir, 'turnserver.conf'), '--pidfile', join(dir, 'turn.pid')], { stdio: 'ignore' });
+  const child = spawn('turnserver', ['-c', join(dir, 'turnserver.conf'), '--pidfile', join(dir, 'turn.pid'), '--no-stdout-log'], { stdio: 'ignore' });
   const d = new Daemon('coturn', child, log);
   await waitFor('coturn', () => listening(TURN_IP, 3478, 'u') && listening(TURN_IP, 443, 't'), d);
   return d;
