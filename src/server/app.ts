@@ -128,11 +128,12 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
 export function janusOptions(config: ServerConfig, dir: string): Omit<ManagedJanusOptions, 'pluginsFolder' | 'transportsFolder'> {
   return {
     dir,
-    wsHost: '127.0.0.1',
+    wsHost: config.janusWsHost,
     wsPort: config.janusWsPort,
     iceEnforceList: config.janusIceEnforceList,
     rtpPortRange: config.janusRtpPortRange,
     nat: janusNat(config),
+    apiSecret: config.janusApiSecret,
   };
 }
 

@@ -16,6 +16,8 @@ export const ServerConfig = z.object({
   /** Set to use an external Janus (its WebSocket API URL); unset = the server runs its own. */
   janusUrl: z.string().optional(),
   janusWsPort: Port.default(8188),
+  /** Where the Janus API listens (loopback; a Janus node of its own: a private address, with JANUS_API_SECRET). */
+  janusWsHost: z.string().default('127.0.0.1'),
   janusBinary: z.string().default('janus'),
   /** Janus' ice_enforce_list: the interfaces/addresses media may use. */
   janusIceEnforceList: z.string().default(''),
@@ -71,6 +73,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   publicUrl: 'SPACES_PUBLIC_URL',
   janusUrl: 'JANUS_URL',
   janusWsPort: 'JANUS_WS_PORT',
+  janusWsHost: 'JANUS_WS_HOST',
   janusBinary: 'JANUS_BINARY',
   janusIceEnforceList: 'JANUS_ICE_ENFORCE_LIST',
   janusRtpPortRange: 'JANUS_RTP_PORT_RANGE',

@@ -12,6 +12,8 @@ export interface ManagedJanusOptions {
   rtpPortRange: string;
   /** Public-network settings (docs/deploy.md); all optional. */
   nat?: JanusNatOptions;
+  /** Janus' api_secret: every API request must carry it (a Janus node reachable beyond loopback). */
+  apiSecret?: string;
   pluginsFolder: string;
   transportsFolder: string;
 }
@@ -63,6 +65,7 @@ export function writeJanusConfig(o: ManagedJanusOptions): string {
   debug_level = 3
   session_timeout = 60
   protected_folders = ["/bin", "/boot", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr", "/var"]
+  ${o.apiSecret ? `api_secret = ${JSON.stringify(o.apiSecret)}` : ''}
 }
 media: {
   rtp_port_range = "${o.rtpPortRange}"
