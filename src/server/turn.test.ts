@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { IceConfig } from '../shared/ice.js';
-import { iceConfigFor, turnCredentials } from './turn.js';
+import { iceConfigFor, turnCredentials, turnUser } from './turn.js';
 
 describe('TURN REST credentials', () => {
   it('are expiry:user and the base64 HMAC-SHA1 of that with the shared secret', () => {
@@ -21,5 +21,11 @@ describe('TURN REST credentials', () => {
     expect(config.iceServers[0]!.username).toBe('300:guest');
     expect(config.ttlSeconds).toBe(300);
     expect(iceConfigFor(undefined, 'x')).toEqual({ iceServers: [], ttlSeconds: 0 });
+  });
+
+  it('guests get a TURN user of their own (coturn counts its quota per user), accounts their handle', () => {
+    expect(turnUser({ id: 'ab12', identity: { handle: null } })).toBe('guest-ab12');
+    expect(turnUser({ id: 'cd34', identity: { handle: null } })).not.toBe(turnUser({ id: 'ab12', identity: { handle: null } }));
+    expect(turnUser({ id: 'ab12', identity: { handle: 'alice' } })).toBe('alice');
   });
 });
