@@ -9,7 +9,7 @@ import { SpaceStore, openServerDb } from './db.js';
 import { createHttpHandler } from './http.js';
 import { loadStatic } from './staticFiles.js';
 import { JanusSupervisor } from './janus/supervisor.js';
-import { ClientHub } from './clientHub.js';
+import { ClientHub, DEFAULT_BACKPRESSURE } from './clientHub.js';
 import { JanusMediaPool, LOCAL_NODE } from './media/pool.js';
 import type { JanusNodeOptions } from './media/janusNode.js';
 import { watchEdgesFile } from './media/edgesFile.js';
@@ -90,7 +90,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     : () => undefined;
   const db = openServerDb(join(config.dataDir, 'spaces.db'));
   const accounts = new AccountService(db, hostingPolicy(config.hosting));
-  const hub = new ClientHub();
+  const hub = new ClientHub({ ...DEFAULT_BACKPRESSURE, behindMs: config.slowClientMs });
   const spaces = new SpaceService({
     store: new SpaceStore(db),
     media,
@@ -126,7 +126,13 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   const transcript = new TranscriptService(db, spaces);
   const signaling = new SignalingServer(hub, spaces, accounts, sameHost, { ...scheduleHandlers(schedule), ...transcriptHandlers(transcript) });
   const routes = [scheduleRoutes(schedule), transcriptRoutes(transcript)];
-  const handler = createHttpHandler(spaces, loadStatic(listenerDist), (path, res, headers) => routes.some((r) => r(path, res, headers)));
+  const health = () => ({
+    connections: hub.size,
+    slowClientsClosed: hub.slowClosed,
+    mediaNodesUp: media.nodes().filter((n) => n.up).length,
+    listenersPlaced: media.nodes().reduce((n, x) => n + x.listeners, 0),
+  });
+  const handler = createHttpHandler(spaces, loadStatic(listenerDist), (path, res, headers) => routes.some((r) => r(path, res, headers)), health);
   const http = createServer((req, res) => {
     try {
       handler(req, res);

@@ -42,6 +42,8 @@ export const ServerConfig = z.object({
    * core at the ~0.17% of a core per listener measured with shared event loops (docs/benchmarks.md).
    */
   nodeCap: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** A client that does not read its socket for this long (while the server has messages for it) is disconnected. */
+  slowClientMs: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** AudioBridge prebuffer per speaker, in 20 ms packets (2 = ~110 ms mouth-to-ear, clean). */
   prebuffer: z.coerce.number().int().min(1).max(20).default(2),
   /** Who may host: `open`, `allowlist:alice,bob` or `min_followers:600`. */
@@ -79,6 +81,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   janusEdgesFile: 'JANUS_EDGES_FILE',
   localEdges: 'SPACES_LOCAL_EDGES',
   nodeCap: 'SPACES_NODE_CAP',
+  slowClientMs: 'SPACES_SLOW_CLIENT_MS',
   prebuffer: 'JANUS_PREBUFFER',
   hosting: 'SPACES_HOSTING',
   hostGraceMs: 'SPACES_HOST_GRACE_MS',
