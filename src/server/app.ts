@@ -47,6 +47,13 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   const parts = 1 + config.localEdges;
   const rtpRanges = splitRange(parseRange(config.janusRtpPortRange), parts);
   const forwardRanges = splitRange(parseRange(config.forwardPortRange), parts);
+  // Each PeerConnection (bundled, rtcp-mux) takes one RTP port: a node must have more than its cap.
+  const rtpPorts = rtpRanges[0]![1] - rtpRanges[0]![0] + 1;
+  if (!config.janusUrl && rtpPorts < config.nodeCap + 32) {
+    throw new Error(
+      `JANUS_RTP_PORT_RANGE gives each Janus ${rtpPorts} ports, but a node takes up to SPACES_NODE_CAP=${config.nodeCap} listeners (a port each) plus the stage: widen the range or lower the cap`,
+    );
+  }
   const supervise = (name: string, wsPort: number, rtp: [number, number]): JanusSupervisor => {
     const s = new JanusSupervisor({
       dir: join(config.dataDir, name),
