@@ -16,6 +16,7 @@ import { watchEdgesFile } from './media/edgesFile.js';
 import { SignalingServer } from './signaling.js';
 import { SpaceService } from './spaces.js';
 import { ScheduleService, scheduleHandlers } from './schedule/service.js';
+import { TicketGate } from './schedule/ticketGate.js';
 import { scheduleRoutes } from './schedule/http.js';
 import { TranscriptService, transcriptHandlers } from './transcript/service.js';
 import { transcriptRoutes } from './transcript/http.js';
@@ -98,10 +99,12 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   const db = openServerDb(join(config.dataDir, 'spaces.db'));
   const accounts = new AccountService(db, hostingPolicy(config.hosting));
   const hub = new ClientHub({ ...DEFAULT_BACKPRESSURE, behindMs: config.slowClientMs });
+  const tickets = new TicketGate(db);
   const spaces = new SpaceService({
     store: new SpaceStore(db),
     media,
     notifier: hub,
+    joinGate: tickets,
     options: {
       hostGraceMs: config.hostGraceMs,
       memberGraceMs: config.memberGraceMs,
@@ -129,7 +132,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       return false;
     }
   };
-  const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir });
+  const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir, tickets });
   const transcript = new TranscriptService(db, spaces);
   const signaling = new SignalingServer(hub, spaces, accounts, sameHost, { ...scheduleHandlers(schedule), ...transcriptHandlers(transcript) });
   const routes = [scheduleRoutes(schedule), transcriptRoutes(transcript)];
