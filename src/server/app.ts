@@ -82,7 +82,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     reconnectMs: 100,
   });
   const edgeNodes = (text: string): JanusNodeOptions[] => parseEdges(text).map((e) => node(e.url, e.url, e.mediaAddress, parseRange(config.forwardPortRange)));
-  const media = new JanusMediaPool({ prebuffer: config.prebuffer, audienceLingerMs: 10_000 }, [
+  const media = new JanusMediaPool({ prebuffer: config.prebuffer, audienceLingerMs: 10_000, mountpointThreads: config.janusMountpointThreads }, [
     node(LOCAL_NODE, config.janusUrl ?? janus!.url, config.forwardHost, forwardRanges[0]!),
     ...localEdges.map((s, i) => node(`local-edge-${i + 1}`, s.url, config.forwardHost, forwardRanges[i + 1]!)),
     ...edgeNodes(config.janusEdges),

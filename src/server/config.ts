@@ -27,6 +27,8 @@ export const ServerConfig = z.object({
   /** The server's own Janus' address for plain RTP (its mountpoints listen there; other nodes must reach it). */
   forwardHost: z.string().default('127.0.0.1'),
   /** Janus' event_loops for the Janus the server runs (0 = a thread per PeerConnection). */
+  /** Streaming mountpoint helper threads (Janus `threads`); 0 = none (measured: no gain for audio). */
+  janusMountpointThreads: z.coerce.number().int().min(0).max(64).default(0),
   janusEventLoops: z.coerce.number().int().min(0).max(64).default(Math.max(1, Math.min(availableParallelism(), 8))),
   /**
    * External media nodes for listeners: `<Janus WebSocket URL>#<its RTP address>`, comma-separated
@@ -77,6 +79,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   forwardPortRange: 'SPACES_FORWARD_PORT_RANGE',
   forwardHost: 'SPACES_FORWARD_HOST',
   janusEventLoops: 'JANUS_EVENT_LOOPS',
+  janusMountpointThreads: 'JANUS_MOUNTPOINT_THREADS',
   janusEdges: 'JANUS_EDGES',
   janusEdgesFile: 'JANUS_EDGES_FILE',
   localEdges: 'SPACES_LOCAL_EDGES',
