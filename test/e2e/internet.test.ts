@@ -199,6 +199,18 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
     await page.close();
   });
 
+  it('nginx limits one client: a flood of 300 requests gets the burst through and the rest a 429', async () => {
+    const { stdout } = await execFileAsync('curl', ['--parallel', '--parallel-max', '50', '-s', '--cacert', caCert, '-w', '%{http_code}\n',
+      ...Array.from({ length: 300 }, () => ['-o', '/dev/null', `${SITE}/healthz`]).flat()]);
+    const codes = stdout.trim().split('\n');
+    const count = (c: string): number => codes.filter((x) => x === c).length;
+    console.info(`200: ${count('200')}, 429: ${count('429')}`);
+    expect(count('200') + count('429')).toBe(300);
+    // 30 requests/s with a burst of 120 per client address (deploy/nginx/spaces.conf).
+    expect(count('200')).toBeGreaterThanOrEqual(100);
+    expect(count('429')).toBeGreaterThan(0);
+  });
+
   it('scripts/deploy-check.sh passes against this deployment, and names the fault when coturn is stopped', async () => {
     // Asynchronously: the Space server answering through nginx runs in this very process.
     const check = async (): Promise<{ code: number; out: string }> => {
