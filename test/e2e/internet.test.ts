@@ -238,5 +238,13 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
     for (const line of failures) expect(line).toMatch(/TURN: .*(coturn is not running|no TURN answer)/);
     expect(bad.out).toMatch(/ok {4}TLS: the certificate of 10\.99\.0\.1 is trusted/);
     expect(bad.out).toContain('ok    WebSocket: /ws upgrades');
+
+    // And with nginx stopped too, it says that nothing takes HTTPS connections.
+    await nginx.stop();
+    const down = await check();
+    console.info(down.out);
+    expect(down.code).toBe(1);
+    expect(down.out).toContain(`FAIL  TLS: nothing accepts connections at ${SITE_IP}:443 (nginx not running, or port 443 closed in a firewall)`);
+    expect(down.out).toContain('ok    Janus: its WebSocket API');
   });
 });
