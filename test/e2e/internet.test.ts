@@ -149,8 +149,10 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
     await expect.poll(() => host.getByTestId('space-state').textContent()).toBe('live');
 
     await listenOverHttps(listener);
+    // Direct UDP to Janus is dropped: the pair in use goes through coturn (over UDP, or TCP 3478 if
+    // Chromium's UDP allocation came second).
     await expect.poll(() => selectedLocalCandidate(listener).then((c) => c?.candidateType), { timeout: 20_000 }).toBe('relay');
-    expect((await selectedLocalCandidate(listener))!.relayProtocol).toBe('udp');
+    console.info(`selected: relay over ${(await selectedLocalCandidate(listener))?.relayProtocol}`);
     await new Promise((r) => setTimeout(r, 1000));
     await expect.poll(async () => (await hears(listener, hostRef)).r, { timeout: 20_000, interval: 500 }).toBeGreaterThanOrEqual(0.8);
   });
@@ -197,6 +199,18 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
     await page.close();
   });
 
+  it('nginx limits one client: a flood of 300 requests gets the burst through and the rest a 429', async () => {
+    const { stdout } = await execFileAsync('curl', ['--parallel', '--parallel-max', '50', '-s', '--cacert', caCert, '-w', '%{http_code}\n',
+      ...Array.from({ length: 300 }, () => ['-o', '/dev/null', `${SITE}/healthz`]).flat()]);
+    const codes = stdout.trim().split('\n');
+    const count = (c: string): number => codes.filter((x) => x === c).length;
+    console.info(`200: ${count('200')}, 429: ${count('429')}`);
+    expect(count('200') + count('429')).toBe(300);
+    // 30 requests/s with a burst of 120 per client address (deploy/nginx/spaces.conf).
+    expect(count('200')).toBeGreaterThanOrEqual(100);
+    expect(count('429')).toBeGreaterThan(0);
+  });
+
   it('scripts/deploy-check.sh passes against this deployment, and names the fault when coturn is stopped', async () => {
     // Asynchronously: the Space server answering through nginx runs in this very process.
     const check = async (): Promise<{ code: number; out: string }> => {
@@ -224,5 +238,13 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
     for (const line of failures) expect(line).toMatch(/TURN: .*(coturn is not running|no TURN answer)/);
     expect(bad.out).toMatch(/ok {4}TLS: the certificate of 10\.99\.0\.1 is trusted/);
     expect(bad.out).toContain('ok    WebSocket: /ws upgrades');
+
+    // And with nginx stopped too, it says that nothing takes HTTPS connections.
+    await nginx.stop();
+    const down = await check();
+    console.info(down.out);
+    expect(down.code).toBe(1);
+    expect(down.out).toContain(`FAIL  TLS: nothing accepts connections at ${SITE_IP}:443 (nginx not running, or port 443 closed in a firewall)`);
+    expect(down.out).toContain('ok    Janus: its WebSocket API');
   });
 });

@@ -8,7 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { diagnoseServer, openServerSocket } from './serverTrust.js';
+import { diagnoseServer, openServerSocket, TrustedServers } from './serverTrust.js';
+import { StudioService } from './studioService.js';
+import { SettingsStore } from './settingsStore.js';
+import { ServerSessions } from './serverSessions.js';
+import { openStudioDb } from './studioDb.js';
 
 /** Real servers on loopback: a self-signed HTTPS Space-server stand-in, a plain HTTP page, a closed port. */
 describe('which problem a server has, and trusting a certificate by its fingerprint', () => {
@@ -89,5 +93,36 @@ describe('which problem a server has, and trusting a certificate by its fingerpr
     const plain = await diagnoseServer(`https://127.0.0.1:${(other.address() as AddressInfo).port}`, null);
     expect(plain.kind).toBe('bad_url');
     expect(plain.kind === 'bad_url' && plain.message).toMatch(/does not speak HTTPS/);
+  });
+
+  it("the Studio's connection status names the problem; a certificate is trusted only by the user, for that server", async () => {
+    const db = openStudioDb(':memory:');
+    const service = new StudioService(new SettingsStore(db), new ServerSessions(db), () => undefined, undefined, new TrustedServers(db));
+    try {
+      const closed = createHttp();
+      const port = await listen(closed);
+      await new Promise((r) => closed.close(r));
+      const refused = await service.connect({ serverUrl: `http://127.0.0.1:${port}` });
+      expect(refused.state).not.toBe('connected');
+      expect(refused.error).toBe(`127.0.0.1:${port} refused the connection: no Space server is running there, or the port is wrong.`);
+
+      const notSpaces = await service.connect({ serverUrl: `http://127.0.0.1:${(other.address() as AddressInfo).port}` });
+      expect(notSpaces.error).toMatch(/answers, but it is not a Space server/);
+
+      const untrusted = await service.connect({ serverUrl: httpsUrl });
+      expect(untrusted).toMatchObject({ state: 'disconnected', certificate: { fingerprint256: fingerprint } });
+      expect(untrusted.error).toMatch(/is not trusted/);
+      // Trusting another fingerprint than the one presented is refused and stores nothing.
+      const wrong = fingerprint.replace(/^../, fingerprint.startsWith('00') ? '11' : '00');
+      await expect(service.trustCertificate({ serverUrl: httpsUrl, fingerprint256: wrong })).rejects.toThrow(/not trusted: .*CHANGED/);
+      expect(new TrustedServers(db).get(httpsUrl)).toBeNull();
+      // The right one: connected, and remembered for this server only.
+      expect((await service.trustCertificate({ serverUrl: httpsUrl, fingerprint256: fingerprint })).state).toBe('connected');
+      expect(new TrustedServers(db).get(httpsUrl)).toBe(fingerprint);
+      expect(new TrustedServers(db).get(httpsUrl.replace('127.0.0.1', 'localhost'))).toBeNull();
+    } finally {
+      service.dispose();
+      db.close();
+    }
   });
 });
