@@ -16,6 +16,9 @@ import { ScheduleService, scheduleHandlers } from './schedule/service.js';
 import { scheduleRoutes } from './schedule/http.js';
 import { TranscriptService, transcriptHandlers } from './transcript/service.js';
 import { transcriptRoutes } from './transcript/http.js';
+import { TrackUploads } from './multitrack/uploads.js';
+import { StageTracks } from './multitrack/stageTracks.js';
+import { multitrackHandlers } from './multitrack/handlers.js';
 
 /** The built listener page: next to the bundled server (out/server -> out/listener) or from the sources. */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -86,7 +89,11 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   };
   const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir });
   const transcript = new TranscriptService(db, spaces);
-  const signaling = new SignalingServer(spaces, accounts, sameHost, { ...scheduleHandlers(schedule), ...transcriptHandlers(transcript) });
+  // Multitrack (issue 13): speakers' uploaded takes and the stage's per-participant recordings.
+  const stageTracks = new StageTracks(join(config.dataDir, 'multitrack'), media);
+  media.on('participant', (p: { key: number; id: number; display: string }) => stageTracks.participantJoined(p.key, p.id, p.display));
+  const multitrack = multitrackHandlers(spaces, new TrackUploads(join(config.dataDir, 'multitrack'), spaces), stageTracks);
+  const signaling = new SignalingServer(spaces, accounts, sameHost, { ...scheduleHandlers(schedule), ...transcriptHandlers(transcript), ...multitrack });
   const routes = [scheduleRoutes(schedule), transcriptRoutes(transcript)];
   const handler = createHttpHandler(spaces, loadStatic(listenerDist), (path, res, headers) => routes.some((r) => r(path, res, headers)));
   const http = createServer((req, res) => {

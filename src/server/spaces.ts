@@ -413,6 +413,12 @@ export class SpaceService {
     return (memberId && this.rooms.get(spaceId)?.members.get(memberId)?.role) || null;
   }
 
+  /** The Space's media key (its row's seq, the port's stage key) and host account (multitrack, issue 13). */
+  mediaKeyOf(spaceId: string): { key: number; hostAccountId: string } {
+    const row = this.row(spaceId);
+    return { key: row.seq, hostAccountId: row.host_account_id };
+  }
+
   // ---- internals ----
 
   private isModerator(m: MemberState): boolean {

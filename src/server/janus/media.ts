@@ -39,6 +39,9 @@ export class JanusMedia extends EventEmitter {
   private connecting?: Promise<void>;
   private stopped = false;
   private retryTimer?: NodeJS.Timeout;
+  // ---- multitrack (issue 13), stand-in for MediaPort.setParticipantRecording until issue 11 lands ----
+  /** Per-participant recording folders by room (re-applied when a room is re-created). */
+  private readonly mjrDirs = new Map<number, string>();
 
   constructor(private readonly options: MediaOptions) {
     super();
@@ -147,6 +150,7 @@ export class JanusMedia extends EventEmitter {
         audiolevel_event: true,
         audio_active_packets: 50,
         audio_level_average: 40,
+        ...(this.mjrDirs.has(room.roomId) ? { mjrs: true, mjrs_dir: this.mjrDirs.get(room.roomId) } : {}), // multitrack (issue 13)
         ...this.adminKey(),
       });
     }
@@ -175,6 +179,16 @@ export class JanusMedia extends EventEmitter {
     }
   }
 
+  // ---- multitrack (issue 13): MediaPort.setParticipantRecording, the smallest version ----
+  /** Per-participant recording (AudioBridge `mjrs`) of a stage into `dir`, or off with null; kept across Janus restarts. */
+  async setParticipantRecording(key: number, dir: string | null): Promise<void> {
+    if (dir) this.mjrDirs.set(key, dir);
+    else this.mjrDirs.delete(key);
+    const { admin } = this.require();
+    await admin.request({ request: 'enable_mjrs', room: key, mjrs: dir !== null, ...(dir ? { mjrs_dir: dir } : {}), ...this.adminKey() });
+  }
+  // ---- end multitrack ----
+
   /** Joins a participant to the stage with their SDP offer; resolves with Janus' answer and a handle to hang up. */
   async joinStage(roomId: number, display: string, offer: string, muted: boolean): Promise<{ answer: string; peer: MediaPeer }> {
     const { session } = this.require();
@@ -187,6 +201,7 @@ export class JanusMedia extends EventEmitter {
       );
       if (!event.jsep || event.jsep.type !== 'answer') throw new AppError('media_unavailable', 'Janus sent no answer to the stage offer');
       const participantId = typeof event.data.id === 'number' ? event.data.id : null;
+      if (participantId !== null) this.emit('participant', { key: roomId, id: participantId, display }); // multitrack (issue 13): names the .mjr
       return { answer: event.jsep.sdp, peer: new MediaPeer(handle, participantId) };
     } catch (err) {
       await handle.detach();

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, appendFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TakeRecorder } from './takeRecorder.js';
+import { readWavInfo, s24ToFloat, WAV_HEADER_BYTES } from './wav.js';
+import type { DiskInfo, TakeInfo } from '../../../shared/multitrack.js';
+
+const f32 = (values: number[]): string => Buffer.from(new Float32Array(values).buffer).toString('base64');
+
+function recorder(dir: string) {
+  const takes: TakeInfo[] = [];
+  const disks: DiskInfo[] = [];
+  const r = new TakeRecorder({ dataDir: dir, events: { onTake: (t) => takes.push(t), onDisk: (d) => disks.push(d) } });
+  return { r, takes, disks };
+}
+
+describe('TakeRecorder', () => {
+  it('writes three aligned 24-bit WAVs as the audio comes, with the samples it was sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'take-'));
+    const { r } = recorder(dir);
+    expect(r.getTakes().disk.minutesLeft).toBeGreaterThan(0);
+    const take = await r.startTake({ spaceId: null, sampleRate: 48000, startedAt: 1000, upload: false });
+    const mic = Array.from({ length: 480 }, (_, i) => Math.sin(i / 10) * 0.5);
+    expect(r.takeAudio({ takeId: take.id, frames: 480, mic: f32(mic), program: f32(mic.map((x) => x / 2)), stage: f32(new Array(480).fill(0)) })).toEqual({ accepted: true });
+    // While recording, the file already holds the samples (the header catches up every second).
+    const micFile = take.tracks.find((t) => t.kind === 'mic')!.file;
+    expect(statSync(micFile).size).toBe(WAV_HEADER_BYTES + 480 * 3);
+    const done = r.stopTake({ takeId: take.id });
+    expect(done.status).toBe('stopped');
+    expect(done.durationMs).toBe(10);
+    const info = readWavInfo(micFile);
+    expect(info).toMatchObject({ sampleRate: 48000, channels: 1, bits: 24, dataBytes: 480 * 3, fileDataBytes: 480 * 3 });
+    const back = s24ToFloat(readFileSync(micFile).subarray(WAV_HEADER_BYTES));
+    expect(Math.max(...mic.map((x, i) => Math.abs(x - back[i]!)))).toBeLessThan(1e-6);
+  });
+
+  it('refuses audio of the wrong length and changes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'take-'));
+    const { r } = recorder(dir);
+    const take = await r.startTake({ spaceId: null, sampleRate: 48000, startedAt: 0, upload: false });
+    expect(() => r.takeAudio({ takeId: take.id, frames: 10, mic: f32([0, 0]), program: f32([0, 0]), stage: f32([0, 0]) })).toThrow(/expected 10 float32 samples/);
+    expect(statSync(take.tracks[0]!.file).size).toBe(WAV_HEADER_BYTES);
+    await expect(r.startTake({ spaceId: null, sampleRate: 48000, startedAt: 0, upload: false })).rejects.toThrow(/already recording/);
+    r.stopTake({ takeId: take.id });
+  });
+
+  it('finds an unfinished take at the next start, cuts every track to the same whole samples and fixes the headers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'take-'));
+    const { r } = recorder(dir);
+    const take = await r.startTake({ spaceId: null, sampleRate: 48000, startedAt: 0, upload: false });
+    r.takeAudio({ takeId: take.id, frames: 4800, mic: f32(new Array(4800).fill(0.25)), program: f32(new Array(4800).fill(0)), stage: f32(new Array(4800).fill(0)) });
+    r.stopTake({ takeId: take.id });
+    // What a crash leaves: the manifest still says recording, stale headers, half a sample more on one track.
+    const manifest = join(dir, 'takes', take.id, 'take.json');
+    const m = JSON.parse(readFileSync(manifest, 'utf8')) as TakeInfo;
+    writeFileSync(manifest, JSON.stringify({ ...m, status: 'recording' }));
+    const mic = take.tracks.find((t) => t.kind === 'mic')!.file;
+    const fd = readFileSync(mic);
+    fd.writeUInt32LE(0, 40);
+    writeFileSync(mic, fd);
+    appendFileSync(mic, Buffer.from([1, 2]));
+    const again = recorder(dir).r;
+    const found = again.getTakes().takes.find((t) => t.id === take.id)!;
+    expect(found.status).toBe('recovered');
+    expect(found.durationMs).toBe(100);
+    expect(found.message).toMatch(/recovered/);
+    for (const t of found.tracks) expect(readWavInfo(t.file)).toMatchObject({ dataBytes: 4800 * 3, fileDataBytes: 4800 * 3 });
+  });
+});
