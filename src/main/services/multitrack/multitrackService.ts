@@ -26,13 +26,20 @@ export class MultitrackService {
   private uploader: TrackUploader | null = null;
   private names = new Map<string, string>();
   private lastSpeaker: string | null = null;
+  private stageRecording: { takeId: string; spaceId: string } | null = null;
   /** Wall-clock ms of the transcript's zero (the first audio its engine got), if it ran. */
   private transcriptZero: number | null = null;
 
   constructor(private readonly deps: MultitrackDeps) {
     this.recorder = new TakeRecorder({
       dataDir: deps.dataDir,
-      events: { onTake: (t) => deps.emit('onTake', t), onDisk: (d) => deps.emit('onDisk', d) },
+      events: {
+        onTake: (t) => {
+          if (t.status !== 'recording' && this.stageRecording?.takeId === t.id) this.stopStageRecording();
+          deps.emit('onTake', t);
+        },
+        onDisk: (d) => deps.emit('onDisk', d),
+      },
       serverOffset: () => this.measureOffset(),
       startUpload: (take, micFile) => {
         this.uploader?.dispose();
@@ -50,9 +57,22 @@ export class MultitrackService {
   getTakes(): TakesView {
     return this.recorder.getTakes();
   }
-  startTake(req: IpcParsedRequest<'startTake'>): Promise<TakeInfo> {
+  async startTake(req: IpcParsedRequest<'startTake'>): Promise<TakeInfo> {
     this.lastSpeaker = null;
-    return this.recorder.startTake(req);
+    const take = await this.recorder.startTake(req);
+    // The host's take also has the server record every participant of the stage (their fallback track).
+    if (req.spaceId && !req.upload) {
+      const spaceId = req.spaceId;
+      this.stageRecording = { takeId: take.id, spaceId };
+      await this.deps.request('stage.record', { spaceId, on: true }).catch(() => (this.stageRecording = null));
+    }
+    return take;
+  }
+
+  private stopStageRecording(): void {
+    const s = this.stageRecording;
+    this.stageRecording = null;
+    if (s) void this.deps.request('stage.record', { spaceId: s.spaceId, on: false }).catch(() => undefined);
   }
   takeAudio(req: IpcParsedRequest<'takeAudio'>): { accepted: boolean } {
     return this.recorder.takeAudio(req);
