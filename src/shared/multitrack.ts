@@ -33,16 +33,18 @@ export type UploadState = z.infer<typeof UploadState>;
 export const TakeInfo = z.object({
   id: TakeId,
   spaceId: SpaceId.nullable(),
-  /** Wall-clock ms (this computer) of the first sample. */
+  /** Wall-clock ms (this computer) of the microphone's first sample. */
   startedAt: z.number(),
   /** Offset to add to this computer's clock to get the Space server's (measured at start; 0 offline). */
   serverOffsetMs: z.number(),
+  /** The microphone's rate (the device's). */
   sampleRate: z.number().int(),
   status: z.enum(['recording', 'stopped', 'recovered']),
   durationMs: z.number().int().nonnegative(),
   /** Why it stopped when the user did not stop it (disk full, the console went away), or what recovery did. */
   message: z.string().nullable(),
-  tracks: z.array(z.object({ kind: TrackKind, file: z.string(), bytes: z.number().int().nonnegative() })),
+  /** Each track at its own source's rate and start: the mic at the device's, program and stage at the console's. */
+  tracks: z.array(z.object({ kind: TrackKind, file: z.string(), bytes: z.number().int().nonnegative(), sampleRate: z.number().int(), startedAt: z.number() })),
   upload: UploadState.nullable(),
 });
 export type TakeInfo = z.infer<typeof TakeInfo>;
@@ -76,27 +78,21 @@ export const multitrackIpcCalls = {
     request: z
       .object({
         spaceId: SpaceId.nullable(),
-        sampleRate: z.number().int().min(8000).max(192_000),
-        /** Wall-clock ms of the first sample the console will send. */
-        startedAt: z.number(),
+        /** mic, program, stage: each its rate and the wall-clock ms of the first sample the console will send. */
+        tracks: z
+          .array(z.object({ kind: TrackKind, sampleRate: z.number().int().min(8000).max(192_000), startedAt: z.number() }).strict())
+          .length(3)
+          .refine((ts) => TRACK_KINDS.every((k) => ts.some((t) => t.kind === k)), 'one of each track: mic, program, stage'),
         /** Co-hosts and speakers upload their mic to the Space server while recording. */
         upload: z.boolean().default(false),
       })
       .strict(),
     response: TakeInfo,
   },
-  /** The next `frames` samples of every track, base64 float32 little-endian mono, in order. */
+  /** The next samples of one track, base64 float32 little-endian mono, in order. */
   takeAudio: {
     channel: 'take:audio',
-    request: z
-      .object({
-        takeId: TakeId,
-        frames: z.number().int().min(1).max(MAX_TAKE_CHUNK_FRAMES),
-        mic: Base64.max(base64Len(MAX_TAKE_CHUNK_FRAMES * 4)),
-        program: Base64.max(base64Len(MAX_TAKE_CHUNK_FRAMES * 4)),
-        stage: Base64.max(base64Len(MAX_TAKE_CHUNK_FRAMES * 4)),
-      })
-      .strict(),
+    request: z.object({ takeId: TakeId, track: TrackKind, pcm: Base64.min(4).max(base64Len(MAX_TAKE_CHUNK_FRAMES * 4)) }).strict(),
     response: z.object({ accepted: z.boolean() }),
   },
   takeMarker: { channel: 'take:marker', request: z.object({ takeId: TakeId, kind: TakeMarker.shape.kind, label: TakeMarker.shape.label }).strict(), response: z.object({}) },

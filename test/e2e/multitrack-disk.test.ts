@@ -35,9 +35,11 @@ describe('a take on a disk that fills up', () => {
       const file = join(`/proc/${holder.pid}/root`, t.file);
       const info = readWavInfo(file);
       expect(info.dataBytes).toBe(info.fileDataBytes);
-      expect(info.dataBytes).toBe(Math.round((take.durationMs * 48000) / 1000) * 3);
+      expect(info.dataBytes % 3).toBe(0);
+      // What a player reads is what the header says, is what the file holds.
       const seconds = Number(execFileSync('soxi', ['-D', file], { encoding: 'utf8' }));
-      expect(Math.abs(seconds * 1000 - take.durationMs)).toBeLessThan(2);
+      expect(Math.abs(seconds * t.sampleRate * 3 - info.dataBytes)).toBeLessThan(3);
+      if (t.kind === 'mic') expect(Math.abs(seconds * 1000 - take.durationMs)).toBeLessThan(2);
       execFileSync('sox', [file, '-n', 'stat'], { stdio: 'ignore' }); // decodes to the end, or throws
     }
   });

@@ -11,7 +11,7 @@ const [dir] = process.argv.slice(2);
 let last: unknown = null;
 const recorder = new TakeRecorder({ dataDir: dir!, events: { onTake: (t) => (last = t), onDisk: () => undefined } });
 const before = recorder.getTakes().disk;
-const take = await recorder.startTake({ spaceId: null, sampleRate: 48000, startedAt: Date.now(), upload: false });
+const take = await recorder.startTake({ spaceId: null, tracks: (['mic', 'program', 'stage'] as const).map((kind) => ({ kind, sampleRate: 48000, startedAt: Date.now() })), upload: false });
 const frames = 4800;
 const tone = new Float32Array(frames);
 let phase = 0;
@@ -19,7 +19,7 @@ let calls = 0;
 for (; calls < 10_000; calls++) {
   for (let i = 0; i < frames; i++) tone[i] = 0.5 * Math.sin((2 * Math.PI * 440 * phase++) / 48000);
   const b64 = Buffer.from(tone.buffer).toString('base64');
-  if (!recorder.takeAudio({ takeId: take.id, frames, mic: b64, program: b64, stage: b64 }).accepted) break;
+  if (!(['mic', 'program', 'stage'] as const).every((track) => recorder.takeAudio({ takeId: take.id, track, pcm: b64 }).accepted)) break;
 }
 writeSync(1, `${JSON.stringify({ before, take: last, calls })}\n`);
 process.exit(0);

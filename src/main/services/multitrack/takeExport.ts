@@ -147,9 +147,10 @@ export async function exportTake(input: ExportInput): Promise<ExportResult> {
   const folder = input.outDir;
   mkdirSync(folder, { recursive: true });
   const localStart = take.startedAt + take.serverOffsetMs;
-  const file = (kind: string): string => take.tracks.find((t) => t.kind === kind)!.file;
-  const voices: VoiceSource[] = [localWavSource(file('mic'), input.selfName, 'studio', localStart), ...input.others];
-  const beds: VoiceSource[] = [localWavSource(file('program'), 'program-mix', 'studio', localStart), localWavSource(file('stage'), 'stage-return', 'studio', localStart)];
+  const track = (kind: string): TakeInfo['tracks'][number] => take.tracks.find((t) => t.kind === kind)!;
+  const local = (kind: string, name: string): VoiceSource => localWavSource(track(kind).file, name, 'studio', track(kind).startedAt + take.serverOffsetMs);
+  const voices: VoiceSource[] = [local('mic', input.selfName), ...input.others];
+  const beds: VoiceSource[] = [local('program', 'program-mix'), local('stage', 'stage-return')];
   const zero = Math.min(...[...voices, ...beds].map((v) => v.startedAt));
   const used = new Set<string>();
   const written: { file: string; name: string; kind: 'voice' | 'program' | 'stage'; origin: string; offsetMs: number; startedAt: number; samples: number; sampleRate: number }[] = [];

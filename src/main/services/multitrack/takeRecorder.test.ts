@@ -7,6 +7,9 @@ import { readWavInfo, s24ToFloat, WAV_HEADER_BYTES } from './wav.js';
 import type { DiskInfo, TakeInfo } from '../../../shared/multitrack.js';
 
 const f32 = (values: number[]): string => Buffer.from(new Float32Array(values).buffer).toString('base64');
+const tracks = (rate = 48000, at = 0) => (['mic', 'program', 'stage'] as const).map((kind) => ({ kind, sampleRate: rate, startedAt: at }));
+const feed = (r: TakeRecorder, takeId: string, mic: number[], program: number[], stage: number[]) =>
+  [r.takeAudio({ takeId, track: 'mic', pcm: f32(mic) }), r.takeAudio({ takeId, track: 'program', pcm: f32(program) }), r.takeAudio({ takeId, track: 'stage', pcm: f32(stage) })];
 
 function recorder(dir: string) {
   const takes: TakeInfo[] = [];
@@ -20,9 +23,9 @@ describe('TakeRecorder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'take-'));
     const { r } = recorder(dir);
     expect(r.getTakes().disk.minutesLeft).toBeGreaterThan(0);
-    const take = await r.startTake({ spaceId: null, sampleRate: 48000, startedAt: 1000, upload: false });
+    const take = await r.startTake({ spaceId: null, tracks: tracks(48000, 1000), upload: false });
     const mic = Array.from({ length: 480 }, (_, i) => Math.sin(i / 10) * 0.5);
-    expect(r.takeAudio({ takeId: take.id, frames: 480, mic: f32(mic), program: f32(mic.map((x) => x / 2)), stage: f32(new Array(480).fill(0)) })).toEqual({ accepted: true });
+    expect(feed(r, take.id, mic, mic.map((x) => x / 2), new Array(480).fill(0))).toEqual([{ accepted: true }, { accepted: true }, { accepted: true }]);
     // While recording, the file already holds the samples (the header catches up every second).
     const micFile = take.tracks.find((t) => t.kind === 'mic')!.file;
     expect(statSync(micFile).size).toBe(WAV_HEADER_BYTES + 480 * 3);
@@ -38,18 +41,18 @@ describe('TakeRecorder', () => {
   it('refuses audio of the wrong length and changes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'take-'));
     const { r } = recorder(dir);
-    const take = await r.startTake({ spaceId: null, sampleRate: 48000, startedAt: 0, upload: false });
-    expect(() => r.takeAudio({ takeId: take.id, frames: 10, mic: f32([0, 0]), program: f32([0, 0]), stage: f32([0, 0]) })).toThrow(/expected 10 float32 samples/);
+    const take = await r.startTake({ spaceId: null, tracks: tracks(), upload: false });
+    expect(() => r.takeAudio({ takeId: take.id, track: 'mic', pcm: Buffer.from([1, 2, 3, 4, 5, 6]).toString('base64') })).toThrow(/whole float32 samples/);
     expect(statSync(take.tracks[0]!.file).size).toBe(WAV_HEADER_BYTES);
-    await expect(r.startTake({ spaceId: null, sampleRate: 48000, startedAt: 0, upload: false })).rejects.toThrow(/already recording/);
+    await expect(r.startTake({ spaceId: null, tracks: tracks(), upload: false })).rejects.toThrow(/already recording/);
     r.stopTake({ takeId: take.id });
   });
 
-  it('finds an unfinished take at the next start, cuts every track to the same whole samples and fixes the headers', async () => {
+  it('finds an unfinished take at the next start, cuts every track to its whole samples and fixes the headers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'take-'));
     const { r } = recorder(dir);
-    const take = await r.startTake({ spaceId: null, sampleRate: 48000, startedAt: 0, upload: false });
-    r.takeAudio({ takeId: take.id, frames: 4800, mic: f32(new Array(4800).fill(0.25)), program: f32(new Array(4800).fill(0)), stage: f32(new Array(4800).fill(0)) });
+    const take = await r.startTake({ spaceId: null, tracks: tracks(), upload: false });
+    feed(r, take.id, new Array(4800).fill(0.25), new Array(4800).fill(0), new Array(4800).fill(0));
     r.stopTake({ takeId: take.id });
     // What a crash leaves: the manifest still says recording, stale headers, half a sample more on one track.
     const manifest = join(dir, 'takes', take.id, 'take.json');

@@ -48,6 +48,8 @@ interface Track {
   file: string;
   fd: number;
   dataBytes: number;
+  sampleRate: number;
+  startedAt: number;
 }
 
 interface Running {
@@ -55,7 +57,6 @@ interface Running {
   dir: string;
   manifestFd: number;
   tracks: Track[];
-  frames: number;
   lastAudio: number;
   lastFlush: number;
   lowWarned: boolean;
@@ -66,8 +67,8 @@ interface Running {
 const newTakeId = (): string => `t_${randomBytes(8).toString('hex').slice(0, 12)}`;
 
 /**
- * The Studio's local take (issue 13): the host's microphone before any encoding, the program mix
- * and the stage return, each a WAV (PCM 24-bit mono, the console's rate) in
+ * The Studio's local take (issue 13): the host's microphone before any encoding (at the device's
+ * rate), the program mix and the stage return (at the console's), each a WAV (PCM 24-bit mono) in
  * `<data dir>/takes/<id>/`, written as the audio comes. Every second the WAV headers and the
  * manifest are brought up to date and synced, so after a crash of the renderer (no more audio:
  * the take stops itself) or of the whole app (found at the next start, repaired, offered) at most
@@ -96,8 +97,10 @@ export class TakeRecorder {
 
   async startTake(req: IpcParsedRequest<'startTake'>): Promise<TakeInfo> {
     if (this.running) throw new AppError('invalid_state', 'a take is already recording');
-    const disk = this.disk(req.sampleRate);
-    if (disk.freeBytes < this.reserveBytes(req.sampleRate) * 2) throw new AppError('invalid_state', 'the disk is full: free some space before recording');
+    const rates = req.tracks.map((t) => t.sampleRate);
+    const disk = this.disk(rates);
+    if (disk.freeBytes < this.reserveBytes(rates) * 2) throw new AppError('invalid_state', 'the disk is full: free some space before recording');
+    const mic = req.tracks.find((t) => t.kind === 'mic')!;
     const offset = req.spaceId && this.opts.serverOffset ? await this.opts.serverOffset(req.spaceId).catch(() => null) : null;
     if (this.running) throw new AppError('invalid_state', 'a take is already recording');
     const id = newTakeId();
@@ -106,27 +109,29 @@ export class TakeRecorder {
     const info: TakeInfo = {
       id,
       spaceId: req.spaceId,
-      startedAt: req.startedAt,
+      startedAt: mic.startedAt,
       serverOffsetMs: offset ?? 0,
-      sampleRate: req.sampleRate,
+      sampleRate: mic.sampleRate,
       status: 'recording',
       durationMs: 0,
       message: req.spaceId && offset === null ? 'not on the Space server’s clock (it did not answer): align the tracks by ear' : null,
-      tracks: TRACK_KINDS.map((kind) => ({ kind, file: join(dir, `${kind}.wav`), bytes: WAV_HEADER_BYTES })),
+      tracks: TRACK_KINDS.map((kind) => {
+        const t = req.tracks.find((x) => x.kind === kind)!;
+        return { kind, file: join(dir, `${kind}.wav`), bytes: WAV_HEADER_BYTES, sampleRate: t.sampleRate, startedAt: t.startedAt };
+      }),
       upload: null,
     };
     const manifestFd = openSync(join(dir, 'take.json'), 'w');
     const tracks: Track[] = info.tracks.map((t) => {
       const fd = openSync(t.file, 'w');
-      writeSync(fd, wavHeader(req.sampleRate, 0));
-      return { kind: t.kind, file: t.file, fd, dataBytes: 0 };
+      writeSync(fd, wavHeader(t.sampleRate, 0));
+      return { kind: t.kind, file: t.file, fd, dataBytes: 0, sampleRate: t.sampleRate, startedAt: t.startedAt };
     });
     const run: Running = {
       info,
       dir,
       manifestFd,
       tracks,
-      frames: 0,
       lastAudio: this.now(),
       lastFlush: this.now(),
       lowWarned: false,
@@ -148,30 +153,28 @@ export class TakeRecorder {
   takeAudio(req: IpcParsedRequest<'takeAudio'>): { accepted: boolean } {
     const run = this.running;
     if (!run || run.info.id !== req.takeId) return { accepted: false };
-    const pcm: Record<TrackKind, Buffer> = { mic: decode(req.mic, req.frames), program: decode(req.program, req.frames), stage: decode(req.stage, req.frames) };
+    const pcm = decode(req.pcm);
+    const t = run.tracks.find((x) => x.kind === req.track)!;
     run.lastAudio = this.now();
-    const bytes = req.frames * BYTES_PER_SAMPLE;
-    const free = this.freeBytes();
-    if (free - bytes * run.tracks.length < this.reserveBytes(run.info.sampleRate)) {
+    if (this.freeBytes() - pcm.length < this.reserveBytes(run.tracks.map((x) => x.sampleRate))) {
       this.finish(run, 'stopped', `the disk is full: the take stopped at ${clock(run.info.durationMs)}; every file is complete and playable`);
       return { accepted: false };
     }
     try {
-      for (const t of run.tracks) {
-        const n = writeSync(t.fd, pcm[t.kind], 0, bytes, WAV_HEADER_BYTES + t.dataBytes);
-        if (n !== bytes) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
-      }
+      const n = writeSync(t.fd, pcm, 0, pcm.length, WAV_HEADER_BYTES + t.dataBytes);
+      if (n !== pcm.length) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
     } catch (err) {
-      // Cut every track back to what all of them hold, so they stay whole and equally long.
-      for (const t of run.tracks) ftruncateSync(t.fd, WAV_HEADER_BYTES + t.dataBytes);
+      // Cut the track back to its last whole sample, so it stays a valid WAV.
+      ftruncateSync(t.fd, WAV_HEADER_BYTES + t.dataBytes);
       const why = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : `writing failed (${(err as Error).message})`;
       this.finish(run, 'stopped', `${why}: the take stopped at ${clock(run.info.durationMs)}; every file is complete and playable`);
       return { accepted: false };
     }
-    for (const t of run.tracks) t.dataBytes += bytes;
-    run.frames += req.frames;
-    run.info.durationMs = Math.floor((run.frames * 1000) / run.info.sampleRate);
-    run.upload?.grew();
+    t.dataBytes += pcm.length;
+    if (t.kind === 'mic') {
+      run.info.durationMs = Math.floor((t.dataBytes / BYTES_PER_SAMPLE) * 1000 / t.sampleRate);
+      run.upload?.grew();
+    }
     if (this.now() - run.lastFlush >= FLUSH_MS) this.flush(run);
     return { accepted: true };
   }
@@ -249,13 +252,13 @@ export class TakeRecorder {
   private flush(run: Running): void {
     run.lastFlush = this.now();
     for (const t of run.tracks) {
-      writeHeader(t.fd, run.info.sampleRate, t.dataBytes);
+      writeHeader(t.fd, t.sampleRate, t.dataBytes);
       fdatasyncSync(t.fd);
     }
-    run.info.tracks = run.tracks.map((t) => ({ kind: t.kind, file: t.file, bytes: WAV_HEADER_BYTES + t.dataBytes }));
+    run.info.tracks = this.trackInfo(run);
     if (run.upload) run.info.upload = run.upload.state();
     this.writeManifest(run);
-    const disk = this.disk(run.info.sampleRate);
+    const disk = this.disk(run.tracks.map((t) => t.sampleRate));
     if (disk.low && !run.lowWarned) {
       run.lowWarned = true;
       run.info.message = `less than ${LOW_DISK_MINUTES} minutes of disk space left (${Math.floor(disk.minutesLeft)} min)`;
@@ -272,19 +275,23 @@ export class TakeRecorder {
     if (message) run.info.message = message;
     for (const t of run.tracks) {
       try {
-        writeHeader(t.fd, run.info.sampleRate, t.dataBytes);
+        writeHeader(t.fd, t.sampleRate, t.dataBytes);
         fdatasyncSync(t.fd);
       } finally {
         closeSync(t.fd);
       }
     }
-    run.info.tracks = run.tracks.map((t) => ({ kind: t.kind, file: t.file, bytes: WAV_HEADER_BYTES + t.dataBytes }));
+    run.info.tracks = this.trackInfo(run);
     run.upload?.finish(run.tracks.find((t) => t.kind === 'mic')!.dataBytes);
     if (run.upload) run.info.upload = run.upload.state();
     this.writeManifest(run);
     closeSync(run.manifestFd);
     this.opts.events.onTake({ ...run.info });
     this.opts.events.onDisk(this.disk());
+  }
+
+  private trackInfo(run: Running): TakeInfo['tracks'] {
+    return run.tracks.map((t) => ({ kind: t.kind, file: t.file, bytes: WAV_HEADER_BYTES + t.dataBytes, sampleRate: t.sampleRate, startedAt: t.startedAt }));
   }
 
   private writeManifest(run: Running): void {
@@ -314,34 +321,32 @@ export class TakeRecorder {
   }
 
   private repair(info: TakeInfo, manifest: string): TakeInfo {
-    // What every track holds whole (the same for all, so they stay aligned).
-    let frames = Infinity;
+    // Each track keeps every whole sample it holds; the header is rewritten to match.
     for (const t of info.tracks) {
+      if (!existsSync(t.file)) writeFileSync(t.file, wavHeader(t.sampleRate, 0));
+      let frames = 0;
       try {
-        const w = readWavInfo(t.file);
-        frames = Math.min(frames, Math.floor(w.fileDataBytes / BYTES_PER_SAMPLE));
+        frames = Math.floor(readWavInfo(t.file).fileDataBytes / BYTES_PER_SAMPLE);
       } catch {
-        frames = 0;
+        frames = 0; // the header itself was never written whole
       }
-    }
-    if (!Number.isFinite(frames)) frames = 0;
-    for (const t of info.tracks) {
-      if (!existsSync(t.file)) writeFileSync(t.file, wavHeader(info.sampleRate, 0));
       truncateSync(t.file, WAV_HEADER_BYTES + frames * BYTES_PER_SAMPLE);
       const fd = openSync(t.file, 'r+');
       try {
-        writeHeader(fd, info.sampleRate, frames * BYTES_PER_SAMPLE);
+        writeHeader(fd, t.sampleRate, frames * BYTES_PER_SAMPLE);
         fdatasyncSync(fd);
       } finally {
         closeSync(fd);
       }
       t.bytes = statSync(t.file).size;
     }
+    const mic = info.tracks.find((t) => t.kind === 'mic')!;
+    const durationMs = Math.floor((((mic.bytes - WAV_HEADER_BYTES) / BYTES_PER_SAMPLE) * 1000) / mic.sampleRate);
     const repaired: TakeInfo = {
       ...info,
       status: 'recovered',
-      durationMs: Math.floor((frames * 1000) / info.sampleRate),
-      message: `recovered after the Studio stopped unexpectedly: ${clock(Math.floor((frames * 1000) / info.sampleRate))} kept`,
+      durationMs,
+      message: `recovered after the Studio stopped unexpectedly: ${clock(durationMs)} kept`,
       upload: info.upload && info.upload.state !== 'done' ? { ...info.upload, state: 'failed', message: 'interrupted by the crash; the local take is complete' } : info.upload,
     };
     const buf = Buffer.alloc(MANIFEST_BYTES, 0x20);
@@ -355,21 +360,23 @@ export class TakeRecorder {
     return s.bavail * s.bsize;
   }
 
-  private reserveBytes(sampleRate: number): number {
-    return Math.max(RESERVE_MIN_BYTES, RESERVE_SECONDS * sampleRate * BYTES_PER_SAMPLE * TRACK_KINDS.length);
+  private reserveBytes(rates: number[]): number {
+    return Math.max(RESERVE_MIN_BYTES, RESERVE_SECONDS * sum(rates) * BYTES_PER_SAMPLE);
   }
 
-  private disk(sampleRate = this.running?.info.sampleRate ?? 48_000): DiskInfo {
+  private disk(rates = this.running?.tracks.map((t) => t.sampleRate) ?? TRACK_KINDS.map(() => 48_000)): DiskInfo {
     const free = this.freeBytes();
-    const perMinute = 60 * sampleRate * BYTES_PER_SAMPLE * TRACK_KINDS.length;
-    const minutesLeft = Math.max(0, (free - this.reserveBytes(sampleRate)) / perMinute);
+    const perMinute = 60 * sum(rates) * BYTES_PER_SAMPLE;
+    const minutesLeft = Math.max(0, (free - this.reserveBytes(rates)) / perMinute);
     return { freeBytes: free, minutesLeft, low: minutesLeft < LOW_DISK_MINUTES };
   }
 }
 
-function decode(b64: string, frames: number): Buffer {
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+function decode(b64: string): Buffer {
   const raw = Buffer.from(b64, 'base64');
-  if (raw.length !== frames * 4) throw new AppError('bad_message', `expected ${frames} float32 samples per track`);
+  if (raw.length === 0 || raw.length % 4 !== 0) throw new AppError('bad_message', 'audio must be whole float32 samples');
   const floats = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
   return floatToS24(floats);
 }

@@ -74,9 +74,9 @@ export function RecordPanel({ engine, mic, spaceId, role }: { engine: ConsoleEng
       const early: Parameters<Parameters<TakeTap['start']>[1]>[0][] = [];
       let takeId: string | null = null;
       const send = (c: (typeof early)[number], id: string): void => void studio.takeAudio({ takeId: id, ...c }).catch(() => undefined);
-      const startedAt = await tap.start(mic, (c) => (takeId ? send(c, takeId) : early.push(c)));
+      const tracks = await tap.start(mic, (c) => (takeId ? send(c, takeId) : early.push(c)));
       try {
-        const take = await studio.startTake({ spaceId, sampleRate: engine.ctx.sampleRate, startedAt, upload: !!spaceId && role !== 'host' });
+        const take = await studio.startTake({ spaceId, tracks, upload: !!spaceId && role !== 'host' });
         takeId = take.id;
         for (const c of early.splice(0)) send(c, take.id);
         currentRef.current = take.id;

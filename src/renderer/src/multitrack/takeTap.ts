@@ -1,11 +1,18 @@
 import type { ConsoleEngine } from '../audio/consoleEngine';
+import type { TrackKind } from '../../../shared/multitrack';
 import workletUrl from './takeTap.worklet.js?url&no-inline';
 
 export interface TakeChunk {
-  frames: number;
-  mic: string;
-  program: string;
-  stage: string;
+  track: TrackKind;
+  /** base64 float32le mono */
+  pcm: string;
+}
+
+export interface TapTrack {
+  kind: TrackKind;
+  sampleRate: number;
+  /** Wall-clock ms of the first sample. */
+  startedAt: number;
 }
 
 function toBase64(samples: Float32Array): string {
@@ -15,15 +22,33 @@ function toBase64(samples: Float32Array): string {
   return btoa(s);
 }
 
+/** Chromium's MediaStreamTrackProcessor (WebCodecs): a track's raw AudioData, as captured. */
+interface AudioFrame {
+  readonly sampleRate: number;
+  readonly numberOfFrames: number;
+  readonly numberOfChannels: number;
+  copyTo(dest: Float32Array, opts: { planeIndex: number; format: 'f32-planar' }): void;
+  close(): void;
+}
+type ProcessorCtor = new (init: { track: MediaStreamTrack }) => { readable: ReadableStream<AudioFrame> };
+
+/** How long the mic's clock is watched before the take starts: its start is known to ~1 ms after this. */
+const MIC_CLOCK_MS = 600;
+
 /**
- * The take's audio tap (issue 13): one AudioWorklet node with three inputs, so the tracks stay
- * sample-aligned: the microphone as captured (before gain, mute and the Opus encoder), the
- * program (broadcast bus + stage mix) and the stage return. Float32 goes to the main process,
- * which writes 24-bit WAV. `start` resolves with the wall-clock time of the first sample.
+ * The take's audio tap (issue 13). The microphone is read straight from its capture track
+ * (MediaStreamTrackProcessor) at the device's rate, before gain, mute and the Opus encoder, and
+ * never through the AudioContext, whose clock is the output device's: a context that runs a
+ * little slow or fast (measured: 4 % slow on a loaded machine) would drop or repeat mic samples.
+ * The program (broadcast bus + stage mix) and the stage return come from one AudioWorklet node
+ * with two inputs, so those two stay sample-aligned with each other. Float32 goes to the main
+ * process, which writes 24-bit WAV. `start` resolves with each track's rate and first sample time.
  */
 export class TakeTap {
   private node: AudioWorkletNode | null = null;
-  private micSource: MediaStreamAudioSourceNode | null = null;
+  private reader: ReadableStreamDefaultReader<AudioFrame> | null = null;
+  private micTrack: MediaStreamTrack | null = null;
+  private micLoop: Promise<void> | null = null;
   private readonly program: GainNode;
   private readonly silent: GainNode;
   private loading: Promise<void> | null = null;
@@ -40,44 +65,105 @@ export class TakeTap {
     return this.node !== null;
   }
 
-  async start(mic: MediaStreamTrack, onChunk: (chunk: TakeChunk) => void): Promise<number> {
+  async start(mic: MediaStreamTrack, onChunk: (chunk: TakeChunk) => void): Promise<TapTrack[]> {
     if (this.node) throw new Error('already recording');
+    const Processor = (globalThis as unknown as { MediaStreamTrackProcessor?: ProcessorCtor }).MediaStreamTrackProcessor;
+    if (!Processor) throw new Error('this browser cannot read the microphone losslessly (no MediaStreamTrackProcessor)');
     const ctx = this.engine.ctx;
     await this.engine.resume();
     this.loading ??= ctx.audioWorklet.addModule(workletUrl);
     await this.loading;
-    const node = new AudioWorkletNode(ctx, 'take-tap', { numberOfInputs: 3, numberOfOutputs: 1, outputChannelCount: [1], channelCount: 1, channelCountMode: 'explicit' });
-    const started = new Promise<number>((resolve) => {
+    const wall = (): number => performance.timeOrigin + performance.now();
+
+    // Console tracks.
+    const node = new AudioWorkletNode(ctx, 'take-tap', { numberOfInputs: 2, numberOfOutputs: 1, outputChannelCount: [1], channelCount: 1, channelCountMode: 'explicit' });
+    const consoleStart = new Promise<number>((resolve) => {
       node.port.onmessage = (e: MessageEvent<{ startFrame?: number; frames?: number; tracks?: Float32Array[] }>) => {
         const d = e.data;
         if (d.startFrame !== undefined) {
           // The context's clock -> wall clock, through the timestamp pair the browser gives us.
           const ts = ctx.getOutputTimestamp();
           resolve(performance.timeOrigin + (ts.performanceTime ?? performance.now()) + (d.startFrame / ctx.sampleRate - (ts.contextTime ?? ctx.currentTime)) * 1000);
-        } else if (d.frames && d.tracks) {
-          onChunk({ frames: d.frames, mic: toBase64(d.tracks[0]!), program: toBase64(d.tracks[1]!), stage: toBase64(d.tracks[2]!) });
+        } else if (d.tracks) {
+          onChunk({ track: 'program', pcm: toBase64(d.tracks[0]!) });
+          onChunk({ track: 'stage', pcm: toBase64(d.tracks[1]!) });
         }
       };
     });
-    this.micSource = ctx.createMediaStreamSource(new MediaStream([mic]));
-    this.micSource.connect(node, 0, 0);
-    this.program.connect(node, 0, 1);
-    this.engine.stageTap.connect(node, 0, 2);
+    this.program.connect(node, 0, 0);
+    this.engine.stageTap.connect(node, 0, 1);
     node.connect(this.silent);
     this.silent.connect(ctx.destination);
     this.node = node;
-    return started;
+
+    // The microphone, at its own rate; its first sample's time is the earliest any chunk could
+    // have been captured (arrival minus the audio before it), over the first MIC_CLOCK_MS.
+    this.micTrack = mic.clone();
+    const reader = new Processor({ track: this.micTrack }).readable.getReader();
+    this.reader = reader;
+    let micStart = Infinity;
+    let micRate = 0;
+    let frames = 0;
+    let pending: Float32Array[] = [];
+    let pendingFrames = 0;
+    let resolveMic: (v: { sampleRate: number; startedAt: number }) => void = () => undefined;
+    const micReady = new Promise<{ sampleRate: number; startedAt: number }>((r) => (resolveMic = r));
+    const firstAt = { t: 0 };
+    const flushMic = (): void => {
+      if (pendingFrames === 0) return;
+      const out = new Float32Array(pendingFrames);
+      let at = 0;
+      for (const p of pending) (out.set(p, at), (at += p.length));
+      pending = [];
+      pendingFrames = 0;
+      onChunk({ track: 'mic', pcm: toBase64(out) });
+    };
+    this.micLoop = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }));
+        if (done || !value) break;
+        const arrived = wall();
+        const n = value.numberOfFrames;
+        micRate = value.sampleRate;
+        // Mono: the average of the channels (a stereo pair would want its own track).
+        const mono = new Float32Array(n);
+        const plane = new Float32Array(n);
+        for (let c = 0; c < value.numberOfChannels; c++) {
+          value.copyTo(plane, { planeIndex: c, format: 'f32-planar' });
+          for (let i = 0; i < n; i++) mono[i]! += plane[i]! / value.numberOfChannels;
+        }
+        value.close();
+        frames += n;
+        micStart = Math.min(micStart, arrived - (frames / micRate) * 1000);
+        if (!firstAt.t) firstAt.t = arrived;
+        if (arrived - firstAt.t >= MIC_CLOCK_MS) resolveMic({ sampleRate: micRate, startedAt: micStart });
+        pending.push(mono);
+        pendingFrames += n;
+        if (pendingFrames >= micRate / 5) flushMic();
+      }
+      flushMic();
+    })();
+    const [program, micInfo] = await Promise.all([consoleStart, micReady]);
+    return [
+      { kind: 'mic', sampleRate: micInfo.sampleRate, startedAt: micInfo.startedAt },
+      { kind: 'program', sampleRate: ctx.sampleRate, startedAt: program },
+      { kind: 'stage', sampleRate: ctx.sampleRate, startedAt: program },
+    ];
   }
 
-  /** Stops; the last partial chunk is delivered first. */
+  /** Stops; the last partial chunks are delivered first. */
   async stop(): Promise<void> {
     const node = this.node;
     if (!node) return;
     this.node = null;
     node.port.postMessage('flush');
     await new Promise((r) => setTimeout(r, 50));
-    this.micSource?.disconnect();
-    this.micSource = null;
+    await this.reader?.cancel().catch(() => undefined);
+    await this.micLoop;
+    this.reader = null;
+    this.micLoop = null;
+    this.micTrack?.stop();
+    this.micTrack = null;
     this.program.disconnect(node);
     this.engine.stageTap.disconnect(node);
     node.disconnect();

@@ -1,13 +1,14 @@
-// AudioWorklet (audio rendering thread): the take's three tracks, sample-aligned because they are
-// the three inputs of one node: 0 = the microphone before any processing, 1 = the program,
-// 2 = the stage return. Posts 200 ms of float32 per track, and first the frame it started at.
+// AudioWorklet (audio rendering thread): the take's console tracks, sample-aligned because they
+// are the inputs of one node: 0 = the program, 1 = the stage return. Posts ~200 ms of float32 per
+// track, and first the frame it started at. (The microphone is taken from its track directly, at
+// the device's rate: see takeTap.ts.)
 class TakeTap extends AudioWorkletProcessor {
   constructor() {
     super();
-    this.size = 128 * Math.round(sampleRate / 5 / 128); // ~200 ms, whole render quanta
+    this.size = 128 * Math.round(sampleRate / 5 / 128);
     this.fill = 0;
     this.started = false;
-    this.bufs = [new Float32Array(this.size), new Float32Array(this.size), new Float32Array(this.size)];
+    this.bufs = [new Float32Array(this.size), new Float32Array(this.size)];
     this.port.onmessage = (e) => {
       if (e.data === 'flush') this.flush();
     };
@@ -16,7 +17,7 @@ class TakeTap extends AudioWorkletProcessor {
     if (this.fill === 0) return;
     const out = this.bufs.map((b) => b.slice(0, this.fill));
     this.port.postMessage({ frames: this.fill, tracks: out }, out.map((b) => b.buffer));
-    this.bufs = [new Float32Array(this.size), new Float32Array(this.size), new Float32Array(this.size)];
+    this.bufs = [new Float32Array(this.size), new Float32Array(this.size)];
     this.fill = 0;
   }
   process(inputs) {
@@ -24,14 +25,12 @@ class TakeTap extends AudioWorkletProcessor {
       this.started = true;
       this.port.postMessage({ startFrame: currentFrame });
     }
-    const n = 128;
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < 2; k++) {
       const ch = inputs[k] && inputs[k][0];
-      const buf = this.bufs[k];
-      if (ch) buf.set(ch.subarray(0, Math.min(n, this.size - this.fill)), this.fill);
-      // No connection on this input (no stage yet): silence, so every track keeps the same length.
+      // No connection on this input (no stage yet): silence, so the tracks keep the same length.
+      if (ch) this.bufs[k].set(ch, this.fill);
     }
-    this.fill += n;
+    this.fill += 128;
     if (this.fill >= this.size) this.flush();
     return true;
   }
