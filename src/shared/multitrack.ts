@@ -96,7 +96,12 @@ export const multitrackIpcCalls = {
     response: z.object({ accepted: z.boolean() }),
   },
   takeMarker: { channel: 'take:marker', request: z.object({ takeId: TakeId, kind: TakeMarker.shape.kind, label: TakeMarker.shape.label }).strict(), response: z.object({}) },
-  stopTake: { channel: 'take:stop', request: z.object({ takeId: TakeId }).strict(), response: TakeInfo },
+  stopTake: {
+    channel: 'take:stop',
+    /** `micStartedAt`: the console's final estimate of the mic's first sample (it tightens during the take). */
+    request: z.object({ takeId: TakeId, micStartedAt: z.number().optional() }).strict(),
+    response: TakeInfo,
+  },
   /** One folder (and a zip) with a WAV per voice, the program mix, transcript, markers and a manifest. */
   exportTake: { channel: 'take:export', request: z.object({ takeId: TakeId }).strict(), response: ExportResult },
 } as const;
@@ -149,7 +154,7 @@ export const multitrackRequests = {
   },
   /** The take ended: the server checks the whole track against the SHA-256 and seals it. */
   'track.finish': {
-    params: z.object({ uploadId: UploadId, totalBytes: z.number().int().nonnegative(), sha256: Sha256 }).strict(),
+    params: z.object({ uploadId: UploadId, totalBytes: z.number().int().nonnegative(), sha256: Sha256, startedAt: z.number().optional() }).strict(),
     result: z.object({ bytes: z.number().int().nonnegative(), sha256: Sha256 }),
   },
   /** The host and co-hosts: every uploaded track of the Space. */

@@ -24,9 +24,9 @@ export interface StageTrack {
 /**
  * The server's own per-speaker tracks (issue 13): the stage's AudioBridge records every
  * participant's Opus as it arrives (`mjrs`, one .mjr per participant and join), and after the
- * take each becomes a WAV: `janus-pp-rec` puts the RTP packets in order and writes Ogg Opus
- * (filling lost packets with silence by their RTP timestamps), GStreamer decodes it to 48 kHz
- * 24-bit. The .mjr header says when its first packet was written (server clock, µs), which puts
+ * take each becomes a WAV: `janus-pp-rec` puts the RTP packets in order and writes them to
+ * Matroska with their timestamps, GStreamer decodes that to 48 kHz 24-bit, filling the gaps (DTX
+ * silence, lost packets) by the timestamps (Ogg loses them: measured 8.0 s for a 25.9 s take). The .mjr header says when its first packet was written (server clock, µs), which puts
  * every track on the Space's clock.
  */
 export class StageTracks {
@@ -64,7 +64,7 @@ export class StageTracks {
       const wav = join(dir, `${base}.wav`);
       const header = await mjrHeader(mjr);
       if (!header) continue; // nothing was written yet
-      if (!existsSync(wav) || statSync(wav).mtimeMs < statSync(mjr).mtimeMs) await decode(mjr, join(dir, `${base}.opus`), wav);
+      if (!existsSync(wav) || statSync(wav).mtimeMs < statSync(mjr).mtimeMs) await decode(mjr, join(dir, `${base}.mka`), wav);
       const id = /user-(\d+)/.exec(base)?.[1] ?? /-(\d+)-\d+-audio$/.exec(base)?.[1];
       out.push({
         name: `${base}.wav`,
@@ -102,7 +102,9 @@ async function decode(mjr: string, opus: string, wav: string): Promise<void> {
     await run('janus-pp-rec', [mjr, opus], { timeout: 120_000 });
     await run(
       'gst-launch-1.0',
-      ['-q', 'filesrc', `location=${opus}`, '!', 'oggdemux', '!', 'opusdec', 'plc=true', '!', 'audioconvert', '!', 'audioresample', '!', 'audio/x-raw,format=S24LE,rate=48000,channels=1', '!', 'wavenc', '!', 'filesink', `location=${wav}`],
+      // audiorate: silence where the sender paused (Opus DTX sends almost nothing in silence), so
+      // the track keeps its timeline.
+      ['-q', 'filesrc', `location=${opus}`, '!', 'matroskademux', '!', 'opusdec', 'plc=true', '!', 'audioconvert', '!', 'audiorate', '!', 'audioresample', '!', 'audio/x-raw,format=S24LE,rate=48000,channels=1', '!', 'wavenc', '!', 'filesink', `location=${wav}`],
       { timeout: 120_000 },
     );
   } catch (err) {

@@ -99,7 +99,7 @@ export class TrackUploads {
     return { receivedBytes: have + bytes.length };
   }
 
-  finish(p: Participant, params: { uploadId: string; totalBytes: number; sha256: string }): { bytes: number; sha256: string } {
+  finish(p: Participant, params: { uploadId: string; totalBytes: number; sha256: string; startedAt?: number }): { bytes: number; sha256: string } {
     const meta = this.own(p, params.uploadId);
     const have = this.size(meta);
     if (meta.complete) {
@@ -115,6 +115,8 @@ export class TrackUploads {
     }
     meta.complete = true;
     meta.sha256 = sha256;
+    // The Studio's final estimate of its first sample (within a second of the first one).
+    if (params.startedAt !== undefined && Math.abs(params.startedAt - meta.startedAt) < 1000) meta.startedAt = params.startedAt;
     this.save(meta);
     return { bytes: have, sha256 };
   }

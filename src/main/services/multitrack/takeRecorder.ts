@@ -194,6 +194,9 @@ export class TakeRecorder {
   stopTake(req: IpcParsedRequest<'stopTake'>): TakeInfo {
     const run = this.running;
     if (run && run.info.id === req.takeId) {
+      // A better estimate of the mic's start (never more than a second from the first one).
+      const mic = run.tracks.find((t) => t.kind === 'mic')!;
+      if (req.micStartedAt !== undefined && Math.abs(req.micStartedAt - mic.startedAt) < 1000) run.info.startedAt = mic.startedAt = req.micStartedAt;
       this.finish(run, 'stopped', null);
       return { ...run.info };
     }

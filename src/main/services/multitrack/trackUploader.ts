@@ -98,7 +98,7 @@ export class TrackUploader implements TakeUpload {
             continue;
           }
           if (this.total !== null) {
-            await this.request('track.finish', { uploadId: this.uploadId, totalBytes: this.total, sha256: this.hash(this.total) });
+            await this.request('track.finish', { uploadId: this.uploadId, totalBytes: this.total, sha256: this.hash(this.total), startedAt: this.take.startedAt + this.take.serverOffsetMs });
             this.set('done');
             return;
           }

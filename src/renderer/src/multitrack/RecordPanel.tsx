@@ -94,7 +94,7 @@ export function RecordPanel({ engine, mic, spaceId, role }: { engine: ConsoleEng
       await tap.stop();
       currentRef.current = null;
       setCurrent(null);
-      await studio.stopTake({ takeId: id });
+      await studio.stopTake({ takeId: id, micStartedAt: tap.micStartedAt ?? undefined });
     });
 
   const recording = takes.find((t) => t.id === current);

@@ -24,13 +24,15 @@ function toBase64(samples: Float32Array): string {
 
 /** Chromium's MediaStreamTrackProcessor (WebCodecs): a track's raw AudioData, as captured. */
 interface AudioFrame {
+  /** Capture time, µs. */
+  readonly timestamp: number;
   readonly sampleRate: number;
   readonly numberOfFrames: number;
   readonly numberOfChannels: number;
   copyTo(dest: Float32Array, opts: { planeIndex: number; format: 'f32-planar' }): void;
   close(): void;
 }
-type ProcessorCtor = new (init: { track: MediaStreamTrack }) => { readable: ReadableStream<AudioFrame> };
+type ProcessorCtor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<AudioFrame> };
 
 /** How long the mic's clock is watched before the take starts: its start is known to ~1 ms after this. */
 const MIC_CLOCK_MS = 600;
@@ -49,6 +51,14 @@ export class TakeTap {
   private reader: ReadableStreamDefaultReader<AudioFrame> | null = null;
   private micTrack: MediaStreamTrack | null = null;
   private micLoop: Promise<void> | null = null;
+  /** Mic chunks whose timestamp jumped by more than one chunk (diagnostics). */
+  suspectedDrops = 0;
+  /**
+   * The best estimate of the mic's first sample (wall ms): the earliest any chunk could have been
+   * captured, arrival minus the audio before and in it, over the whole take (it tightens as the
+   * take goes on). The main process takes the final value at stop.
+   */
+  micStartedAt: number | null = null;
   private readonly program: GainNode;
   private readonly silent: GainNode;
   private loading: Promise<void> | null = null;
@@ -97,9 +107,10 @@ export class TakeTap {
     this.node = node;
 
     // The microphone, at its own rate; its first sample's time is the earliest any chunk could
-    // have been captured (arrival minus the audio before it), over the first MIC_CLOCK_MS.
+    // have been captured (arrival minus the audio up to its end), first over MIC_CLOCK_MS.
     this.micTrack = mic.clone();
-    const reader = new Processor({ track: this.micTrack }).readable.getReader();
+    // A deep queue: a busy page (a long React render) must not make the browser drop mic frames.
+    const reader = new Processor({ track: this.micTrack, maxBufferSize: 500 }).readable.getReader();
     this.reader = reader;
     let micStart = Infinity;
     let micRate = 0;
@@ -109,6 +120,7 @@ export class TakeTap {
     let resolveMic: (v: { sampleRate: number; startedAt: number }) => void = () => undefined;
     const micReady = new Promise<{ sampleRate: number; startedAt: number }>((r) => (resolveMic = r));
     const firstAt = { t: 0 };
+    let nextTs: number | null = null;
     const flushMic = (): void => {
       if (pendingFrames === 0) return;
       const out = new Float32Array(pendingFrames);
@@ -132,9 +144,15 @@ export class TakeTap {
           value.copyTo(plane, { planeIndex: c, format: 'f32-planar' });
           for (let i = 0; i < n; i++) mono[i]! += plane[i]! / value.numberOfChannels;
         }
+        // The capture's own timestamps (µs, performance.now()'s timeline) only count suspected
+        // drops here: they jitter by more than a frame, so they do not place samples.
+        const duration = (n / value.sampleRate) * 1e6;
+        if (nextTs !== null && value.timestamp - nextTs > 1.5 * duration) this.suspectedDrops++;
+        nextTs = value.timestamp + duration;
         value.close();
         frames += n;
         micStart = Math.min(micStart, arrived - (frames / micRate) * 1000);
+        this.micStartedAt = micStart;
         if (!firstAt.t) firstAt.t = arrived;
         if (arrived - firstAt.t >= MIC_CLOCK_MS) resolveMic({ sampleRate: micRate, startedAt: micStart });
         pending.push(mono);
