@@ -22,6 +22,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   soundboard: () => import('./soundboard.js'),
   recovery: () => import('./recovery.js'),
   transcript: () => import('./transcript.js'),
+  multitrack: () => import('./multitrack.js'),
 };
 
 async function listBenches(): Promise<string> {
