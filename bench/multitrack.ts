@@ -71,7 +71,7 @@ function claps(file: string, dir: string): number[] {
   return at;
 }
 
-async function alignmentRun(minutes: number): Promise<{ alignment: number[]; driftMsPerHour: number; resumeS: number; cpuPct: number; clapCount: number }> {
+async function alignmentRun(minutes: number): Promise<{ alignment: number[]; signedMs: number[]; driftMsPerHour: number; resumeS: number; cpuPct: number; clapCount: number; cohostOffsetMs: number }> {
   const dir = tempDir('bench-multitrack');
   const clap = join(dir, 'clap10.wav');
   // 10 s: a 4 ms clap on both channels, then silence.
@@ -149,7 +149,8 @@ async function alignmentRun(minutes: number): Promise<{ alignment: number[]; dri
     const mx = pairs.reduce((s, p) => s + p[0], 0) / n;
     const my = pairs.reduce((s, p) => s + p[1], 0) / n;
     const slope = pairs.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0) / pairs.reduce((s, p) => s + (p[0] - mx) ** 2, 0); // ms per ms
-    return { alignment: pairs.map((p) => Math.abs(p[1])), driftMsPerHour: slope * 3_600_000, resumeS, cpuPct, clapCount: n };
+    const cohostTake = JSON.parse(readFileSync(join(cohostDir, 'takes', readdirSync(join(cohostDir, 'takes'))[0]!, 'take.json'), 'utf8')) as TakeInfo;
+    return { alignment: pairs.map((p) => Math.abs(p[1])), signedMs: pairs.map((p) => p[1]), driftMsPerHour: slope * 3_600_000, resumeS, cpuPct, clapCount: n, cohostOffsetMs: cohostTake.serverOffsetMs };
   } finally {
     await Promise.all(browsers.map((b) => b.close().catch(() => undefined)));
     cohostChild?.kill('SIGKILL');
@@ -209,6 +210,9 @@ export async function run(args: string[]): Promise<number> {
     upload_resume_s: round1(a.resumeS),
     recorder_cpu_pct: round1(a.cpuPct),
     claps: a.clapCount,
+    /** co-host track minus host track at each clap (ms): a constant part is start-time error, a slope is drift. */
+    clap_offsets_ms: a.signedMs.map(round1),
+    cohost_clock_offset_ms: round1(a.cohostOffsetMs),
     minutes,
     targets: { track_alignment_ms: 20, drift_ms_per_hour: 20, take_loss_ms_after_kill: 1000 },
   };
@@ -219,6 +223,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`drift_ms_per_hour        ${result.drift_ms_per_hour} (over ${minutes} min)  ${met(result.drift_ms_per_hour, 20)} (target <= 20)\n`);
     process.stdout.write(`take_loss_ms_after_kill  ${result.take_loss_ms_after_kill} (median; ${result.take_loss_all_ms.join(', ')})  ${met(result.take_loss_ms_after_kill, 1000)} (target <= 1000)\n`);
     process.stdout.write(`upload_resume_s          ${result.upload_resume_s} (after a 5 s link cut)\n`);
+    process.stdout.write(`  (co-host minus host at the claps: ${result.clap_offsets_ms.slice(0, 6).join(', ')}${result.clap_offsets_ms.length > 6 ? ', ...' : ''} ms; co-host's measured clock offset to the server ${result.cohost_clock_offset_ms} ms)\n`);
     process.stdout.write(`recorder_cpu_pct         ${result.recorder_cpu_pct} (co-host Studio main process: take + upload, % of one core)\n`);
   }
   return 0;

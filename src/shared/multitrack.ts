@@ -95,7 +95,12 @@ export const multitrackIpcCalls = {
     request: z.object({ takeId: TakeId, track: TrackKind, pcm: Base64.min(4).max(base64Len(MAX_TAKE_CHUNK_FRAMES * 4)) }).strict(),
     response: z.object({ accepted: z.boolean() }),
   },
-  takeMarker: { channel: 'take:marker', request: z.object({ takeId: TakeId, kind: TakeMarker.shape.kind, label: TakeMarker.shape.label }).strict(), response: z.object({}) },
+  /** A marker now, or at `at` (wall-clock ms, e.g. when the pad started). */
+  takeMarker: {
+    channel: 'take:marker',
+    request: z.object({ takeId: TakeId, kind: TakeMarker.shape.kind, label: TakeMarker.shape.label, at: z.number().optional() }).strict(),
+    response: z.object({}),
+  },
   stopTake: {
     channel: 'take:stop',
     /** `micStartedAt`: the console's final estimate of the mic's first sample (it tightens during the take). */

@@ -159,6 +159,9 @@ describe('a multitrack take with a host and a remote co-host', () => {
     expect(voices.find((v) => v.name === 'Cohost Carl')!.origin).toBe('studio-upload');
     for (const f of ['program-mix.wav', 'transcript.srt', 'transcript.vtt', 'transcript.json', 'markers.json']) expect(readdirSync(folder)).toContain(f);
     execFileSync('unzip', ['-tq', `${folder}.zip`]);
+    // Speaker changes (from the stage's talk events) are markers, named by speaker.
+    const markers = JSON.parse(readFileSync(join(folder, 'markers.json'), 'utf8')) as { kind: string; label: string; atMs: number }[];
+    expect(markers.filter((m) => m.kind === 'speaker').map((m) => m.label)).toContain('Cohost Carl');
 
     const hostPcm = read24(join(folder, 'Host Hannah.wav'));
     const cohostPcm = read24(join(folder, 'Cohost Carl.wav'));

@@ -384,7 +384,7 @@ export function App() {
         {open && <PeoplePanel spaceId={hosted.space.id} people={people} busy={busy} run={run} />}
         {(account || status?.state !== 'connected') && <SchedulePanel onStarted={setHosted} />}
         {open && <TranscriptPanel spaceId={hosted.space.id} live={live} feed={transcriptFeed} />}
-        <RecordPanel engine={engine} mic={strip?.track ?? null} spaceId={open ? hosted.space.id : null} role={myRole} />
+        <RecordPanel engine={engine} player={console_.player} mic={strip?.track ?? null} spaceId={open ? hosted.space.id : null} role={myRole} />
       </main>
     </div>
   );

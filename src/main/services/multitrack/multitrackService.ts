@@ -27,6 +27,8 @@ export class MultitrackService {
   private names = new Map<string, string>();
   private lastSpeaker: string | null = null;
   private stageRecording: { takeId: string; spaceId: string } | null = null;
+  /** The best clock measurement of the running take. */
+  private clock: { rtt: number; offset: number } | null = null;
   /** Wall-clock ms of the transcript's zero (the first audio its engine got), if it ran. */
   private transcriptZero: number | null = null;
 
@@ -59,6 +61,7 @@ export class MultitrackService {
   }
   async startTake(req: IpcParsedRequest<'startTake'>): Promise<TakeInfo> {
     this.lastSpeaker = null;
+    this.clock = null;
     const take = await this.recorder.startTake(req);
     // The host's take also has the server record every participant of the stage (their fallback track).
     if (req.spaceId && !req.upload) {
@@ -80,7 +83,14 @@ export class MultitrackService {
   takeMarker(req: IpcParsedRequest<'takeMarker'>): Record<string, never> {
     return this.recorder.takeMarker(req);
   }
-  stopTake(req: IpcParsedRequest<'stopTake'>): TakeInfo {
+  async stopTake(req: IpcParsedRequest<'stopTake'>): Promise<TakeInfo> {
+    const running = this.recorder.getTakes().takes.find((t) => t.id === req.takeId && t.status === 'recording');
+    if (running?.spaceId) {
+      // A second look at the clock; the less delayed measurement of the two places the take.
+      const before = this.clock;
+      await this.measureOffset().catch(() => null);
+      if (this.clock && this.clock !== before) this.recorder.setServerOffset(req.takeId, this.clock.offset);
+    }
     return this.recorder.stopTake(req);
   }
 
@@ -95,7 +105,7 @@ export class MultitrackService {
       const running = this.recorder.getTakes().takes.find((t) => t.status === 'recording');
       if (s.speaking && running && s.memberId !== this.lastSpeaker) {
         this.lastSpeaker = s.memberId;
-        this.recorder.takeMarker({ takeId: running.id, kind: 'speaker', label: this.names.get(s.memberId) ?? s.memberId });
+        this.recorder.takeMarker({ takeId: running.id, kind: 'speaker', label: this.names.get(s.memberId) ?? s.memberId, at: Date.now() });
       }
     }
     if (event === 'onTranscriptStatus') {
@@ -144,15 +154,20 @@ export class MultitrackService {
     });
   }
 
-  /** Server clock minus ours: the best of three round trips (the least delayed answer). */
+  /**
+   * Server clock minus ours from the least delayed of several round trips (its error is at most
+   * half that round trip). Measured at the start of a take and again at its end; the better wins.
+   */
   private async measureOffset(): Promise<number | null> {
     let best: { rtt: number; offset: number } | null = null;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 8; i++) {
       const t0 = Date.now();
       const { serverMs } = (await this.deps.request('clock.now', {})) as { serverMs: number };
       const t1 = Date.now();
       if (!best || t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: serverMs - (t0 + t1) / 2 };
+      await new Promise((r) => setTimeout(r, 20));
     }
+    if (best && (!this.clock || best.rtt < this.clock.rtt)) this.clock = best;
     return best?.offset ?? null;
   }
 

@@ -182,7 +182,8 @@ export class TakeRecorder {
   takeMarker(req: IpcParsedRequest<'takeMarker'>): Record<string, never> {
     const run = this.running;
     if (!run || run.info.id !== req.takeId) throw new AppError('invalid_state', 'that take is not recording');
-    const marker: TakeMarker = { atMs: run.info.durationMs, kind: req.kind, label: req.label };
+    const atMs = req.at === undefined ? run.info.durationMs : Math.max(0, Math.round(req.at - run.info.startedAt));
+    const marker: TakeMarker = { atMs, kind: req.kind, label: req.label };
     try {
       appendFileSync(join(run.dir, 'markers.jsonl'), `${JSON.stringify(marker)}\n`);
     } catch {
@@ -203,6 +204,12 @@ export class TakeRecorder {
     const take = this.takes.get(req.takeId);
     if (!take) throw new AppError('not_found', 'no such take');
     return { ...take };
+  }
+
+  /** A better measurement of the server's clock for the running take. */
+  setServerOffset(takeId: string, offsetMs: number): void {
+    const run = this.running;
+    if (run && run.info.id === takeId) run.info.serverOffsetMs = offsetMs;
   }
 
   /** The take as stored (for the export). */
@@ -237,7 +244,6 @@ export class TakeRecorder {
   dispose(): void {
     const run = this.running;
     if (run) this.finish(run, 'stopped', 'the Studio was closed during the take');
-    for (const t of this.takes.values()) void t;
   }
 
   // ---- internals ----

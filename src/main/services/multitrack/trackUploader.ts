@@ -8,8 +8,13 @@ import { WAV_HEADER_BYTES } from './wav.js';
 
 export type ServerRequest = <T extends RequestType>(type: T, params: RequestParams<T>) => Promise<unknown>;
 
-/** Errors that mean "the same request will never work": stop instead of retrying forever. */
-const PERMANENT = new Set(['forbidden', 'not_found', 'invalid_state', 'bad_message', 'too_large', 'unauthenticated']);
+/** Errors that mean "the same request will never work": stop instead of retrying. */
+const PERMANENT = new Set(['not_found', 'invalid_state', 'bad_message', 'too_large']);
+/**
+ * Refusals that are normal for a moment after a reconnect (the connection is not signed in or
+ * back in the Space yet): retried, but not for longer than this.
+ */
+const REFUSAL_GRACE_MS = 120_000;
 
 /**
  * Sends a take's mic track (the WAV's sample bytes) to the Space server while it is recorded:
@@ -26,6 +31,7 @@ export class TrackUploader implements TakeUpload {
   private current: UploadState = { state: 'waiting', sentBytes: 0, totalBytes: 0, message: null };
   private wake: (() => void) | null = null;
   private disposed = false;
+  private refusedSince: number | null = null;
   /** When the last failure started (for the resume time the benchmark reports). */
   failedAt: number | null = null;
   lastResumeMs: number | null = null;
@@ -109,7 +115,10 @@ export class TrackUploader implements TakeUpload {
           this.wake = null;
         } catch (err) {
           const e = AppError.from(err);
-          if (PERMANENT.has(e.code)) {
+          const refused = e.code === 'forbidden' || e.code === 'unauthenticated';
+          if (!refused) this.refusedSince = null;
+          else this.refusedSince ??= Date.now();
+          if (PERMANENT.has(e.code) || (refused && Date.now() - this.refusedSince! > REFUSAL_GRACE_MS)) {
             this.set('failed', e.message);
             return;
           }

@@ -3,6 +3,7 @@ import type { DiskInfo, ExportResult, TakeInfo } from '../../../shared/multitrac
 import type { Role } from '../../../shared/space';
 import { studio } from '../api';
 import type { ConsoleEngine } from '../audio/consoleEngine';
+import type { SoundboardPlayer } from '../audio/soundboardPlayer';
 import { TakeTap } from './takeTap';
 
 function clock(ms: number): string {
@@ -19,7 +20,7 @@ const STATUS_TEXT: Record<TakeInfo['status'], string> = { recording: 'recording'
  * itself. A co-host or speaker's mic is uploaded to the Space server while recording, so the
  * host's export has everyone's lossless voice. Takes cut short by a crash are listed as recovered.
  */
-export function RecordPanel({ engine, mic, spaceId, role }: { engine: ConsoleEngine; mic: MediaStreamTrack | null; spaceId: string | null; role: Role | undefined }) {
+export function RecordPanel({ engine, player, mic, spaceId, role }: { engine: ConsoleEngine; player: SoundboardPlayer; mic: MediaStreamTrack | null; spaceId: string | null; role: Role | undefined }) {
   const [tap] = useState(() => new TakeTap(engine));
   const [takes, setTakes] = useState<TakeInfo[]>([]);
   const [disk, setDisk] = useState<DiskInfo | null>(null);
@@ -47,13 +48,19 @@ export function RecordPanel({ engine, mic, spaceId, role }: { engine: ConsoleEng
       setTakes(v.takes);
       setDisk(v.disk);
     });
+    // Pads fired during a take become markers, at the moment they started.
+    const offPads = player.onFire((pad) => {
+      const takeId = currentRef.current;
+      if (takeId) void studio.takeMarker({ takeId, kind: 'pad', label: pad.name, at: performance.timeOrigin + performance.now() }).catch(() => undefined);
+    });
     const refresh = setInterval(() => void studio.getTakes({}).then((v) => setDisk(v.disk)).catch(() => undefined), 10_000);
     return () => {
       offs.forEach((off) => off());
+      offPads();
       clearInterval(refresh);
       void tap.stop();
     };
-  }, [tap]);
+  }, [tap, player]);
 
   const run = async (f: () => Promise<void>): Promise<void> => {
     setBusy(true);
