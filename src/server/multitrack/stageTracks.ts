@@ -32,6 +32,8 @@ export interface StageTrack {
 export class StageTracks {
   /** AudioBridge participant id -> display name, per stage key (from the media layer's joins). */
   private readonly names = new Map<string, string>();
+  /** A decode in progress per Space: later requests wait for it instead of starting another. */
+  private readonly decoding = new Map<string, Promise<StageTrack[]>>();
 
   constructor(
     private readonly dir: string,
@@ -51,10 +53,20 @@ export class StageTracks {
     const dir = this.spaceDir(spaceId);
     mkdirSync(dir, { recursive: true });
     await this.media.setParticipantRecording(key, on ? dir : null);
+    // Decode as soon as the take ends, so the host's export rarely waits for it.
+    if (!on) void this.tracks(key, spaceId).catch(() => undefined);
   }
 
   /** Decodes every recording not decoded yet and lists the tracks. */
-  async tracks(key: number, spaceId: string): Promise<StageTrack[]> {
+  tracks(key: number, spaceId: string): Promise<StageTrack[]> {
+    const running = this.decoding.get(spaceId);
+    if (running) return running;
+    const p = this.decodeAll(key, spaceId).finally(() => this.decoding.delete(spaceId));
+    this.decoding.set(spaceId, p);
+    return p;
+  }
+
+  private async decodeAll(key: number, spaceId: string): Promise<StageTrack[]> {
     const dir = this.spaceDir(spaceId);
     if (!existsSync(dir)) return [];
     const out: StageTrack[] = [];
