@@ -48,6 +48,22 @@ describe('TakeRecorder', () => {
     r.stopTake({ takeId: take.id });
   });
 
+  it('stops the take by itself when the console stops sending audio (renderer crashed), keeping what it had', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'take-'));
+    let now = 0;
+    const takes: TakeInfo[] = [];
+    const r = new TakeRecorder({ dataDir: dir, now: () => now, events: { onTake: (t) => takes.push(t), onDisk: () => undefined } });
+    const take = await r.startTake({ spaceId: null, tracks: tracks(), upload: false });
+    feed(r, take.id, new Array(4800).fill(0.1), new Array(4800).fill(0), new Array(4800).fill(0));
+    now = 6000; // no audio for 6 s
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const last = takes.at(-1)!;
+    expect(last.status).toBe('stopped');
+    expect(last.message).toMatch(/stopped sending audio/);
+    expect(last.durationMs).toBe(100);
+    expect(readWavInfo(take.tracks[0]!.file).dataBytes).toBe(4800 * 3);
+  });
+
   it('finds an unfinished take at the next start, cuts every track to its whole samples and fixes the headers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'take-'));
     const { r } = recorder(dir);
