@@ -5,7 +5,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server/app.js';
-import { StageTracks } from '../../src/server/multitrack/stageTracks.js';
 import type { TakeInfo } from '../../src/shared/multitrack.js';
 import { WAV_HEADER_BYTES } from '../../src/main/services/multitrack/wav.js';
 import { envelope, makeSpeechWav, pearson, readWav, type Pcm } from '../support/audio.js';
@@ -185,17 +184,19 @@ describe('a multitrack take with a host and a remote co-host', () => {
     expect(alignmentMs).toBeLessThanOrEqual(20);
   });
 
-  it("the server's own per-speaker recordings decode, one per voice, on the Space's clock", async () => {
-    const stage = new StageTracks(join(serverDir, 'multitrack'), { setParticipantRecording: async () => undefined });
-    const tracks = await stage.tracks(server.spaces.mediaKeyOf(spaceId).key, spaceId);
-    console.info(`server stage tracks: ${tracks.map((t) => `${t.name} ${t.bytes} B from ${new Date(t.startedAt).toISOString()}`).join(', ')}`);
-    expect(tracks.length).toBeGreaterThanOrEqual(2);
-    // Opus through the network, timed by the sender's RTP clock: second-long pieces of each
-    // speaker's speech, each at its best place (as the other Opus tests of the suite compare).
+  it("the server's own per-speaker recordings: one per voice, named by speaker, each with that speaker's speech", async () => {
+    // Asked through the protocol, as the host's Studio does for its export.
+    const listed = (await hostStudio.service.requestOnServer('stage.tracks', { spaceId })) as { tracks: { name: string; displayName: string; startedAt: number; bytes: number }[] };
+    console.info(`server stage tracks: ${listed.tracks.map((t) => `${t.displayName}: ${t.name} ${t.bytes} B from ${new Date(t.startedAt).toISOString()}`).join(', ')}`);
+    expect(listed.tracks.map((t) => t.displayName)).toEqual(expect.arrayContaining(['Host Hannah', 'Cohost Carl']));
+    const tracks = listed.tracks.map((t) => ({ ...t, file: join(serverDir, 'multitrack', spaceId, 'stage', t.name) }));
+    // Each speaker's track (named after them) carries their speech. Opus through the network,
+    // timed by the sender's RTP clock: second-long pieces of the speech, each at its best place
+    // (as the other Opus tests of the suite compare).
     const speech = (f: string): number[] => envelope(readWav(f));
-    const best = (ref: number[]): number => Math.max(...tracks.map((t) => piecewise(envelope(read24(t.file)), ref)));
-    const rh = best(speech(join(dir, 'host.wav')));
-    const rc = best(speech(join(dir, 'cohost.wav')));
+    const of = (name: string): typeof tracks => tracks.filter((t) => t.displayName === name);
+    const rh = Math.max(...of('Host Hannah').map((t) => piecewise(envelope(read24(t.file)), speech(join(dir, 'host.wav')))));
+    const rc = Math.max(...of('Cohost Carl').map((t) => piecewise(envelope(read24(t.file)), speech(join(dir, 'cohost.wav')))));
     console.info(`server tracks: host speech r=${rh.toFixed(3)}, co-host speech r=${rc.toFixed(3)}`);
     expect(rh).toBeGreaterThanOrEqual(0.8);
     expect(rc).toBeGreaterThanOrEqual(0.8);
