@@ -35,13 +35,18 @@ export class TestMachine {
       }
     }
     const outside = `${name}-br`;
-    execFileSync('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', `${name}-in`]);
-    execFileSync('ip', ['link', 'set', `${name}-in`, 'netns', String(m.holder.pid)]);
-    execFileSync('ip', ['link', 'set', outside, 'master', 'd0', 'up']);
-    m.exec('ip', ['link', 'set', 'lo', 'up']);
-    m.exec('ip', ['link', 'set', `${name}-in`, 'name', 'eth0']);
-    m.exec('ip', ['addr', 'add', `${ip}/24`, 'dev', 'eth0']);
-    m.exec('ip', ['link', 'set', 'eth0', 'up']);
+    try {
+      execFileSync('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', `${name}-in`]);
+      execFileSync('ip', ['link', 'set', `${name}-in`, 'netns', String(m.holder.pid)]);
+      execFileSync('ip', ['link', 'set', outside, 'master', 'd0', 'up']);
+      m.exec('ip', ['link', 'set', 'lo', 'up']);
+      m.exec('ip', ['link', 'set', `${name}-in`, 'name', 'eth0']);
+      m.exec('ip', ['addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+      m.exec('ip', ['link', 'set', 'eth0', 'up']);
+    } catch (err) {
+      m.destroy(); // no holder process or veth left behind
+      throw err;
+    }
     return m;
   }
 
