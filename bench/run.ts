@@ -23,6 +23,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   recovery: () => import('./recovery.js'),
   transcript: () => import('./transcript.js'),
   turn: () => import('./turn.js'),
+  multitrack: () => import('./multitrack.js'),
 };
 
 async function listBenches(): Promise<string> {

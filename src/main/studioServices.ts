@@ -16,6 +16,8 @@ import { TranscriptService } from './services/transcript/transcriptService.js';
 import { transcriptIpcCalls } from '../shared/transcript.js';
 import { IceConfig } from '../shared/ice.js';
 import { TrustedServers } from './services/serverTrust.js';
+import { MultitrackService } from './services/multitrack/multitrackService.js';
+import { multitrackIpcCalls } from '../shared/multitrack.js';
 
 /**
  * Opens the Studio's database and builds its services: the one composition root for every shell
@@ -38,7 +40,18 @@ export function createStudioServices(opts: {
     post: async (spaceId, segment) => void (await service.requestOnServer('caption.post', { spaceId, segment })),
   });
   const sessions = new ServerSessions(db);
-  const service = new StudioService(settings, sessions, (e, p) => (transcript.observe(e, p), opts.emit(e, p)), opts.onAir, new TrustedServers(db));
+  // The Record control (issue 13): local take, upload of a speaker's mic, export with every voice.
+  const multitrack: MultitrackService = new MultitrackService({
+    dataDir: opts.dataDir,
+    emit: opts.emit,
+    request: (type, params) => service.requestOnServer(type, params),
+    self: () => {
+      const a = service.getAccount().account;
+      return a ? { accountId: a.id, displayName: a.displayName } : null;
+    },
+    transcript: () => transcript.getTranscript().segments,
+  });
+  const service = new StudioService(settings, sessions, (e, p) => (transcript.observe(e, p), multitrack.observe(e, p), opts.emit(e, p)), opts.onAir, new TrustedServers(db));
   const soundboard = new SoundboardLibrary(db, opts.dataDir);
   const padKeys = new GlobalPadShortcuts(opts.shortcuts ?? null, (key) => opts.emit('onGlobalPadKey', { key }));
   const { setGlobalPadKeys: _, ...libraryCalls } = soundboardIpcCalls;
@@ -61,14 +74,20 @@ export function createStudioServices(opts: {
     ...bindHandlers(transcript, Object.keys(transcriptIpcCalls) as (keyof typeof transcriptIpcCalls)[]),
     // The stage link's ICE servers (TURN credentials) come from the connected Space server.
     getIceServers: async () => IceConfig.parse(await service.requestOnServer('ice.servers', {})),
+    ...bindHandlers(multitrack, Object.keys(multitrackIpcCalls) as (keyof typeof multitrackIpcCalls)[]),
   };
+  // The transcript's zero on the take's clock: when its first audio arrived.
+  const transcriptPcm = handlers.transcriptPcm;
+  handlers.transcriptPcm = (req) => (multitrack.transcriptAudio(), transcriptPcm(req));
   return {
     service,
     routing,
     schedule,
     transcript,
+    multitrack,
     handlers,
     close(): void {
+      multitrack.dispose();
       padKeys.dispose();
       transcript.dispose();
       service.dispose();

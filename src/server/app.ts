@@ -23,6 +23,9 @@ import { TicketGate } from './schedule/ticketGate.js';
 import { scheduleRoutes } from './schedule/http.js';
 import { TranscriptService, transcriptHandlers } from './transcript/service.js';
 import { transcriptRoutes } from './transcript/http.js';
+import { TrackUploads } from './multitrack/uploads.js';
+import { StageTracks } from './multitrack/stageTracks.js';
+import { multitrackHandlers } from './multitrack/handlers.js';
 
 /** The built listener page: next to the bundled server (out/server -> out/listener) or from the sources. */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -131,7 +134,16 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   };
   const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir, tickets });
   const transcript = new TranscriptService(db, spaces);
-  const signaling = new SignalingServer(hub, spaces, accounts, sameHost, { ...scheduleHandlers(schedule), ...transcriptHandlers(transcript), ...iceHandlers(turn) });
+  // Multitrack (issue 13): speakers' uploaded takes and the stage's per-participant recordings.
+  const stageTracks = new StageTracks(join(config.dataDir, 'multitrack'), media);
+  media.on('participant', (p) => stageTracks.participantJoined(p.key, p.id, p.display));
+  const multitrack = multitrackHandlers(spaces, new TrackUploads(join(config.dataDir, 'multitrack'), spaces), stageTracks);
+  const signaling = new SignalingServer(hub, spaces, accounts, sameHost, {
+    ...scheduleHandlers(schedule),
+    ...transcriptHandlers(transcript),
+    ...iceHandlers(turn),
+    ...multitrack,
+  });
   const routes = [scheduleRoutes(schedule), transcriptRoutes(transcript)];
   const health = () => ({
     connections: hub.size,

@@ -396,9 +396,10 @@ export class SpaceService {
     return (memberId && this.rooms.get(spaceId)?.members.get(memberId)?.role) || null;
   }
 
-  /** The Space's media key (its row's seq) for modules that add to its media (recording). */
-  mediaKey(spaceId: string): number {
-    return this.row(spaceId).seq;
+  /** The Space's media key (its row's seq, the port's stage key) and host account (recording, multitrack). */
+  mediaKeyOf(spaceId: string): { key: number; hostAccountId: string } {
+    const row = this.row(spaceId);
+    return { key: row.seq, hostAccountId: row.host_account_id };
   }
 
   // ---- internals ----

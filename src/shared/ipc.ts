@@ -8,6 +8,7 @@ import { transcriptIpcCalls, transcriptIpcEvents } from './transcript.js';
 import { iceIpcCalls } from './ice.js';
 import { deviceIpcCalls, deviceIpcEvents } from './devices.js';
 import { soundboardIpcCalls, soundboardIpcEvents } from './soundboard.js';
+import { multitrackIpcCalls, multitrackIpcEvents } from './multitrack.js';
 
 /**
  * The Studio's IPC contract between the renderer and the main process, defined once.
@@ -132,9 +133,9 @@ const coreIpcEvents = {
 } as const;
 
 /** Calls the renderer makes: method name -> channel, request and response schemas. */
-export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls, ...iceIpcCalls } as const;
+export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls, ...iceIpcCalls, ...multitrackIpcCalls } as const;
 /** Events the main process pushes to the renderer. */
-export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents, ...transcriptIpcEvents } as const;
+export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents, ...transcriptIpcEvents, ...multitrackIpcEvents } as const;
 export const coreIpcCallNames = Object.keys(coreIpcCalls) as (keyof typeof coreIpcCalls)[];
 
 export type IpcCallName = keyof typeof ipcCalls;

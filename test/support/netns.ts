@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './stack.js';
 
@@ -23,15 +23,30 @@ export class TestMachine {
   /** Creates the namespace and its link: veth `<name>-br` on the bridge d0, `eth0` inside with `ip`. */
   static async create(name: string, ip: string): Promise<TestMachine> {
     const m = new TestMachine(name, ip);
-    await new Promise((r) => setTimeout(r, 100)); // the holder has unshared
+    // Wait until the holder has really unshared (its network namespace is not ours): on a loaded
+    // machine 100 ms was not always enough, and the veth then landed in our own namespace.
+    const ours = readlinkSync('/proc/self/ns/net');
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        if (readlinkSync(m.ns) !== ours) break;
+      } catch {
+        /* not started yet */
+      }
+    }
     const outside = `${name}-br`;
-    execFileSync('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', `${name}-in`]);
-    execFileSync('ip', ['link', 'set', `${name}-in`, 'netns', String(m.holder.pid)]);
-    execFileSync('ip', ['link', 'set', outside, 'master', 'd0', 'up']);
-    m.exec('ip', ['link', 'set', 'lo', 'up']);
-    m.exec('ip', ['link', 'set', `${name}-in`, 'name', 'eth0']);
-    m.exec('ip', ['addr', 'add', `${ip}/24`, 'dev', 'eth0']);
-    m.exec('ip', ['link', 'set', 'eth0', 'up']);
+    try {
+      execFileSync('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', `${name}-in`]);
+      execFileSync('ip', ['link', 'set', `${name}-in`, 'netns', String(m.holder.pid)]);
+      execFileSync('ip', ['link', 'set', outside, 'master', 'd0', 'up']);
+      m.exec('ip', ['link', 'set', 'lo', 'up']);
+      m.exec('ip', ['link', 'set', `${name}-in`, 'name', 'eth0']);
+      m.exec('ip', ['addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+      m.exec('ip', ['link', 'set', 'eth0', 'up']);
+    } catch (err) {
+      m.destroy(); // no holder process or veth left behind
+      throw err;
+    }
     return m;
   }
 

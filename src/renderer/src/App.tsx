@@ -20,6 +20,7 @@ import { PeoplePanel } from './components/PeoplePanel';
 import { SchedulePanel } from './components/SchedulePanel';
 import { TranscriptPanel, useTranscriptFeed } from './transcript/TranscriptPanel';
 import { useAccount } from './hooks/useAccount';
+import { RecordPanel } from './multitrack/RecordPanel';
 import { usePeople } from './hooks/usePeople';
 import { errorMessage as message, useRunner } from './hooks/useRunner';
 
@@ -405,6 +406,7 @@ export function App() {
         {open && <PeoplePanel spaceId={hosted.space.id} people={people} busy={busy} run={run} />}
         {(account || status?.state !== 'connected') && <SchedulePanel onStarted={setHosted} />}
         {open && <TranscriptPanel spaceId={hosted.space.id} live={live} feed={transcriptFeed} />}
+        <RecordPanel engine={engine} player={console_.player} mic={strip?.track ?? null} spaceId={open ? hosted.space.id : null} role={myRole} />
       </main>
     </div>
   );

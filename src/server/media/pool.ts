@@ -206,6 +206,7 @@ export class JanusMediaPool extends EventEmitter<MediaEvents> implements MediaPo
       const participantId = typeof event.data.id === 'number' ? event.data.id : null;
       const peer = new PoolStagePeer(handle, node.id, participantId, (p) => st.peers.delete(p));
       st.peers.add(peer);
+      if (participantId !== null) this.emit('participant', { key, id: participantId, display });
       handle.on('event', (e: { data: Record<string, unknown> }) => this.onStageEvent(st, e.data));
       return { answer: event.jsep.sdp, peer };
     } catch (err) {

@@ -49,6 +49,11 @@ export interface MediaEvents {
   stageReset: [{ key: number; node: string }];
   /** A node came up or went down. */
   node: [NodeStatus];
+  /**
+   * Someone joined the stage: their media-server participant id and display name (per-speaker
+   * recordings are named by that id, issue 13).
+   */
+  participant: [{ key: number; id: number; display: string }];
 }
 
 export interface TalkEvent {

@@ -26,6 +26,8 @@ export class ConsoleEngine {
   private readonly broadcastOut = this.ctx.createMediaStreamDestination();
   private readonly monitorOut = this.ctx.createMediaStreamDestination();
   private stageSource: MediaStreamAudioSourceNode | null = null;
+  /** The stage mix as a node that always exists (the take's stage-return track, issue 13). */
+  readonly stageTap = this.ctx.createGain();
   private readonly loudness: LoudnessMeter;
 
   constructor() {
@@ -92,6 +94,7 @@ export class ConsoleEngine {
     this.stageSource?.disconnect();
     this.stageSource = stream ? this.ctx.createMediaStreamSource(stream) : null;
     this.stageSource?.connect(this.monitor);
+    this.stageSource?.connect(this.stageTap);
   }
 
   async resume(): Promise<void> {

@@ -17,6 +17,7 @@ export class SoundboardPlayer {
   private readonly buffers = new Map<string, AudioBuffer>();
   private readonly playing = new Map<string, Voice>();
   private readonly listeners = new Set<() => void>();
+  private readonly fired = new Set<(pad: Pad) => void>();
 
   constructor(
     private readonly engine: ConsoleEngine,
@@ -56,6 +57,12 @@ export class SoundboardPlayer {
     return () => this.listeners.delete(fn);
   }
 
+  /** Every time a pad starts playing (the take's markers, issue 13). */
+  onFire(fn: (pad: Pad) => void): () => void {
+    this.fired.add(fn);
+    return () => this.fired.delete(fn);
+  }
+
   /** A press on the pad: what happens depends on its mode. Returns when the sound is scheduled. */
   trigger(pad: Pad, others: readonly Pad[]): void {
     const buffer = this.buffers.get(pad.clipId);
@@ -90,6 +97,7 @@ export class SoundboardPlayer {
     source.start(now);
     this.playing.set(pad.id, voice);
     this.changed();
+    for (const fn of this.fired) fn(pad);
   }
 
   /** Stops a pad, with its fade-out unless told otherwise. */

@@ -1,0 +1,178 @@
+import { join } from 'node:path';
+import { AppError } from '../../../shared/errors.js';
+import type { IpcEventName, IpcEventPayload, IpcParsedRequest } from '../../../shared/ipc.js';
+import type { ExportResult, ServerTrack, TakeInfo, TakesView } from '../../../shared/multitrack.js';
+import type { CaptionSegment } from '../../../shared/transcript.js';
+import { TakeRecorder } from './takeRecorder.js';
+import { TrackUploader, type ServerRequest } from './trackUploader.js';
+import { exportTake, stageSource, uploadedSource, type VoiceSource } from './takeExport.js';
+
+export interface MultitrackDeps {
+  dataDir: string;
+  emit: <K extends IpcEventName>(event: K, payload: IpcEventPayload<K>) => void;
+  /** A request on the Space server over the Studio's signed-in connection. */
+  request: ServerRequest;
+  /** Who we are on the server (names our own voice in the export). */
+  self: () => { accountId: string; displayName: string } | null;
+  transcript: () => CaptionSegment[];
+}
+
+/**
+ * The Record control's main-process side (issue 13): the local take, the upload of our mic while
+ * we speak in someone else's Space, speaker-change markers, and the export with every voice.
+ */
+export class MultitrackService {
+  readonly recorder: TakeRecorder;
+  private uploader: TrackUploader | null = null;
+  private names = new Map<string, string>();
+  private lastSpeaker: string | null = null;
+  private stageRecording: { takeId: string; spaceId: string } | null = null;
+  /** The best clock measurement of the running take. */
+  private clock: { rtt: number; offset: number } | null = null;
+  /** Wall-clock ms of the transcript's zero (the first audio its engine got), if it ran. */
+  private transcriptZero: number | null = null;
+
+  constructor(private readonly deps: MultitrackDeps) {
+    this.recorder = new TakeRecorder({
+      dataDir: deps.dataDir,
+      events: {
+        onTake: (t) => {
+          if (t.status !== 'recording' && this.stageRecording?.takeId === t.id) this.stopStageRecording();
+          deps.emit('onTake', t);
+        },
+        onDisk: (d) => deps.emit('onDisk', d),
+      },
+      serverOffset: () => this.measureOffset(),
+      startUpload: (take, micFile) => {
+        this.uploader?.dispose();
+        this.uploader = new TrackUploader(take, micFile, deps.request, (s) => this.recorder.uploadChanged(take.id, s));
+        return this.uploader;
+      },
+    });
+  }
+
+  /** For the benchmark: how long the last interrupted upload took to resume. */
+  get lastUploadResumeMs(): number | null {
+    return this.uploader?.lastResumeMs ?? null;
+  }
+
+  getTakes(): TakesView {
+    return this.recorder.getTakes();
+  }
+  async startTake(req: IpcParsedRequest<'startTake'>): Promise<TakeInfo> {
+    this.lastSpeaker = null;
+    this.clock = null;
+    const take = await this.recorder.startTake(req);
+    // The host's take also has the server record every participant of the stage (their fallback track).
+    if (req.spaceId && !req.upload) {
+      const spaceId = req.spaceId;
+      this.stageRecording = { takeId: take.id, spaceId };
+      await this.deps.request('stage.record', { spaceId, on: true }).catch(() => (this.stageRecording = null));
+    }
+    return take;
+  }
+
+  private stopStageRecording(): void {
+    const s = this.stageRecording;
+    this.stageRecording = null;
+    if (s) void this.deps.request('stage.record', { spaceId: s.spaceId, on: false }).catch(() => undefined);
+  }
+  takeAudio(req: IpcParsedRequest<'takeAudio'>): { accepted: boolean } {
+    return this.recorder.takeAudio(req);
+  }
+  takeMarker(req: IpcParsedRequest<'takeMarker'>): Record<string, never> {
+    return this.recorder.takeMarker(req);
+  }
+  async stopTake(req: IpcParsedRequest<'stopTake'>): Promise<TakeInfo> {
+    const running = this.recorder.getTakes().takes.find((t) => t.id === req.takeId && t.status === 'recording');
+    if (running?.spaceId) {
+      // A second look at the clock; the less delayed measurement of the two places the take.
+      const before = this.clock;
+      await this.measureOffset().catch(() => null);
+      if (this.clock && this.clock !== before) this.recorder.setServerOffset(req.takeId, this.clock.offset);
+    }
+    return this.recorder.stopTake(req);
+  }
+
+  /** Events the Studio service emits: speaker names and changes become markers. */
+  observe<K extends IpcEventName>(event: K, payload: IpcEventPayload<K>): void {
+    if (event === 'onRoster') {
+      const roster = payload as IpcEventPayload<'onRoster'>;
+      for (const m of [...roster.stage, ...roster.producers, ...roster.audience]) this.names.set(m.id, m.displayName);
+    }
+    if (event === 'onSpeaking') {
+      const s = payload as IpcEventPayload<'onSpeaking'>;
+      const running = this.recorder.getTakes().takes.find((t) => t.status === 'recording');
+      if (s.speaking && running && s.memberId !== this.lastSpeaker) {
+        this.lastSpeaker = s.memberId;
+        this.recorder.takeMarker({ takeId: running.id, kind: 'speaker', label: this.names.get(s.memberId) ?? s.memberId, at: Date.now() });
+      }
+    }
+    if (event === 'onTranscriptStatus') {
+      const st = payload as IpcEventPayload<'onTranscriptStatus'>;
+      if (st.state === 'stopped') this.transcriptZero = null;
+    }
+  }
+
+  /** The transcript got audio (its zero is the first chunk after it started). */
+  transcriptAudio(): void {
+    this.transcriptZero ??= Date.now();
+  }
+
+  async exportTake(req: IpcParsedRequest<'exportTake'>): Promise<ExportResult> {
+    const take = this.recorder.take(req.takeId);
+    if (take.status === 'recording') throw new AppError('invalid_state', 'stop the take before exporting it');
+    const outDir = join(this.deps.dataDir, 'exports', `take-${new Date(take.startedAt).toISOString().slice(0, 19).replace(/[:T]/g, '-')}-${take.id}`);
+    const self = this.deps.self();
+    const others: VoiceSource[] = [];
+    if (take.spaceId) {
+      const spaceId = take.spaceId;
+      let uploads: ServerTrack[] = [];
+      try {
+        uploads = ((await this.deps.request('track.list', { spaceId })) as { tracks: ServerTrack[] }).tracks;
+      } catch (err) {
+        if (AppError.from(err).code !== 'forbidden') throw err;
+      }
+      // A speaker's own lossless upload wins over the server's Opus recording of them.
+      const uploaded = uploads.filter((t) => t.complete && t.accountId !== self?.accountId);
+      for (const t of uploaded) others.push(uploadedSource(t, this.deps.request));
+      try {
+        const { tracks } = (await this.deps.request('stage.tracks', { spaceId })) as { tracks: { name: string; displayName: string; startedAt: number; bytes: number }[] };
+        const have = new Set([self?.displayName, ...uploaded.map((t) => t.displayName)]);
+        for (const t of tracks) if (!have.has(t.displayName)) others.push(await stageSource(spaceId, t, this.deps.request, this.deps.dataDir));
+      } catch (err) {
+        if (AppError.from(err).code !== 'forbidden') throw err;
+      }
+    }
+    return exportTake({
+      take,
+      outDir,
+      selfName: self?.displayName ?? 'Host',
+      markers: this.recorder.markers(take.id),
+      transcript: { segments: this.deps.transcript(), offsetMs: this.transcriptZero === null ? null : this.transcriptZero - take.startedAt },
+      others,
+    });
+  }
+
+  /**
+   * Server clock minus ours from the least delayed of several round trips (its error is at most
+   * half that round trip). Measured at the start of a take and again at its end; the better wins.
+   */
+  private async measureOffset(): Promise<number | null> {
+    let best: { rtt: number; offset: number } | null = null;
+    for (let i = 0; i < 8; i++) {
+      const t0 = Date.now();
+      const { serverMs } = (await this.deps.request('clock.now', {})) as { serverMs: number };
+      const t1 = Date.now();
+      if (!best || t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: serverMs - (t0 + t1) / 2 };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (best && (!this.clock || best.rtt < this.clock.rtt)) this.clock = best;
+    return best?.offset ?? null;
+  }
+
+  dispose(): void {
+    this.recorder.dispose();
+    this.uploader?.dispose();
+  }
+}
