@@ -104,6 +104,8 @@ interface StepResult {
   /** Janus CPU over the window, percent of one core, by node name. */
   cpuPct: Record<string, number>;
   disconnected: number;
+  /** The bot processes' CPU over the window (percent of one core): near 100 the bots, not Janus, limit. */
+  botCpuPct: number;
 }
 
 interface PhaseResult {
@@ -154,6 +156,11 @@ class BotFleet {
       total.errors.push(...r.errors);
     }
     return total;
+  }
+
+  /** CPU milliseconds the bot processes have used so far. */
+  cpuMs(): number {
+    return this.children.reduce((sum, c) => sum + (c.child.exitCode === null ? cpuMs(c.child.pid!) : 0), 0);
   }
 
   async mark(): Promise<void> {
@@ -247,16 +254,18 @@ async function runPhase(o: Options, sizes: number[], packets: Buffer[], edge: { 
       await new Promise((r) => setTimeout(r, o.settleS * 1000));
       await fleet.mark();
       const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+      const bots0 = fleet.cpuMs();
       const t0 = performance.now();
       await new Promise((r) => setTimeout(r, o.windowS * 1000));
       const wall = performance.now() - t0;
       const cpuPct = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, (100 * (cpuMs(pid) - cpu0[k]!)) / wall]));
+      const botCpuPct = (100 * (fleet.cpuMs() - bots0)) / wall;
       const w = await fleet.report();
       const lossPct = w.expected > 0 ? Math.max(0, 100 * (1 - w.received / w.expected)) : 100;
-      const s: StepResult = { listeners: w.bots, perNode: w.perNode, lossPct, cpuPct, disconnected: w.disconnected };
+      const s: StepResult = { listeners: w.bots, perNode: w.perNode, lossPct, cpuPct, disconnected: w.disconnected, botCpuPct };
       result.steps.push(s);
       log(
-        `${w.bots} listeners (${Object.entries(w.perNode).map(([k, v]) => `${k} ${v}`).join(', ')}): loss ${lossPct.toFixed(2)}%, Janus CPU ${Object.entries(cpuPct).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}, ${added.failed} failed, ${added.silent} silent; load ${load().load1}`,
+        `${w.bots} listeners (${Object.entries(w.perNode).map(([k, v]) => `${k} ${v}`).join(', ')}): loss ${lossPct.toFixed(2)}%, Janus CPU ${Object.entries(cpuPct).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}, bots ${botCpuPct.toFixed(0)}%, ${added.failed} failed, ${added.silent} silent; load ${load().load1}`,
       );
       if (added.failed > 0 && added.added === 0) break;
       // The cascade needs listeners on the edge: a server that ignores JANUS_EDGES puts none there.
@@ -319,7 +328,7 @@ export async function run(args: string[]): Promise<number> {
     silent_bots: single.silent,
     failed_bots: single.failed,
     ...(single.errors.length ? { errors: single.errors } : {}),
-    steps: single.steps.map((s) => ({ listeners: s.listeners, loss_pct: Math.round(s.lossPct * 100) / 100, janus_cpu_pct: round1(s.cpuPct.stage ?? NaN) })),
+    steps: single.steps.map((s) => ({ listeners: s.listeners, loss_pct: Math.round(s.lossPct * 100) / 100, janus_cpu_pct: round1(s.cpuPct.stage ?? NaN), bot_cpu_pct: Math.round(s.botCpuPct) })),
   };
 
   // ---- cascade ----
@@ -342,6 +351,7 @@ export async function run(args: string[]): Promise<number> {
       per_node: s.perNode,
       loss_pct: Math.round(s.lossPct * 100) / 100,
       janus_cpu_pct: Object.fromEntries(Object.entries(s.cpuPct).map(([k, v]) => [k, round1(v)])),
+      bot_cpu_pct: Math.round(s.botCpuPct),
     }));
     if (st) result.cascade_stage_cpu_pct_per_100_listeners = Math.round(st.slope * 10000) / 100;
     if (ed) result.cascade_edge_cpu_pct_per_100_listeners = Math.round(ed.slope * 10000) / 100;
@@ -359,7 +369,7 @@ export async function run(args: string[]): Promise<number> {
   else {
     process.stdout.write(`listeners (largest step)          ${result.listeners}, loss ${result.loss_pct}%\n`);
     process.stdout.write(`first audio (listen.start -> RTP) p50 ${result.join_p50_ms} ms, p95 ${result.join_p95_ms} ms\n`);
-    for (const s of single.steps) process.stdout.write(`  ${String(s.listeners).padStart(5)} listeners: Janus ${(s.cpuPct.stage ?? NaN).toFixed(1)}% of a core, loss ${s.lossPct.toFixed(2)}%\n`);
+    for (const s of single.steps) process.stdout.write(`  ${String(s.listeners).padStart(5)} listeners: Janus ${(s.cpuPct.stage ?? NaN).toFixed(1)}% of a core, loss ${s.lossPct.toFixed(2)}%, bots ${s.botCpuPct.toFixed(0)}% of their core\n`);
     process.stdout.write(`Janus CPU per 100 listeners       ${result.janus_cpu_pct_per_100_listeners}% of a core (intercept ${result.janus_cpu_pct_intercept}%)\n`);
     process.stdout.write(`listeners per core                ${result.listeners_per_core} (target >= ${TARGETS.listeners_per_core})\n`);
     process.stdout.write(`nodes used                        ${nodes}\n`);
