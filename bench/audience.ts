@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEBIAN_JANUS_LIB, writeJanusConfig } from '../src/server/janus/config.js';
 import { requireNetns, tempDir } from '../test/support/stack.js';
@@ -50,6 +50,8 @@ interface Options {
   nodeCap: number | undefined;
   janusCpu: number;
   botCpu: number;
+  /** JANUS_EVENT_LOOPS for the server's Janus (unset: the server's default); the edge copies what the server wrote. */
+  eventLoops: number | undefined;
 }
 
 function parseArgs(args: string[]): Options {
@@ -65,6 +67,7 @@ function parseArgs(args: string[]): Options {
     nodeCap: undefined,
     janusCpu: 0,
     botCpu: 1,
+    eventLoops: undefined,
   };
   const int = (name: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
@@ -89,9 +92,10 @@ function parseArgs(args: string[]): Options {
     else if (a === '--node-cap') o.nodeCap = int(a, args[++i], 1, 100_000);
     else if (a === '--janus-cpu') o.janusCpu = int(a, args[++i], 0, 255);
     else if (a === '--bot-cpu') o.botCpu = int(a, args[++i], 0, 255);
+    else if (a === '--event-loops') o.eventLoops = int(a, args[++i], 0, 64);
     else
       throw new Error(
-        `unknown option "${a}" (options: --json, --steps 50,100,150, --cascade-steps 40,80,120, --no-cascade, --window-s S, --settle-s S, --bots-per-process N, --concurrency N, --node-cap N, --janus-cpu C, --bot-cpu C)`,
+        `unknown option "${a}" (options: --json, --steps 50,100,150, --cascade-steps 40,80,120, --no-cascade, --window-s S, --settle-s S, --bots-per-process N, --concurrency N, --node-cap N, --janus-cpu C, --bot-cpu C, --event-loops N)`,
       );
   }
   return o;
@@ -114,6 +118,8 @@ interface PhaseResult {
   silent: number;
   failed: number;
   errors: string[];
+  /** event_loops in the janus.jcfg the server generated (0 = not set: Janus' thread per PeerConnection). */
+  eventLoops: number;
 }
 
 /** Least-squares line through (x, y). */
@@ -191,17 +197,25 @@ class BotFleet {
 }
 
 /** A Janus of the bench's own (the cascade's edge): the config the server would write, another port range. */
-async function startEdgeJanus(cpu: number): Promise<{ pid: number; stop: () => Promise<void>; dir: string }> {
+async function startEdgeJanus(cpu: number, eventLoops: number): Promise<{ pid: number; stop: () => Promise<void>; dir: string }> {
   const dir = tempDir('bench-edge-janus');
-  const config = writeJanusConfig({
+  // Not an object literal: writeJanusConfig takes `eventLoops` only once the server supports it.
+  const options = {
     dir,
+    eventLoops,
     wsHost: '127.0.0.1',
     wsPort: EDGE_WS_PORT,
     iceEnforceList: 'd0',
     rtpPortRange: `${EDGE_RANGE.lo}-${EDGE_RANGE.hi}`,
     pluginsFolder: join(DEBIAN_JANUS_LIB, 'plugins'),
     transportsFolder: join(DEBIAN_JANUS_LIB, 'transports'),
-  });
+  };
+  let config = writeJanusConfig(options);
+  // A writeJanusConfig without event_loops: add the server's setting so both nodes run alike.
+  const text = readFileSync(config, 'utf8');
+  if (eventLoops > 0 && !/event_loops/.test(text)) {
+    writeFileSync(config, text.replace('general: {', `general: {\n  event_loops = ${eventLoops}`));
+  }
   const child = spawn('janus', ['-F', dir, '-C', config, '-o'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(join(dir, 'janus.log'));
   child.stdout.pipe(log);
@@ -225,6 +239,7 @@ async function startEdgeJanus(cpu: number): Promise<{ pid: number; stop: () => P
 async function runPhase(o: Options, sizes: number[], packets: Buffer[], edge: { pid: number } | undefined, log: (s: string) => void): Promise<PhaseResult> {
   const dataDir = tempDir('bench-audience');
   const env: Record<string, string> = { JANUS_WS_PORT: '8288', JANUS_RTP_PORT_RANGE: `${STAGE_RANGE.lo}-${STAGE_RANGE.hi}` };
+  if (o.eventLoops !== undefined) env.JANUS_EVENT_LOOPS = String(o.eventLoops);
   if (edge) {
     env.JANUS_EDGES = `ws://127.0.0.1:${EDGE_WS_PORT}#${MEDIA_IP}`;
     // Equal caps: the pool fills the node with the lowest listeners/cap, so the two alternate.
@@ -233,11 +248,12 @@ async function runPhase(o: Options, sizes: number[], packets: Buffer[], edge: { 
   const server = await startServerProcess({ port: 8380, dataDir, env });
   const fleet = new BotFleet(o);
   let host: StageHost | undefined;
-  const result: PhaseResult = { steps: [], joinMs: [], silent: 0, failed: 0, errors: [] };
+  const result: PhaseResult = { steps: [], joinMs: [], silent: 0, failed: 0, errors: [], eventLoops: 0 };
   try {
     const serverPid = server.child.pid!;
     const janusPid = await findJanusPid(serverPid, dataDir);
     pin(janusPid, o.janusCpu);
+    result.eventLoops = Number(/event_loops\s*=\s*(\d+)/.exec(readFileSync(join(dataDir, 'janus', 'janus.jcfg'), 'utf8'))?.[1] ?? 0);
     pin(serverPid, o.botCpu);
     const nodes: NodeRange[] = [{ name: 'stage', ...STAGE_RANGE }, ...(edge ? [{ name: 'edge', ...EDGE_RANGE }] : [])];
     const pids: Record<string, number> = { stage: janusPid, ...(edge ? { edge: edge.pid } : {}) };
@@ -304,7 +320,7 @@ export async function run(args: string[]): Promise<number> {
   let edgeLogDir: string | undefined;
   if (o.cascade) {
     log(`cascade: an edge Janus on CPU ${o.botCpu}, steps ${o.cascadeSteps.join('/')}`);
-    const edge = await startEdgeJanus(o.botCpu);
+    const edge = await startEdgeJanus(o.botCpu, single.eventLoops);
     edgeLogDir = edge.dir;
     try {
       cascade = await runPhase(o, o.cascadeSteps, packets, edge, log);
@@ -325,6 +341,7 @@ export async function run(args: string[]): Promise<number> {
     janus_cpu_pct_intercept: stageFit ? round1(stageFit.intercept) : null,
     listeners_per_core: stageFit && stageFit.slope > 0 ? Math.round(100 / stageFit.slope) : null,
     slope_points: stageFit?.points ?? 0,
+    janus_event_loops: single.eventLoops,
     silent_bots: single.silent,
     failed_bots: single.failed,
     ...(single.errors.length ? { errors: single.errors } : {}),
