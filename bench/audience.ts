@@ -108,6 +108,8 @@ interface StepResult {
   /** Janus CPU over the window, percent of one core, by node name. */
   cpuPct: Record<string, number>;
   disconnected: number;
+  /** RTP packets each listener received per second over the window (the feed is 50/s). */
+  ppsPerListener: number;
   /** The bot processes' CPU over the window (percent of one core): near 100 the bots, not Janus, limit. */
   botCpuPct: number;
 }
@@ -278,10 +280,10 @@ async function runPhase(o: Options, sizes: number[], packets: Buffer[], edge: { 
       const botCpuPct = (100 * (fleet.cpuMs() - bots0)) / wall;
       const w = await fleet.report();
       const lossPct = w.expected > 0 ? Math.max(0, 100 * (1 - w.received / w.expected)) : 100;
-      const s: StepResult = { listeners: w.bots, perNode: w.perNode, lossPct, cpuPct, disconnected: w.disconnected, botCpuPct };
+      const s: StepResult = { listeners: w.bots, perNode: w.perNode, lossPct, cpuPct, disconnected: w.disconnected, botCpuPct, ppsPerListener: w.received / Math.max(1, w.bots) / (wall / 1000) };
       result.steps.push(s);
       log(
-        `${w.bots} listeners (${Object.entries(w.perNode).map(([k, v]) => `${k} ${v}`).join(', ')}): loss ${lossPct.toFixed(2)}%, Janus CPU ${Object.entries(cpuPct).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}, bots ${botCpuPct.toFixed(0)}%, ${added.failed} failed, ${added.silent} silent; load ${load().load1}`,
+        `${s.listeners} listeners (${Object.entries(w.perNode).map(([k, v]) => `${k} ${v}`).join(', ')}): loss ${lossPct.toFixed(2)}%, Janus CPU ${Object.entries(cpuPct).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}, ${s.ppsPerListener.toFixed(1)} packets/s each, bots ${botCpuPct.toFixed(0)}%, ${added.failed} failed, ${added.silent} silent; load ${load().load1}`,
       );
       if (added.failed > 0 && added.added === 0) break;
       // The cascade needs listeners on the edge: a server that ignores JANUS_EDGES puts none there.
@@ -345,7 +347,7 @@ export async function run(args: string[]): Promise<number> {
     silent_bots: single.silent,
     failed_bots: single.failed,
     ...(single.errors.length ? { errors: single.errors } : {}),
-    steps: single.steps.map((s) => ({ listeners: s.listeners, loss_pct: Math.round(s.lossPct * 100) / 100, janus_cpu_pct: round1(s.cpuPct.stage ?? NaN), bot_cpu_pct: Math.round(s.botCpuPct) })),
+    steps: single.steps.map((s) => ({ listeners: s.listeners, loss_pct: Math.round(s.lossPct * 100) / 100, janus_cpu_pct: round1(s.cpuPct.stage ?? NaN), bot_cpu_pct: Math.round(s.botCpuPct), rtp_pps_per_listener: round1(s.ppsPerListener) })),
   };
 
   // ---- cascade ----

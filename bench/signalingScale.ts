@@ -39,7 +39,7 @@ export interface ScaleOptions {
 
 export const SCALE_OPTIONS = {
   parse(args: string[]): ScaleOptions {
-    const o: ScaleOptions = { json: false, listeners: 10_000, burst: 100, stepTimeoutS: 900, fresh: false, steadyS: 20, reactionsPerS: 4, maxServerRssMb: 6000 };
+    const o: ScaleOptions = { json: false, listeners: 10_000, burst: 100, stepTimeoutS: 900, fresh: false, steadyS: 20, reactionsPerS: 4, maxServerRssMb: 3000 };
     const int = (name: string, v: string | undefined, min: number, max: number): number => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} needs an integer between ${min} and ${max}`);
