@@ -6,7 +6,7 @@ import { requireNetns, tempDir } from '../test/support/stack.js';
 import { startServerProcess } from '../test/support/serverProcess.js';
 import type { AddReport, NodeRange, WindowReport } from './support/audienceBots.js';
 import { speechOpusPackets } from './support/opusFeed.js';
-import { ask, cpuMs, findJanusPid, load, pin, raiseOpenFileLimit, spawnHelper, stopChild } from './support/proc.js';
+import { ask, cpuMs, findJanusPid, load, onAbort, pin, raiseOpenFileLimit, spawnHelper, stopChild } from './support/proc.js';
 import { startStageHost, MEDIA_IP, wsUrl, type StageHost } from './support/weriftHost.js';
 import { percentile, round1 } from './stats.js';
 
@@ -251,6 +251,13 @@ async function runPhase(o: Options, sizes: number[], packets: Buffer[], edge: { 
   const fleet = new BotFleet(o);
   let host: StageHost | undefined;
   const result: PhaseResult = { steps: [], joinMs: [], silent: 0, failed: 0, errors: [], eventLoops: 0 };
+  const cleanup = async (): Promise<void> => {
+    await fleet.close();
+    await host?.stop().catch(() => undefined);
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const unhook = onAbort(cleanup);
   try {
     const serverPid = server.child.pid!;
     const janusPid = await findJanusPid(serverPid, dataDir);
@@ -290,10 +297,8 @@ async function runPhase(o: Options, sizes: number[], packets: Buffer[], edge: { 
       if (edge && !w.perNode.edge) break;
     }
   } finally {
-    await fleet.close();
-    await host?.stop().catch(() => undefined);
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    unhook();
+    await cleanup();
   }
   return result;
 }
@@ -324,9 +329,11 @@ export async function run(args: string[]): Promise<number> {
     log(`cascade: an edge Janus on CPU ${o.botCpu}, steps ${o.cascadeSteps.join('/')}`);
     const edge = await startEdgeJanus(o.botCpu, single.eventLoops);
     edgeLogDir = edge.dir;
+    const unhook = onAbort(edge.stop);
     try {
       cascade = await runPhase(o, o.cascadeSteps, packets, edge, log);
     } finally {
+      unhook();
       await edge.stop();
     }
   } else cascadeNote = 'cascade not run (--no-cascade)';
@@ -337,6 +344,7 @@ export async function run(args: string[]): Promise<number> {
   const result: Record<string, unknown> = {
     listeners: last?.listeners ?? 0,
     loss_pct: last ? Math.round(last.lossPct * 100) / 100 : null,
+    listeners_without_loss: Math.max(0, ...single.steps.filter((s) => s.lossPct < LOSS_LIMIT_PCT).map((s) => s.listeners)),
     join_p50_ms: Math.round(percentile(single.joinMs, 50)),
     join_p95_ms: Math.round(percentile(single.joinMs, 95)),
     janus_cpu_pct_per_100_listeners: stageFit ? Math.round(stageFit.slope * 100 * 100) / 100 : null,

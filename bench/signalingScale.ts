@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tempDir } from '../test/support/stack.js';
 import { startServerProcess } from '../test/support/serverProcess.js';
-import { ask, cpuMs, load, raiseOpenFileLimit, rssMb, spawnHelper, stopChild } from './support/proc.js';
+import { ask, cpuMs, load, onAbort, raiseOpenFileLimit, rssMb, spawnHelper, stopChild } from './support/proc.js';
 import type { JoinReport, SocketStats } from './support/signalingListeners.js';
 import { connectClient, startStageHost, wsUrl, type StageHost } from './support/weriftHost.js';
 import { round1 } from './stats.js';
@@ -86,6 +86,7 @@ async function startSession(reactionsPerS: number): Promise<Session> {
   let host: StageHost | undefined;
   let listeners: ChildProcess | undefined;
   const stop = async (): Promise<void> => {
+    unhook();
     if (listeners) {
       await ask(listeners, { cmd: 'close' }, 30_000).catch(() => undefined);
       await stopChild(listeners);
@@ -94,6 +95,7 @@ async function startSession(reactionsPerS: number): Promise<Session> {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
+  const unhook = onAbort(stop);
   try {
     host = await startStageHost(server.url, { title: 'Control plane at scale' });
     listeners = spawnHelper('./signalingListeners.ts');

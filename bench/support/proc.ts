@@ -146,3 +146,25 @@ export function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+const cleanups = new Set<() => Promise<void> | void>();
+let signalsHooked = false;
+
+/**
+ * Runs `fn` if the bench is interrupted (SIGINT/SIGTERM), so a stopped run leaves no server, Janus
+ * or bot process behind; returns a function that unregisters it (call it once cleaned up normally).
+ */
+export function onAbort(fn: () => Promise<void> | void): () => void {
+  cleanups.add(fn);
+  if (!signalsHooked) {
+    signalsHooked = true;
+    const abort = (signal: string): void => {
+      process.stderr.write(`[bench] ${signal}: stopping what the bench started\n`);
+      void Promise.allSettled([...cleanups].map((f) => f())).then(() => process.exit(130));
+      setTimeout(() => process.exit(130), 8000).unref();
+    };
+    process.once('SIGINT', () => abort('SIGINT'));
+    process.once('SIGTERM', () => abort('SIGTERM'));
+  }
+  return () => cleanups.delete(fn);
+}
