@@ -324,13 +324,13 @@ client.onEvent((e) => {
     case 'space.speaking':
       for (const m of roster?.stage ?? []) if (m.id === e.memberId) m.speaking = e.speaking;
       break;
-    case 'space.reaction': {
-      const li = document.createElement('li');
-      li.textContent = `${e.displayName} ${e.reaction}`;
-      ui.feed.prepend(li);
-      setTimeout(() => li.remove(), 4000);
+    case 'space.reaction':
+      showReaction(`${e.displayName} ${e.reaction}`);
       break;
-    }
+    case 'space.reactions':
+      // A busy room's reactions arrive counted per window.
+      for (const c of e.counts) showReaction(`${c.reaction} ×${c.count}`);
+      break;
     case 'space.removed':
       if (e.spaceId !== spaceId) return;
       removed = true;
@@ -380,3 +380,12 @@ async function onConnected(): Promise<void> {
 mountCaptions($('captions-root'), client, spaceId);
 mountSchedule($('schedule-root'), client, spaceId);
 void client.connect().catch(() => notice('Cannot reach the server; retrying…'));
+
+/** Shows a reaction in the feed for a few seconds (at most a dozen at once). */
+function showReaction(text: string): void {
+  const li = document.createElement('li');
+  li.textContent = text;
+  ui.feed.prepend(li);
+  while (ui.feed.children.length > 12) ui.feed.lastElementChild?.remove();
+  setTimeout(() => li.remove(), 4000);
+}

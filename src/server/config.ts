@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { HostingPolicy } from '../shared/account.js';
@@ -21,9 +22,26 @@ export const ServerConfig = z.object({
   janusRtpPortRange: PortRange.default('20000-29999'),
   janusApiSecret: z.string().optional(),
   janusAdminKey: z.string().optional(),
-  /** Local UDP ports for the stage->audience RTP forwarders (one per live Space). */
+  /** UDP ports for Streaming mountpoints on each node (one per Space with listeners on that node). */
   forwardPortRange: PortRange.default('30000-30999'),
+  /** The server's own Janus' address for plain RTP (its mountpoints listen there; other nodes must reach it). */
   forwardHost: z.string().default('127.0.0.1'),
+  /** Janus' event_loops for the Janus the server runs (0 = a thread per PeerConnection). */
+  janusEventLoops: z.coerce.number().int().min(0).max(64).default(Math.max(1, Math.min(availableParallelism(), 8))),
+  /**
+   * External media nodes for listeners: `<Janus WebSocket URL>#<its RTP address>`, comma-separated
+   * (the address defaults to the URL's host). Example: `ws://10.0.0.2:8188#10.0.0.2`.
+   */
+  janusEdges: z.string().default(''),
+  /** A file with more edges (same format, one per line); re-read when it changes, no restart needed. */
+  janusEdgesFile: z.string().optional(),
+  /** Extra Janus processes the server starts itself (development, benchmarks); 0 in production. */
+  localEdges: z.coerce.number().int().min(0).max(8).default(0),
+  /**
+   * Listeners per media node before placement goes to another node. 500 keeps a node under one
+   * core at the ~0.17% of a core per listener measured with shared event loops (docs/benchmarks.md).
+   */
+  nodeCap: z.coerce.number().int().min(1).max(100_000).default(500),
   /** AudioBridge prebuffer per speaker, in 20 ms packets (2 = ~110 ms mouth-to-ear, clean). */
   prebuffer: z.coerce.number().int().min(1).max(20).default(2),
   /** Who may host: `open`, `allowlist:alice,bob` or `min_followers:600`. */
@@ -56,6 +74,11 @@ const ENV: Record<keyof ServerConfig, string> = {
   janusAdminKey: 'JANUS_ADMIN_KEY',
   forwardPortRange: 'SPACES_FORWARD_PORT_RANGE',
   forwardHost: 'SPACES_FORWARD_HOST',
+  janusEventLoops: 'JANUS_EVENT_LOOPS',
+  janusEdges: 'JANUS_EDGES',
+  janusEdgesFile: 'JANUS_EDGES_FILE',
+  localEdges: 'SPACES_LOCAL_EDGES',
+  nodeCap: 'SPACES_NODE_CAP',
   prebuffer: 'JANUS_PREBUFFER',
   hosting: 'SPACES_HOSTING',
   hostGraceMs: 'SPACES_HOST_GRACE_MS',
@@ -84,3 +107,28 @@ export function parseRange(range: string): [number, number] {
 }
 
 export const CONFIG_ENV_NAMES = ENV;
+
+/** One external media node from `JANUS_EDGES` / `JANUS_EDGES_FILE`. */
+export interface EdgeSpec {
+  url: string;
+  mediaAddress: string;
+}
+
+/** Parses `url#address` entries (comma- or newline-separated; `#` comments on their own line are skipped). */
+export function parseEdges(text: string): EdgeSpec[] {
+  const out: EdgeSpec[] = [];
+  for (const raw of text.split(/[,\n]/)) {
+    const entry = raw.trim();
+    if (!entry || entry.startsWith('#')) continue;
+    const [url, address] = entry.split('#') as [string, string | undefined];
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new Error(`media node "${entry}" is not a Janus WebSocket URL (ws://host:port)`);
+    }
+    if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw new Error(`media node "${entry}" must be a ws:// or wss:// URL`);
+    out.push({ url, mediaAddress: address?.trim() || parsed.hostname });
+  }
+  return out;
+}

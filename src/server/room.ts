@@ -36,6 +36,22 @@ export function newGuestKey(): string {
   return randomBytes(9).toString('base64url');
 }
 
+/** How many of the newest listeners a moderator's pushed roster carries; the rest are paged. */
+export const ROSTER_AUDIENCE = 50;
+
+function memberView(m: MemberState): Member {
+  return {
+    id: m.id,
+    displayName: m.displayName,
+    handle: m.handle,
+    role: m.role,
+    onStage: m.onStage,
+    muted: m.muted,
+    speaking: m.speaking,
+    present: m.connections > 0,
+  };
+}
+
 /** Who runs the queue and the stage: the host, co-hosts and producers. */
 const isModerator = (m: MemberState): boolean => m.role === 'host' || m.role === 'cohost' || m.role === 'producer';
 const onStageRole = (r: Role): boolean => STAGE_ROLES.includes(r);
@@ -48,6 +64,13 @@ const onStageRole = (r: Role): boolean => STAGE_ROLES.includes(r);
 export class Room {
   readonly members = new Map<MemberId, MemberState>();
   private readonly removed: Set<string>;
+  /**
+   * Members who are not simply a connected listener: a role, a pending request, or away. Small
+   * (the stage, staff, the queue) whatever the audience, so the stage, the queue, the seat counts
+   * and the saved roles are found without walking thousands of listeners (issue 11). Every method
+   * that changes a role, a request or a connection count calls `track`.
+   */
+  private readonly notable = new Set<MemberState>();
 
   /** The account that holds the host role now (a co-host may act as host while the owner is away). */
   public hostAccountId: string;
@@ -66,7 +89,9 @@ export class Room {
   /** Puts back a member saved before a server restart: away until they reconnect. */
   restore(m: SavedMember): void {
     if (this.removed.has(m.id)) return;
-    this.members.set(m.id, { ...m, connections: 0, onStage: false, speaking: false });
+    const restored: MemberState = { ...m, connections: 0, onStage: false, speaking: false };
+    this.members.set(m.id, restored);
+    this.track(restored);
     if (m.role === 'host' && m.accountId) this.hostAccountId = m.accountId;
   }
 
@@ -103,12 +128,14 @@ export class Room {
     m.connections++;
     // The owner returns while a co-host acts as host: the owner takes the host role back.
     if (who.accountId === this.ownerAccountId && m.role !== 'host') this.reclaim(m);
+    this.track(m);
     return m;
   }
 
   private reclaim(owner: MemberState): void {
     const acting = this.members.get(`a_${this.hostAccountId}`);
     if (acting && acting !== owner) acting.role = 'cohost';
+    if (acting) this.track(acting);
     owner.role = 'host';
     owner.requestedAt = null;
     owner.invited = false;
@@ -127,15 +154,18 @@ export class Room {
     if (m.connections > 0) return false;
     m.onStage = false;
     m.speaking = false;
-    if (m.role !== 'listener') return false;
-    this.members.delete(id);
+    if (m.role !== 'listener') {
+      this.track(m);
+      return false;
+    }
+    this.drop(m);
     return true;
   }
 
   /** An away member's grace period ended: they leave (the host is handled by `takeOver`). */
   expire(id: MemberId): void {
     const m = this.members.get(id);
-    if (m && m.connections === 0 && m.role !== 'host') this.members.delete(id);
+    if (m && m.connections === 0 && m.role !== 'host') this.drop(m);
   }
 
   /**
@@ -145,7 +175,7 @@ export class Room {
   takeOver(): MemberState | null {
     const host = this.host;
     if (host && host.connections > 0) return null;
-    const heir = [...this.members.values()]
+    const heir = [...this.notable]
       .filter((m) => m.role === 'cohost' && m.connections > 0 && m.accountId)
       .sort((a, b) => a.joinedAt - b.joinedAt)[0];
     if (!heir) return null;
@@ -157,7 +187,7 @@ export class Room {
 
   leave(id: MemberId): void {
     const m = this.members.get(id);
-    if (m && m.role !== 'host') this.members.delete(id);
+    if (m && m.role !== 'host') this.drop(m);
   }
 
   addProducer(actor: MemberState, targetId: MemberId): MemberState {
@@ -168,6 +198,7 @@ export class Room {
     t.role = 'producer';
     t.requestedAt = null;
     t.invited = false;
+    this.track(t);
     return t;
   }
 
@@ -176,6 +207,7 @@ export class Room {
     const t = this.target(targetId);
     if (t.role !== 'producer') throw new AppError('invalid_state', 'that person is not a producer');
     t.role = 'listener';
+    this.track(t);
     return t;
   }
 
@@ -199,8 +231,19 @@ export class Room {
 
   private count(role: Role): number {
     let n = 0;
-    for (const m of this.members.values()) if (m.role === role) n++;
+    for (const m of this.notable) if (m.role === role) n++;
     return n;
+  }
+
+  /** Keeps `notable` true for one member after a change to its role, request or connections. */
+  private track(m: MemberState): void {
+    if (this.members.get(m.id) === m && (m.role !== 'listener' || m.requestedAt !== null || m.connections === 0)) this.notable.add(m);
+    else this.notable.delete(m);
+  }
+
+  private drop(m: MemberState): void {
+    this.members.delete(m.id);
+    this.notable.delete(m);
   }
 
   private requireModerator(actor: MemberState): void {
@@ -228,11 +271,13 @@ export class Room {
     if (!actor.accountId) throw new AppError('unauthenticated', 'sign in to request to speak');
     if (actor.requestedAt !== null) throw new AppError('invalid_state', 'you have already asked to speak');
     actor.requestedAt = this.now();
+    this.track(actor);
   }
 
   cancelRequest(actor: MemberState): void {
     if (actor.requestedAt === null) throw new AppError('invalid_state', 'you have not asked to speak');
     actor.requestedAt = null;
+    this.track(actor);
   }
 
   approve(actor: MemberState, targetId: MemberId): MemberState {
@@ -243,6 +288,7 @@ export class Room {
     t.requestedAt = null;
     t.invited = false;
     t.role = 'speaker';
+    this.track(t);
     return t;
   }
 
@@ -251,6 +297,7 @@ export class Room {
     const t = this.target(targetId);
     if (t.requestedAt === null) throw new AppError('invalid_state', 'that person has not asked to speak');
     t.requestedAt = null;
+    this.track(t);
     return t;
   }
 
@@ -270,6 +317,7 @@ export class Room {
     actor.invited = false;
     actor.requestedAt = null;
     actor.role = 'speaker';
+    this.track(actor);
   }
 
   declineInvite(actor: MemberState): void {
@@ -289,6 +337,7 @@ export class Room {
     t.role = 'listener';
     t.muted = false;
     t.speaking = false;
+    this.track(t);
     return t;
   }
 
@@ -313,7 +362,7 @@ export class Room {
     if (t.id === actor.id) throw new AppError('invalid_state', 'use leave to leave the Space');
     this.requireModerator(actor);
     this.requireOutranks(actor, t);
-    this.members.delete(t.id);
+    this.drop(t);
     this.removed.add(t.id);
     return t;
   }
@@ -343,7 +392,7 @@ export class Room {
     if (!t.accountId) throw new AppError('invalid_state', 'the Space can only be handed to an account');
     t.role = 'host';
     this.hostAccountId = t.accountId;
-    this.members.delete(actor.id);
+    this.drop(actor);
     return t;
   }
 
@@ -351,41 +400,51 @@ export class Room {
     if (!onStageRole(actor.role)) throw new AppError('forbidden', 'only the host, co-hosts and speakers may join the stage');
   }
 
+  /** Connected listeners: every member but the few notable ones, plus notable listeners who are present. */
   audienceCount(): number {
-    let n = 0;
-    for (const m of this.members.values()) if (m.role === 'listener' && m.connections > 0) n++;
+    let n = this.members.size - this.notable.size;
+    for (const m of this.notable) if (m.role === 'listener' && m.connections > 0) n++;
     return n;
   }
 
   /** Who must survive a server restart: everyone with a role or a pending request. */
   persistent(): MemberState[] {
-    return [...this.members.values()].filter((m) => m.role !== 'listener' || m.requestedAt !== null);
+    return [...this.notable].filter((m) => m.role !== 'listener' || m.requestedAt !== null);
+  }
+
+  /**
+   * A page of the audience, most recent first, optionally only names or handles containing
+   * `query` (case-insensitive). For moderators on request: big rooms never push the whole list.
+   */
+  audiencePage(query: string, offset: number, limit: number): { members: Member[]; total: number } {
+    const q = query.trim().toLowerCase();
+    const matches: MemberState[] = [];
+    for (const m of this.members.values()) {
+      if (m.role !== 'listener') continue;
+      if (q && !m.displayName.toLowerCase().includes(q) && !(m.handle ?? '').toLowerCase().includes(q)) continue;
+      matches.push(m);
+    }
+    matches.reverse(); // insertion order is join order: newest last
+    return { members: matches.slice(offset, offset + limit).map(memberView), total: matches.length };
   }
 
   self(m: MemberState): SelfState {
     return { spaceId: this.spaceId, memberId: m.id, role: m.role, requested: m.requestedAt !== null, invited: m.invited, muted: m.muted };
   }
 
-  /** The roster; requests are included only for moderators. */
-  roster(forModerator: boolean): Roster {
-    const view = (m: MemberState): Member => ({
-      id: m.id,
-      displayName: m.displayName,
-      handle: m.handle,
-      role: m.role,
-      onStage: m.onStage,
-      muted: m.muted,
-      speaking: m.speaking,
-      present: m.connections > 0,
-    });
-    const all = [...this.members.values()];
+  /**
+   * The roster: the stage and producers for everyone; moderators also get the requests and the
+   * newest `audienceLimit` listeners (the rest on request, `audiencePage`).
+   */
+  roster(forModerator: boolean, audienceLimit = ROSTER_AUDIENCE): Roster {
+    const notable = [...this.notable];
     const rank: Record<Role, number> = { host: 0, cohost: 1, speaker: 2, producer: 3, listener: 4 };
-    const stage = all.filter((m) => onStageRole(m.role)).sort((a, b) => rank[a.role] - rank[b.role] || a.joinedAt - b.joinedAt);
-    const audience = all.filter((m) => m.role === 'listener').sort((a, b) => b.joinedAt - a.joinedAt).slice(0, 100);
+    const stage = notable.filter((m) => onStageRole(m.role)).sort((a, b) => rank[a.role] - rank[b.role] || a.joinedAt - b.joinedAt);
+    const audience = forModerator ? this.audiencePage('', 0, audienceLimit).members : [];
     const requests = forModerator
-      ? all.filter((m) => m.requestedAt !== null).sort((a, b) => a.requestedAt! - b.requestedAt!)
+      ? notable.filter((m) => m.requestedAt !== null).sort((a, b) => a.requestedAt! - b.requestedAt!)
       : [];
-    const producers = all.filter((m) => m.role === 'producer').sort((a, b) => a.joinedAt - b.joinedAt);
-    return { spaceId: this.spaceId, stage: stage.map(view), producers: producers.map(view), audience: audience.map(view), requests: requests.map(view) };
+    const producers = notable.filter((m) => m.role === 'producer').sort((a, b) => a.joinedAt - b.joinedAt);
+    return { spaceId: this.spaceId, stage: stage.map(memberView), producers: producers.map(memberView), audience, requests: requests.map(memberView) };
   }
 }

@@ -12,10 +12,12 @@ import {
   type RequestType,
   type ServerMessage,
 } from '../shared/signaling.js';
-import type { SpacePublic } from '../shared/space.js';
 import type { SignedIn } from '../shared/account.js';
 import type { AccountService } from './accounts.js';
-import { newParticipant, type Participant, type SpaceService } from './spaces.js';
+import type { ClientHub, Connection } from './clientHub.js';
+import type { SpaceService } from './spaces.js';
+
+export type { Connection } from './clientHub.js';
 
 const done = (_: unknown): Record<string, never> => ({});
 
@@ -26,14 +28,6 @@ export type FeatureHandlers = { [T in Exclude<RequestType, CoreRequestType>]: Ha
 const SOCKET_MAX_PAYLOAD = 1024 * 1024;
 const HEARTBEAT_MS = 30_000;
 
-export interface Connection {
-  ws: WebSocket;
-  participant: Participant;
-  /** Spaces whose events this connection receives. */
-  spaces: Set<string>;
-  alive: boolean;
-}
-
 export type Handler<T extends RequestType> = (c: Connection, p: RequestParams<T>) => Promise<RequestResult<T>> | RequestResult<T>;
 
 /**
@@ -43,11 +37,6 @@ export type Handler<T extends RequestType> = (c: Connection, p: RequestParams<T>
  */
 export class SignalingServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: SOCKET_MAX_PAYLOAD });
-  private readonly connections = new Set<Connection>();
-  private readonly byParticipant = new Map<Participant, Connection>();
-  /** Spaces whose state changed since the last flush: updates are coalesced per 50 ms. */
-  private readonly dirtySpaces = new Set<string>();
-  private flushTimer?: NodeJS.Timeout;
   private readonly heartbeat: NodeJS.Timeout;
 
   private readonly core: { [T in CoreRequestType]: Handler<T> } = {
@@ -71,17 +60,17 @@ export class SignalingServer {
       const account = this.accounts.resume(this.requireToken(c)).account;
       this.accounts.assertMayHost(account);
       const space = this.spaces.create(account, p.title);
-      c.spaces.add(space.id);
+      this.follow(c, space.id);
       return { space };
     },
     'space.watch': (c, p) => {
       const space = this.spaces.get(p.spaceId);
-      c.spaces.add(p.spaceId);
+      this.follow(c, p.spaceId);
       return { space };
     },
     'space.join': (c, p) => {
       const joined = this.spaces.join(c.participant, p.spaceId, p.displayName);
-      c.spaces.add(p.spaceId);
+      this.follow(c, p.spaceId);
       return joined;
     },
     'space.leave': async (c, p) => {
@@ -113,6 +102,7 @@ export class SignalingServer {
     'cohost.add': (c, p) => done(this.spaces.addCohost(c.participant, p.spaceId, p.memberId)),
     'cohost.remove': (c, p) => done(this.spaces.removeCohost(c.participant, p.spaceId, p.memberId)),
     'reaction.send': (c, p) => done(this.spaces.react(c.participant, p.spaceId, p.reaction)),
+    'audience.list': (c, p) => this.spaces.audiencePage(c.participant, p.spaceId, p.query, p.offset, p.limit),
     'producer.add': (c, p) => done(this.spaces.addProducer(c.participant, p.spaceId, p.memberId)),
     'producer.remove': (c, p) => done(this.spaces.removeProducer(c.participant, p.spaceId, p.memberId)),
     'staff.pads': (c, p) => done(this.spaces.publishPads(c.participant, p.spaceId, p.pads)),
@@ -123,6 +113,7 @@ export class SignalingServer {
   private readonly handlers: { [T in RequestType]: Handler<T> };
 
   constructor(
+    private readonly hub: ClientHub,
     private readonly spaces: SpaceService,
     private readonly accounts: AccountService,
     private readonly allowedOrigins: (origin: string, host: string | undefined) => boolean,
@@ -130,20 +121,12 @@ export class SignalingServer {
     features: FeatureHandlers,
   ) {
     this.handlers = { ...this.core, ...features };
-    spaces.notifier = {
-      toSpace: (spaceId, event) => this.publish(spaceId, event),
-      toParticipant: (p, event) => {
-        const c = this.byParticipant.get(p);
-        if (c) this.send(c, event);
-      },
-      spaceChanged: (spaceId) => this.scheduleSpaceUpdate(spaceId),
-    };
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
   get connectionCount(): number {
-    return this.connections.size;
+    return this.hub.size;
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -157,22 +140,19 @@ export class SignalingServer {
 
   close(): void {
     clearInterval(this.heartbeat);
-    clearTimeout(this.flushTimer);
-    for (const c of this.connections) c.ws.terminate();
+    this.hub.close();
     this.wss.close();
   }
 
   private accept(ws: WebSocket): void {
-    const c: Connection = { ws, participant: newParticipant(), spaces: new Set(), alive: true };
-    this.connections.add(c);
-    this.byParticipant.set(c.participant, c);
+    const c = this.hub.add(ws);
     ws.on('pong', () => (c.alive = true));
     ws.on('message', (data, isBinary) => {
-      void this.onMessage(c, data as Buffer, isBinary);
+      // A connection being cut for not reading gets no more work done for it.
+      if (!c.closing) void this.onMessage(c, data as Buffer, isBinary);
     });
     ws.on('close', () => {
-      this.connections.delete(c);
-      this.byParticipant.delete(c.participant);
+      this.hub.remove(c);
       void this.spaces.disconnect(c.participant).catch(() => undefined);
     });
     ws.on('error', () => ws.terminate());
@@ -228,49 +208,16 @@ export class SignalingServer {
     return c.participant.token;
   }
 
-  private scheduleSpaceUpdate(spaceId: string): void {
-    this.dirtySpaces.add(spaceId);
-    this.flushTimer ??= setTimeout(() => this.flushSpaceUpdates(), 50);
-  }
-
-  private flushSpaceUpdates(): void {
-    this.flushTimer = undefined;
-    const spaceIds = [...this.dirtySpaces];
-    this.dirtySpaces.clear();
-    for (const spaceId of spaceIds) {
-      let space: SpacePublic;
-      try {
-        space = this.spaces.get(spaceId);
-      } catch {
-        continue;
-      }
-      const update = JSON.stringify({ type: 'space.updated', space } satisfies ServerMessage);
-      // Two roster views at most (moderators see the requests); serialize each once.
-      const views = new Map<string, string>();
-      for (const c of this.connections) {
-        if (!c.spaces.has(spaceId) || c.ws.readyState !== c.ws.OPEN) continue;
-        c.ws.send(update);
-        const roster = this.spaces.rosterFor(c.participant, spaceId);
-        if (!roster) continue;
-        const key = roster.requests.length ? 'moderator' : 'public';
-        let text = views.get(key);
-        if (!text) views.set(key, (text = JSON.stringify({ type: 'space.roster', roster } satisfies ServerMessage)));
-        c.ws.send(text);
-      }
-    }
-  }
-
-  private publish(spaceId: string, message: ServerMessage): void {
-    const text = JSON.stringify(message);
-    for (const c of this.connections) if (c.spaces.has(spaceId) && c.ws.readyState === c.ws.OPEN) c.ws.send(text);
+  private follow(c: Connection, spaceId: string): void {
+    this.hub.subscribe(c, spaceId);
   }
 
   private send(c: Connection, message: ServerMessage): void {
-    if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(message));
+    this.hub.send(c, message);
   }
 
   private checkAlive(): void {
-    for (const c of this.connections) {
+    for (const c of this.hub.all()) {
       if (!c.alive) {
         c.ws.terminate();
         continue;

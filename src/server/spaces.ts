@@ -1,92 +1,91 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../shared/errors.js';
 import type { AccountPublic } from '../shared/account.js';
-import type { MemberId, SelfState, SpacePublic } from '../shared/space.js';
-import type { CuePad, ServerEvent } from '../shared/signaling.js';
+import type { Member, MemberId, Reaction, Roster, SelfState, SpacePublic } from '../shared/space.js';
+import type { CuePad, ServerMessage } from '../shared/signaling.js';
 import { SpaceStore, toPublic, type SpaceRow } from './db.js';
-import type { JanusMedia, MediaPeer } from './janus/media.js';
-import { Room, memberIdOf, newGuestKey, type Identity, type MemberState } from './room.js';
+import type { ListenPeer, MediaPort, PeersLost, StagePeer, TalkEvent } from './media/port.js';
+import { Room, memberIdOf, type MemberState } from './room.js';
+import { GraceTimers } from './spaces/graceTimers.js';
+import type { Notifier, SpaceSnapshot } from './spaces/notifier.js';
+import { guestIdentity, type Participant } from './spaces/participant.js';
+import { PresenceIndex, type Presence } from './spaces/presence.js';
+import { ReactionFanout } from './spaces/reactions.js';
+import { SnapshotScheduler, type ChangeKind } from './spaces/snapshots.js';
+import { StaffDesk } from './spaces/staffDesk.js';
 
-/** One connection's presence in one Space. */
-interface Presence {
-  memberId: MemberId;
-  stage?: MediaPeer;
-  listen?: { peer: MediaPeer; answered: boolean };
-}
-
-/** A signaling connection as the Space service sees it. */
-export interface Participant {
-  readonly id: string;
-  identity: Identity;
-  /** The session token this connection signed in with (to revoke on sign-out). */
-  token: string | null;
-  readonly presence: Map<string, Presence>;
-}
-
-export function newParticipant(): Participant {
-  const guestKey = newGuestKey();
-  return {
-    id: randomBytes(8).toString('hex'),
-    identity: { accountId: null, handle: null, displayName: 'Guest', guestKey },
-    token: null,
-    presence: new Map(),
-  };
-}
-
-/** How the service reaches clients; implemented by the signaling layer. */
-export interface Notifier {
-  /** Everyone following the Space (watchers and members). */
-  toSpace(spaceId: string, event: ServerEvent): void;
-  toParticipant(p: Participant, event: ServerEvent): void;
-  /** The Space's state or people changed: subscribers get `space.updated` and their roster view (coalesced). */
-  spaceChanged(spaceId: string): void;
-}
+export { newParticipant, type Participant } from './spaces/participant.js';
+export type { Notifier } from './spaces/notifier.js';
 
 export interface SpaceServiceOptions {
-  forwardPorts: [number, number];
   /** How long a disconnected host keeps the host role before a co-host takes over (or the Space ends). */
   hostGraceMs: number;
   /** How long a disconnected co-host, speaker or producer keeps their seat. */
   memberGraceMs: number;
   /** Reactions per member: at most `count` in any `windowMs`. */
   reactionLimit: { count: number; windowMs: number };
+  /** Reaction deliveries a Space may cost per second before reactions are sent as counts (issue 11). */
+  reactionDeliveriesPerSecond?: number;
   now?: () => number;
 }
+
+export interface SpaceServiceDeps {
+  store: SpaceStore;
+  media: MediaPort;
+  notifier: Notifier;
+  options: SpaceServiceOptions;
+}
+
+type PublicRoster = Roster;
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 function newSpaceId(): string {
   return Array.from(randomBytes(10), (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
 }
 
+const isStaff = (m: MemberState): boolean => m.role === 'host' || m.role === 'cohost' || m.role === 'producer';
+
 /**
- * A Space's lifecycle (created -> live -> ended), its people (via Room) and their media
- * (via JanusMedia). Every action arrives here with the connection that asked, and is
- * authorized here, whatever the client.
+ * A Space's lifecycle (created -> live -> ended), its people (via Room) and their media (via the
+ * MediaPort). Every action arrives here with the connection that asked, and is authorized here,
+ * whatever the client. What each change costs does not grow with the audience (issue 11): people
+ * are indexed (PresenceIndex), state goes out as shared snapshots (SnapshotScheduler), reactions
+ * are aggregated when the room is big (ReactionFanout).
  */
 export class SpaceService {
   private readonly rooms = new Map<string, Room>();
-  private readonly mediaPorts = new Map<string, number>();
-  /** Space id -> connections present in it (to reach members and hang up their media). */
-  private readonly present = new Map<string, Set<Participant>>();
-  /** Away members' grace timers, by `${spaceId}/${memberId}`. */
-  private readonly grace = new Map<string, NodeJS.Timeout>();
+  private readonly people = new PresenceIndex();
+  private readonly grace = new GraceTimers();
+  private readonly staff: StaffDesk;
+  private readonly reactions: ReactionFanout;
+  private readonly snapshots: SnapshotScheduler;
   /** The last saved roles per Space, to skip writes that would change nothing. */
   private readonly saved = new Map<string, string>();
-  /** The host's soundboard pads, as published to staff. */
-  private readonly cuePads = new Map<string, CuePad[]>();
-  private readonly reactionTimes = new Map<string, number[]>();
+  /** Each Space's roster as listeners see it, rebuilt only when the stage changes. */
+  private readonly publicRosters = new Map<string, PublicRoster>();
+  private readonly store: SpaceStore;
+  private readonly media: MediaPort;
+  readonly notifier: Notifier;
+  private readonly options: SpaceServiceOptions;
   private readonly now: () => number;
-  notifier: Notifier = { toSpace: () => undefined, toParticipant: () => undefined, spaceChanged: () => undefined };
   /** Checked before anyone enters a Space (tickets, issue 6); throws a typed error to refuse. */
   joinGate: (p: Participant, spaceId: string) => void = () => undefined;
 
-  constructor(
-    private readonly store: SpaceStore,
-    private readonly media: JanusMedia,
-    private readonly options: SpaceServiceOptions,
-  ) {
-    this.now = options.now ?? Date.now;
-    media.on('reset', (roomIds: number[]) => this.onMediaReset(roomIds));
+  constructor(deps: SpaceServiceDeps) {
+    this.store = deps.store;
+    this.media = deps.media;
+    this.notifier = deps.notifier;
+    this.options = deps.options;
+    this.now = deps.options.now ?? Date.now;
+    this.staff = new StaffDesk(this.notifier, this.now);
+    this.reactions = new ReactionFanout(
+      this.notifier,
+      { limit: deps.options.reactionLimit, deliveriesPerSecond: deps.options.reactionDeliveriesPerSecond ?? 10_000, aggregateWindowMs: 1000 },
+      this.now,
+    );
+    this.snapshots = new SnapshotScheduler(this.notifier, (spaceId, rosterChanged) => this.snapshot(spaceId, rosterChanged), this.now);
+    this.media.on('talk', (e) => this.onTalk(e));
+    this.media.on('lost', (e) => this.onMediaLost(e));
   }
 
   /** Reopens the media and the people of Spaces that were live when the server last stopped. */
@@ -97,6 +96,10 @@ export class SpaceService {
     }
   }
 
+  stop(): void {
+    this.snapshots.stop();
+  }
+
   signedIn(p: Participant, account: AccountPublic, token: string): void {
     p.identity = { ...p.identity, accountId: account.id, handle: account.handle, displayName: account.displayName };
     p.token = token;
@@ -104,7 +107,7 @@ export class SpaceService {
 
   async signedOut(p: Participant): Promise<void> {
     await this.disconnect(p);
-    p.identity = { accountId: null, handle: null, displayName: 'Guest', guestKey: newGuestKey() };
+    p.identity = guestIdentity();
     p.token = null;
   }
 
@@ -117,9 +120,15 @@ export class SpaceService {
     return this.toPublic(this.row(spaceId));
   }
 
+  /** Something outside the service changed the Space (schedule, tickets): everyone gets a fresh snapshot. */
+  touch(spaceId: string): void {
+    this.publicRosters.delete(spaceId);
+    this.snapshots.mark(spaceId, 'roster');
+  }
+
   // ---- membership ----
 
-  join(p: Participant, spaceId: string, displayName?: string): { space: SpacePublic; self: SelfState; roster: ReturnType<Room['roster']> } {
+  join(p: Participant, spaceId: string, displayName?: string): { space: SpacePublic; self: SelfState; roster: Roster } {
     const row = this.row(spaceId);
     if (row.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
     if (!p.presence.has(spaceId)) this.joinGate(p, spaceId);
@@ -130,14 +139,12 @@ export class SpaceService {
     const room = this.room(row);
     const existing = p.presence.get(spaceId);
     const member = existing ? room.member(existing.memberId) : room.join(p.identity);
-    if (!existing) {
-      p.presence.set(spaceId, { memberId: member.id });
-      this.set(this.present, spaceId).add(p);
-    }
-    this.cancelGrace(spaceId, member.id);
+    if (!existing) this.people.add(p, spaceId, member.id);
+    this.grace.cancel(spaceId, member.id);
     this.changed(room, member);
-    if (this.isStaff(member)) this.sendPads(p, spaceId);
-    return { space: this.toPublic(row), self: room.self(member), roster: room.roster(this.isModerator(member)) };
+    if (isStaff(member)) this.staff.sendPads(p, spaceId);
+    const roster = isStaff(member) ? room.roster(true) : this.publicRoster(room);
+    return { space: this.toPublic(row), self: room.self(member), roster };
   }
 
   async leave(p: Participant, spaceId: string, handTo?: MemberId): Promise<void> {
@@ -155,20 +162,23 @@ export class SpaceService {
     }
     room.leave(member.id);
     await this.dropPresence(p, spaceId);
-    this.changed(room);
+    this.changed(room, member);
   }
 
-  /** A connection went away: hang up its media, and start the host's grace period if it was the host. */
+  /** A connection went away: hang up its media, and start the grace period of a member with a role. */
   async disconnect(p: Participant): Promise<void> {
     for (const spaceId of [...p.presence.keys()]) {
       const room = this.rooms.get(spaceId);
       const presence = p.presence.get(spaceId)!;
       await this.dropPresence(p, spaceId);
       if (!room) continue;
-      room.disconnect(presence.memberId);
       const m = room.members.get(presence.memberId);
-      if (m && m.connections === 0) this.startGrace(room, m);
-      this.changed(room);
+      const wasListener = m?.role === 'listener' && m.requestedAt === null;
+      room.disconnect(presence.memberId);
+      if (m && m.connections === 0 && room.members.has(m.id)) this.startGrace(room, m);
+      this.snapshots.mark(spaceId, wasListener ? 'audience' : 'roster');
+      if (!wasListener) this.publicRosters.delete(spaceId);
+      if (!wasListener) this.persist(room);
     }
   }
 
@@ -244,8 +254,7 @@ export class SpaceService {
     const { room, member } = this.actor(p, spaceId);
     const t = room.remove(member, target);
     this.store.addRemoval(spaceId, t.id, this.now());
-    for (const other of [...(this.present.get(spaceId) ?? [])]) {
-      if (other.presence.get(spaceId)?.memberId !== t.id) continue;
+    for (const other of this.people.connectionsOf(spaceId, t.id)) {
       await this.dropPresence(other, spaceId);
       this.notifier.toParticipant(other, { type: 'space.removed', spaceId, reason: 'a host removed you from this Space' });
     }
@@ -262,7 +271,7 @@ export class SpaceService {
 
   addProducer(p: Participant, spaceId: string, target: MemberId): void {
     const producer = this.rule(p, spaceId, (room, me) => room.addProducer(me, target));
-    for (const q of this.connectionsOf(spaceId, producer.id)) this.sendPads(q, spaceId);
+    for (const q of this.people.connectionsOf(spaceId, producer.id)) this.staff.sendPads(q, spaceId);
   }
 
   removeProducer(p: Participant, spaceId: string, target: MemberId): void {
@@ -273,60 +282,44 @@ export class SpaceService {
   publishPads(p: Participant, spaceId: string, pads: CuePad[]): void {
     const { member } = this.actor(p, spaceId);
     if (member.role !== 'host') throw new AppError('forbidden', 'only the host publishes the soundboard');
-    this.cuePads.set(spaceId, pads);
-    for (const q of this.staffConnections(spaceId)) this.sendPads(q, spaceId);
+    this.staff.publish(spaceId, pads, this.staffConnections(spaceId));
   }
 
   /** A producer or co-host asks the host's Studio to play a pad on air. */
   cue(p: Participant, spaceId: string, padId: string): void {
     const { room, member } = this.actor(p, spaceId);
     room.requireStaff(member);
-    if (!(this.cuePads.get(spaceId) ?? []).some((pad) => pad.id === padId)) throw new AppError('not_found', 'the host has no such pad');
     const host = room.host;
-    const targets = host ? this.connectionsOf(spaceId, host.id) : [];
-    if (targets.length === 0) throw new AppError('invalid_state', "the host's Studio is not connected");
-    for (const q of targets) this.notifier.toParticipant(q, { type: 'staff.cue', spaceId, padId, from: member.displayName });
+    this.staff.cue(spaceId, padId, member.displayName, host ? this.people.connectionsOf(spaceId, host.id) : []);
   }
 
   note(p: Participant, spaceId: string, text: string): void {
     const { room, member } = this.actor(p, spaceId);
     room.requireStaff(member);
-    const event = { type: 'staff.note' as const, spaceId, from: member.displayName, text, at: this.now() };
-    for (const q of this.staffConnections(spaceId)) this.notifier.toParticipant(q, event);
+    this.staff.note(spaceId, member.displayName, text, this.staffConnections(spaceId));
   }
 
-  private isStaff(m: MemberState): boolean {
-    return m.role === 'host' || m.role === 'cohost' || m.role === 'producer';
+  react(p: Participant, spaceId: string, reaction: Reaction): void {
+    const { member } = this.actor(p, spaceId);
+    this.reactions.react(spaceId, member, reaction);
   }
 
-  private connectionsOf(spaceId: string, memberId: MemberId): Participant[] {
-    return [...(this.present.get(spaceId) ?? [])].filter((q) => q.presence.get(spaceId)?.memberId === memberId);
+  /** Moderators page and search the audience; big rooms never push the whole list (issue 11). */
+  audiencePage(p: Participant, spaceId: string, query: string, offset: number, limit: number): { members: Member[]; total: number; offset: number } {
+    const { room, member } = this.actor(p, spaceId);
+    room.requireStaff(member);
+    return { ...room.audiencePage(query, offset, limit), offset };
   }
 
   private staffConnections(spaceId: string): Participant[] {
     const room = this.rooms.get(spaceId);
     if (!room) return [];
-    return [...(this.present.get(spaceId) ?? [])].filter((q) => {
-      const m = room.members.get(q.presence.get(spaceId)?.memberId ?? ('' as MemberId));
-      return !!m && this.isStaff(m);
-    });
-  }
-
-  private sendPads(p: Participant, spaceId: string): void {
-    const pads = this.cuePads.get(spaceId);
-    if (pads) this.notifier.toParticipant(p, { type: 'staff.pads', spaceId, pads });
-  }
-
-  react(p: Participant, spaceId: string, reaction: string): void {
-    const { member } = this.actor(p, spaceId);
-    const { count, windowMs } = this.options.reactionLimit;
-    const key = `${spaceId}/${member.id}`;
-    const now = this.now();
-    const recent = (this.reactionTimes.get(key) ?? []).filter((t) => now - t < windowMs);
-    if (recent.length >= count) throw new AppError('rate_limited', `at most ${count} reactions every ${windowMs / 1000} s`);
-    recent.push(now);
-    this.reactionTimes.set(key, recent);
-    this.notifier.toSpace(spaceId, { type: 'space.reaction', spaceId, memberId: member.id, displayName: member.displayName, reaction: reaction as never });
+    const out: Participant[] = [];
+    for (const [memberId, conns] of this.people.members(spaceId)) {
+      const m = room.members.get(memberId);
+      if (m && isStaff(m)) out.push(...conns);
+    }
+    return out;
   }
 
   // ---- media ----
@@ -336,7 +329,6 @@ export class SpaceService {
     const { room, member, presence } = this.actor(p, spaceId);
     room.requireOnStage(member);
     let row = this.row(spaceId);
-    if (row.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
     if (row.state !== 'live' && member.role !== 'host') throw new AppError('invalid_state', 'the host has not started this Space yet');
     await this.ensureMedia(row);
     await this.closePeers(presence);
@@ -346,15 +338,8 @@ export class SpaceService {
       await peer.close();
       throw new AppError('invalid_state', 'your role changed; try again');
     }
-    presence.stage = peer;
+    this.people.setStage(presence, p, spaceId, peer);
     member.onStage = true;
-    peer.handle.on('event', (e: { data: Record<string, unknown> }) => this.onStageEvent(room, e.data));
-    peer.handle.once('detached', () => {
-      if (presence.stage !== peer) return;
-      presence.stage = undefined;
-      member.onStage = false;
-      this.changed(room);
-    });
     if (row.state !== 'live') row = this.store.setState(spaceId, 'live', this.now());
     this.changed(room, member);
     return answer;
@@ -363,17 +348,18 @@ export class SpaceService {
   async startListening(p: Participant, spaceId: string): Promise<string> {
     const { presence } = this.actor(p, spaceId);
     const row = this.row(spaceId);
-    if (row.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
     await this.ensureMedia(row);
     if (presence.listen) {
-      await presence.listen.peer.close();
-      presence.listen = undefined;
+      const old = presence.listen.peer;
+      this.people.setListen(presence, p, spaceId, undefined);
+      await old.close();
     }
-    const { offer, peer } = await this.media.watch(row.seq);
-    presence.listen = { peer, answered: false };
-    peer.handle.once('detached', () => {
-      if (presence.listen?.peer === peer) presence.listen = undefined;
-    });
+    const { offer, peer } = await this.media.listen(row.seq);
+    if (p.presence.get(spaceId) !== presence) {
+      await peer.close();
+      throw new AppError('invalid_state', 'you left the Space');
+    }
+    this.people.setListen(presence, p, spaceId, peer);
     return offer;
   }
 
@@ -390,21 +376,12 @@ export class SpaceService {
     const presence = p.presence.get(spaceId);
     const listen = presence?.listen;
     if (!presence || !listen) return;
-    presence.listen = undefined;
+    this.people.setListen(presence, p, spaceId, undefined);
     await listen.peer.close();
   }
 
   listenerCount(spaceId: string): number {
     return this.rooms.get(spaceId)?.audienceCount() ?? 0;
-  }
-
-  /** For the signaling layer: the roster view this participant may see. */
-  rosterFor(p: Participant, spaceId: string): ReturnType<Room['roster']> | null {
-    const room = this.rooms.get(spaceId);
-    if (!room) return null;
-    const memberId = p.presence.get(spaceId)?.memberId;
-    const m = memberId ? room.members.get(memberId) : undefined;
-    return room.roster(!!m && this.isModerator(m));
   }
 
   /** The role this connection has in a Space right now, or null if it is not in it (captions, issue 7). */
@@ -413,11 +390,12 @@ export class SpaceService {
     return (memberId && this.rooms.get(spaceId)?.members.get(memberId)?.role) || null;
   }
 
-  // ---- internals ----
-
-  private isModerator(m: MemberState): boolean {
-    return this.isStaff(m);
+  /** The Space's media key (its row's seq) for modules that add to its media (recording). */
+  mediaKey(spaceId: string): number {
+    return this.row(spaceId).seq;
   }
+
+  // ---- internals ----
 
   private actor(p: Participant, spaceId: string): { room: Room; member: MemberState; presence: Presence } {
     const row = this.row(spaceId);
@@ -443,18 +421,55 @@ export class SpaceService {
     return room;
   }
 
-  /** Announces a change: the roster to everyone, the member's own state to their connections. */
+  /**
+   * Announces a change: the member's own state to their connections, a snapshot to everyone.
+   * A plain listener coming or going touches neither the stage view nor the saved roles.
+   */
   private changed(room: Room, member?: MemberState): void {
     if (member) {
       const self = room.self(member);
-      for (const p of this.present.get(room.spaceId) ?? []) {
-        if (p.presence.get(room.spaceId)?.memberId === member.id) this.notifier.toParticipant(p, { type: 'space.self', self });
-      }
+      for (const p of this.people.connectionsOf(room.spaceId, member.id)) this.notifier.toParticipant(p, { type: 'space.self', self });
       // Off the stage: their stage audio ends (the client switches to listening).
       if (member.role === 'listener' && member.onStage) void this.hangUpStage(room.spaceId, member.id);
     }
-    if (this.rooms.get(room.spaceId) === room) this.persist(room);
-    this.notifier.spaceChanged(room.spaceId);
+    if (this.rooms.get(room.spaceId) !== room) return;
+    const kind: ChangeKind = member && member.role === 'listener' && member.requestedAt === null && !member.invited && !this.wasNotable(room, member) ? 'audience' : 'roster';
+    if (kind === 'roster') {
+      this.publicRosters.delete(room.spaceId);
+      this.persist(room);
+    }
+    this.snapshots.mark(room.spaceId, kind);
+  }
+
+  /** A listener who just lost a role or a request still changes the stage view once. */
+  private wasNotable(room: Room, member: MemberState): boolean {
+    const r = this.publicRosters.get(room.spaceId);
+    return !r || r.stage.some((m) => m.id === member.id) || r.producers.some((m) => m.id === member.id);
+  }
+
+  private publicRoster(room: Room): Roster {
+    let r = this.publicRosters.get(room.spaceId);
+    if (!r) this.publicRosters.set(room.spaceId, (r = room.roster(false)));
+    return r;
+  }
+
+  private snapshot(spaceId: string, rosterChanged: boolean): SpaceSnapshot | null {
+    const row = this.store.get(spaceId);
+    if (!row) return null;
+    const room = this.rooms.get(spaceId);
+    const update = JSON.stringify({ type: 'space.updated', space: this.toPublic(row) } satisfies ServerMessage);
+    if (!room) return { spaceId, update, publicRoster: null, moderatorRoster: null, isModerator: () => false };
+    const roster = (r: Roster): string => JSON.stringify({ type: 'space.roster', roster: r } satisfies ServerMessage);
+    return {
+      spaceId,
+      update,
+      publicRoster: rosterChanged ? roster(this.publicRoster(room)) : null,
+      moderatorRoster: roster(room.roster(true)),
+      isModerator: (p) => {
+        const m = room.members.get(p.presence.get(spaceId)?.memberId ?? ('' as MemberId));
+        return !!m && isStaff(m);
+      },
+    };
   }
 
   /**
@@ -470,18 +485,18 @@ export class SpaceService {
   }
 
   private async applyMute(spaceId: string, member: MemberState): Promise<void> {
-    for (const p of this.present.get(spaceId) ?? []) {
-      const presence = p.presence.get(spaceId);
-      if (presence?.memberId === member.id && presence.stage) await presence.stage.setMuted(member.muted);
+    for (const p of this.people.connectionsOf(spaceId, member.id)) {
+      const stage = p.presence.get(spaceId)?.stage;
+      if (stage) await stage.setMuted(member.muted);
     }
   }
 
   private async hangUpStage(spaceId: string, memberId: MemberId): Promise<void> {
-    for (const p of this.present.get(spaceId) ?? []) {
+    for (const p of this.people.connectionsOf(spaceId, memberId)) {
       const presence = p.presence.get(spaceId);
-      if (presence?.memberId !== memberId || !presence.stage) continue;
-      const peer = presence.stage;
-      presence.stage = undefined;
+      const peer = presence?.stage;
+      if (!presence || !peer) continue;
+      this.people.setStage(presence, p, spaceId, undefined);
       await peer.close();
     }
     const m = this.rooms.get(spaceId)?.members.get(memberId);
@@ -489,35 +504,46 @@ export class SpaceService {
   }
 
   private async closePeers(presence: Presence): Promise<void> {
-    const peers = [presence.stage, presence.listen?.peer].filter((x): x is MediaPeer => !!x);
-    presence.stage = undefined;
-    presence.listen = undefined;
-    await Promise.all(peers.map((peer) => peer.close()));
+    await Promise.all(this.people.unbind(presence).map((peer) => peer.close()));
   }
 
   private async dropPresence(p: Participant, spaceId: string): Promise<void> {
-    const presence = p.presence.get(spaceId);
+    const presence = this.people.remove(p, spaceId);
     if (!presence) return;
-    p.presence.delete(spaceId);
-    this.present.get(spaceId)?.delete(p);
     const m = this.rooms.get(spaceId)?.members.get(presence.memberId);
     if (m && presence.stage) m.onStage = false;
-    await this.closePeers(presence);
+    await Promise.all(this.people.unbind(presence).map((peer) => peer.close()));
   }
 
-  private onStageEvent(room: Room, data: Record<string, unknown>): void {
-    const kind = data.audiobridge;
-    if (kind !== 'talking' && kind !== 'stopped-talking') return;
-    const speaking = kind === 'talking';
-    for (const p of this.present.get(room.spaceId) ?? []) {
-      const presence = p.presence.get(room.spaceId);
-      if (!presence?.stage || presence.stage.participantId !== data.id) continue;
-      const m = room.members.get(presence.memberId);
-      if (!m || m.speaking === speaking) return;
-      m.speaking = speaking;
-      this.notifier.toSpace(room.spaceId, { type: 'space.speaking', spaceId: room.spaceId, memberId: m.id, speaking });
-      return;
+  private onTalk(e: TalkEvent): void {
+    const owner = this.people.ownerOf(e.peer);
+    if (!owner) return;
+    const m = this.rooms.get(owner.spaceId)?.members.get(owner.presence.memberId);
+    if (!m || m.speaking === e.speaking) return;
+    m.speaking = e.speaking;
+    this.notifier.toSpace(owner.spaceId, { type: 'space.speaking', spaceId: owner.spaceId, memberId: m.id, speaking: e.speaking }, { droppable: true });
+  }
+
+  /** Media died with a node: those connections negotiate again (and are placed on a live node); nobody else is disturbed. */
+  private onMediaLost(e: PeersLost): void {
+    const touched = new Set<string>();
+    for (const peer of e.peers) {
+      const owner = this.people.ownerOf(peer);
+      if (!owner) continue;
+      const { p, spaceId, presence } = owner;
+      if (peer.kind === 'stage' && presence.stage === peer) {
+        this.people.setStage(presence, p, spaceId, undefined);
+        const m = this.rooms.get(spaceId)?.members.get(presence.memberId);
+        if (m) {
+          m.onStage = false;
+          m.speaking = false;
+        }
+        touched.add(spaceId);
+      }
+      if (peer.kind === 'listen' && presence.listen?.peer === peer) this.people.setListen(presence, p, spaceId, undefined);
+      this.notifier.toParticipant(p, { type: 'media.reset', spaceId, reason: e.reason });
     }
+    for (const spaceId of touched) this.touch(spaceId);
   }
 
   /**
@@ -526,11 +552,8 @@ export class SpaceService {
    * there is none the Space ends.
    */
   private startGrace(room: Room, m: MemberState): void {
-    const key = `${room.spaceId}/${m.id}`;
-    clearTimeout(this.grace.get(key));
     const ms = m.role === 'host' ? this.options.hostGraceMs : this.options.memberGraceMs;
-    const timer = setTimeout(() => {
-      this.grace.delete(key);
+    this.grace.start(room.spaceId, m.id, ms, () => {
       if (this.rooms.get(room.spaceId) !== room || m.connections > 0) return;
       if (m.role !== 'host') {
         room.expire(m.id);
@@ -542,94 +565,35 @@ export class SpaceService {
         this.changed(room, heir);
         this.changed(room, m);
       } else void this.endSpace(room.spaceId).catch(() => undefined);
-    }, ms);
-    timer.unref();
-    this.grace.set(key, timer);
-  }
-
-  private cancelGrace(spaceId: string, memberId: MemberId): void {
-    const key = `${spaceId}/${memberId}`;
-    clearTimeout(this.grace.get(key));
-    this.grace.delete(key);
-  }
-
-  private clearGrace(spaceId: string): void {
-    for (const [key, timer] of this.grace) {
-      if (!key.startsWith(`${spaceId}/`)) continue;
-      clearTimeout(timer);
-      this.grace.delete(key);
-    }
+    });
   }
 
   private async endSpace(spaceId: string): Promise<SpacePublic> {
     const row = this.row(spaceId);
     if (row.state === 'ended') return this.toPublic(row);
-    this.clearGrace(spaceId);
-    this.cuePads.delete(spaceId);
+    this.grace.clearSpace(spaceId);
+    this.staff.forget(spaceId);
+    this.reactions.forget(spaceId);
     const ended = this.store.setState(spaceId, 'ended', this.now());
-    for (const p of [...(this.present.get(spaceId) ?? [])]) await this.dropPresence(p, spaceId);
-    this.present.delete(spaceId);
+    for (const p of this.people.everyone(spaceId)) await this.dropPresence(p, spaceId);
     this.rooms.delete(spaceId);
     this.saved.delete(spaceId);
+    this.publicRosters.delete(spaceId);
     this.store.saveMembers(spaceId, []);
-    await this.media.closeRoom(ended.seq).catch(() => undefined);
-    this.mediaPorts.delete(spaceId);
-    this.notifier.spaceChanged(spaceId);
+    await this.media.closeStage(ended.seq).catch(() => undefined);
+    this.snapshots.mark(spaceId, 'roster');
     return this.toPublic(ended);
   }
 
-  private onMediaReset(roomIds: number[]): void {
-    for (const spaceId of [...this.mediaPorts.keys()]) {
-      const row = this.store.get(spaceId);
-      if (!row || !roomIds.includes(row.seq)) continue;
-      // The old peers died with Janus; forget them so clients can negotiate afresh.
-      for (const p of this.present.get(spaceId) ?? []) {
-        const presence = p.presence.get(spaceId);
-        if (!presence) continue;
-        presence.stage = undefined;
-        presence.listen = undefined;
-      }
-      for (const m of this.rooms.get(spaceId)?.members.values() ?? []) {
-        m.onStage = false;
-        m.speaking = false;
-      }
-      this.notifier.toSpace(spaceId, { type: 'media.reset', spaceId, reason: 'the media server restarted' });
-      this.notifier.spaceChanged(spaceId);
-    }
-  }
-
   private async ensureMedia(row: SpaceRow): Promise<void> {
-    if (this.mediaPorts.has(row.id)) return;
-    const used = new Set(this.mediaPorts.values());
-    const [lo, hi] = this.options.forwardPorts;
-    let port = -1;
-    // Even ports only: RTP convention, leaves the odd one for RTCP.
-    for (let candidate = lo + (lo % 2); candidate <= hi; candidate += 2) {
-      if (!used.has(candidate)) {
-        port = candidate;
-        break;
-      }
-    }
-    if (port < 0) throw new AppError('media_unavailable', 'too many live Spaces on this server');
-    this.mediaPorts.set(row.id, port);
-    try {
-      await this.media.openRoom({ roomId: row.seq, mountpointPort: port });
-    } catch (err) {
-      this.mediaPorts.delete(row.id);
-      throw err;
-    }
+    if (row.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
+    await this.media.openStage(row.seq);
   }
 
   private row(spaceId: string): SpaceRow {
     const row = this.store.get(spaceId);
     if (!row) throw new AppError('not_found', 'no Space with this id');
     return row;
-  }
-
-  private set<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
-    let s = map.get(key);
-    if (!s) map.set(key, (s = new Set()));
-    return s;
   }
 
   private toPublic(row: SpaceRow): SpacePublic {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ErrorBody } from './errors.js';
-import { MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle, DisplayName } from './space.js';
+import { Member, MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle, DisplayName } from './space.js';
 import { AccountPublic, Handle, Password, Registration } from './account.js';
-import { CuePad } from './signaling.js';
+import { CuePad, requests } from './signaling.js';
 import { scheduleIpcCalls, scheduleIpcEvents } from './schedule.js';
 import { transcriptIpcCalls, transcriptIpcEvents } from './transcript.js';
 import { deviceIpcCalls, deviceIpcEvents } from './devices.js';
@@ -68,6 +68,12 @@ const coreIpcCalls = {
   addCohost: { channel: 'stage:add-cohost', request: onMember, response: done },
   removeCohost: { channel: 'stage:remove-cohost', request: onMember, response: done },
   react: { channel: 'space:react', request: z.object({ spaceId: SpaceId, reaction: Reaction }).strict(), response: done },
+  /** Staff page and search the audience (the pushed roster carries only the newest listeners). */
+  listAudience: {
+    channel: 'space:audience',
+    request: requests['audience.list'].params,
+    response: requests['audience.list'].result,
+  },
 
   /** A second machine (co-host, producer) enters an existing Space by its id or link. */
   joinSpace: { channel: 'space:join', request: z.object({ spaceId: SpaceId }).strict(), response: HostedSpace },
@@ -93,6 +99,11 @@ const coreIpcEvents = {
   onRoster: { channel: 'event:roster', payload: Roster },
   onSelf: { channel: 'event:self', payload: SelfState },
   onReaction: { channel: 'event:reaction', payload: z.object({ spaceId: SpaceId, memberId: MemberId, displayName: z.string(), reaction: Reaction }) },
+  /** A busy room's reactions, counted per window instead of one by one. */
+  onReactionCounts: {
+    channel: 'event:reaction-counts',
+    payload: z.object({ spaceId: SpaceId, counts: z.array(z.object({ reaction: Reaction, count: z.number().int().positive() })), windowMs: z.number().int() }),
+  },
   onSpeaking: { channel: 'event:speaking', payload: z.object({ spaceId: SpaceId, memberId: MemberId, speaking: z.boolean() }) },
   onMediaReset: { channel: 'event:media-reset', payload: z.object({ spaceId: SpaceId, reason: z.string() }) },
   onStaffPads: { channel: 'event:staff-pads', payload: z.object({ spaceId: SpaceId, pads: z.array(CuePad) }) },

@@ -3,7 +3,7 @@ import { ErrorBody } from './errors.js';
 import { AccountPublic, Handle, Password, Registration, SessionToken, SignedIn } from './account.js';
 import { scheduleEvents, scheduleRequests } from './schedule.js';
 import { transcriptEvents, transcriptRequests } from './transcript.js';
-import { DisplayName, MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle } from './space.js';
+import { DisplayName, Member, MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle } from './space.js';
 
 /**
  * The protocol between clients (Studio main process, listener page) and the Space server,
@@ -16,6 +16,18 @@ import { DisplayName, MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, Space
 
 /** Largest message the server accepts; larger ones are refused with `too_large`. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** Most audience members one `audience.list` page carries. */
+export const AUDIENCE_PAGE_MAX = 100;
+
+/** Most Spaces one connection follows at once (each costs a pending snapshot); a newer one replaces the oldest. */
+export const MAX_SPACES_PER_CONNECTION = 64;
+
+/**
+ * WebSocket close codes the server uses (4000-4999 are the application's). A client closed with
+ * `slowConsumer` was not reading its messages; it may reconnect and will get a fresh snapshot.
+ */
+export const CLOSE_CODES = { slowConsumer: 4008 } as const;
 
 const RequestId = z.string().min(1).max(64);
 const none = z.object({}).strict();
@@ -83,6 +95,21 @@ const coreRequests = {
   'cohost.remove': { params: onMember, result: ok },
 
   'reaction.send': { params: z.object({ spaceId: SpaceId, reaction: Reaction }).strict(), result: ok },
+  /**
+   * Staff page and search the audience (big rooms never push the whole list): newest first,
+   * names or handles containing `query`.
+   */
+  'audience.list': {
+    params: z
+      .object({
+        spaceId: SpaceId,
+        query: z.string().max(60).default(''),
+        offset: z.number().int().min(0).max(1_000_000).default(0),
+        limit: z.number().int().min(1).max(AUDIENCE_PAGE_MAX).default(50),
+      })
+      .strict(),
+    result: z.object({ members: z.array(Member), total: z.number().int().nonnegative(), offset: z.number().int().nonnegative() }),
+  },
 
   // Running the show from a second machine (host, co-hosts, producers: "staff")
   /** Host only: someone in the audience becomes a producer (off stage, manages the queue). */
@@ -120,6 +147,13 @@ export const ServerEvent = z.discriminatedUnion('type', [
   /** Sent to one member when their own role, request, invitation or mute changes. */
   z.object({ type: z.literal('space.self'), self: SelfState }),
   z.object({ type: z.literal('space.reaction'), spaceId: SpaceId, memberId: MemberId, displayName: z.string(), reaction: Reaction }),
+  /** Reactions of a busy window, counted instead of sent one by one (big rooms, issue 11). */
+  z.object({
+    type: z.literal('space.reactions'),
+    spaceId: SpaceId,
+    counts: z.array(z.object({ reaction: Reaction, count: z.number().int().positive() })).max(32),
+    windowMs: z.number().int().positive(),
+  }),
   z.object({ type: z.literal('space.speaking'), spaceId: SpaceId, memberId: MemberId, speaking: z.boolean() }),
   /** Staff only: the host's pads, a cue to play (to the host's Studio), a private note. */
   z.object({ type: z.literal('staff.pads'), spaceId: SpaceId, pads: z.array(CuePad) }),

@@ -80,3 +80,4 @@ export type SelfState = z.infer<typeof SelfState>;
 
 export const REACTIONS = ['💯', '👏', '😂', '❤️', '🙌', '😮', '👋'] as const;
 export const Reaction = z.enum(REACTIONS);
+export type Reaction = z.infer<typeof Reaction>;

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { AppError } from '../../shared/errors.js';
 import type { AccountPublic, SignedIn } from '../../shared/account.js';
-import type { ConnectionStatus, HostedSpace, IpcEventName, IpcEventPayload, IpcRequest, IpcResponse, Settings } from '../../shared/ipc.js';
+import type { ConnectionStatus, HostedSpace, IpcEventName, IpcEventPayload, IpcParsedRequest, IpcRequest, IpcResponse, Settings } from '../../shared/ipc.js';
 import { SignalingClient } from '../../shared/signalingClient.js';
 import type { RequestParams, RequestType } from '../../shared/signaling.js';
 import type { SpacePublic } from '../../shared/space.js';
@@ -80,6 +80,8 @@ export class StudioService {
           return this.emit('onSelf', e.self);
         case 'space.reaction':
           return this.emit('onReaction', { spaceId: e.spaceId, memberId: e.memberId, displayName: e.displayName, reaction: e.reaction });
+        case 'space.reactions':
+          return this.emit('onReactionCounts', { spaceId: e.spaceId, counts: e.counts, windowMs: e.windowMs });
         case 'space.speaking':
           return this.emit('onSpeaking', { spaceId: e.spaceId, memberId: e.memberId, speaking: e.speaking });
         case 'media.reset':
@@ -205,6 +207,7 @@ export class StudioService {
   addCohost = (req: IpcRequest<'addCohost'>) => this.call('cohost.add', req);
   removeCohost = (req: IpcRequest<'removeCohost'>) => this.call('cohost.remove', req);
   react = (req: IpcRequest<'react'>) => this.call('reaction.send', req);
+  listAudience = (req: IpcParsedRequest<'listAudience'>) => this.call('audience.list', req);
 
   setOnAir(req: IpcRequest<'setOnAir'>): { onAir: boolean } {
     if (req.onAir !== this.onAir) {

@@ -10,6 +10,11 @@ export interface ManagedJanusOptions {
   /** Interfaces/addresses ICE may use (Janus' ice_enforce_list); empty = Janus' own choice. */
   iceEnforceList: string;
   rtpPortRange: string;
+  /**
+   * Janus' `event_loops`: 0 = a thread per PeerConnection (Janus' default), N = N shared loops.
+   * Shared loops roughly doubled listeners per core in our measurements (docs/benchmarks.md).
+   */
+  eventLoops?: number;
   pluginsFolder: string;
   transportsFolder: string;
 }
@@ -32,6 +37,7 @@ export function writeJanusConfig(o: ManagedJanusOptions): string {
   transports_folder = "${o.transportsFolder}"
   debug_level = 3
   session_timeout = 60
+  event_loops = ${o.eventLoops ?? 1}
   protected_folders = ["/bin", "/boot", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr", "/var"]
 }
 media: {

@@ -2,8 +2,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-const SETPRIV = '/usr/bin/setpriv';
 import { join } from 'node:path';
+
+const SETPRIV = '/usr/bin/setpriv';
+const PRLIMIT = '/usr/bin/prlimit';
+
+/**
+ * The hard open-file limit of this process: Janus needs a descriptor or more per PeerConnection,
+ * and the usual soft limit (1024) caps a node near a few hundred listeners.
+ */
+function hardOpenFileLimit(): number | null {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const hard = line?.trim().split(/\s+/)[4];
+    return hard && /^\d+$/.test(hard) ? Number(hard) : null;
+  } catch {
+    return null;
+  }
+}
 import { DEBIAN_JANUS_LIB, writeJanusConfig, type ManagedJanusOptions } from './config.js';
 
 export type JanusSupervisorOptions = Omit<ManagedJanusOptions, 'pluginsFolder' | 'transportsFolder'> & {
@@ -46,12 +62,14 @@ export class JanusSupervisor extends EventEmitter {
   private launch(configFile: string): void {
     const log = createWriteStream(join(this.options.dir, 'janus.log'), { flags: 'a' });
     const args = ['-F', this.options.dir, '-C', configFile, '-o'];
-    const binary = this.options.binary ?? 'janus';
+    let command = [this.options.binary ?? 'janus', ...args];
+    // Raise Janus' open-file limit to the hard limit (util-linux prlimit execs Janus in place).
+    const nofile = hardOpenFileLimit();
+    if (nofile && existsSync(PRLIMIT)) command = [PRLIMIT, `--nofile=${nofile}:${nofile}`, '--', ...command];
     // Janus must not outlive the server (a SIGKILLed server cannot stop it): where util-linux's
-    // setpriv is available, the kernel kills Janus when its parent dies.
-    const child = existsSync(SETPRIV)
-      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // setpriv is available, the kernel kills Janus when its parent dies (kept across exec).
+    if (existsSync(SETPRIV)) command = [SETPRIV, '--pdeathsig', 'KILL', '--', ...command];
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.child = child;

@@ -116,7 +116,7 @@ export class ScheduleService {
       if (status !== 'scheduled') return { item: this.hostItem(row), rejected: [{ field: '*', reason: 'this Space has already started; it cannot be cancelled' }] };
       this.db.prepare(`UPDATE schedules SET status = 'cancelled', version = ? WHERE space_id = ?`).run(this.nextVersion(), spaceId);
       this.spaceStore.setState(spaceId, 'ended', this.now());
-      this.spaces.notifier.spaceChanged(spaceId);
+      this.spaces.touch(spaceId);
       return { item: this.hostItem(this.row(spaceId)!), rejected: [] };
     });
   }
@@ -130,7 +130,7 @@ export class ScheduleService {
       this.db.prepare(`UPDATE schedules SET status = 'started', version = ? WHERE space_id = ?`).run(this.nextVersion(), spaceId);
       const fields = JSON.parse(row.fields) as ScheduleFields;
       this.spaces.notifier.toSpace(spaceId, { type: 'schedule.started', spaceId, title: fields.title });
-      this.spaces.notifier.spaceChanged(spaceId);
+      this.spaces.touch(spaceId);
     }
     return { item: this.hostItem(this.row(spaceId)!), space: this.spaces.get(spaceId) };
   }
@@ -299,7 +299,7 @@ export class ScheduleService {
       .run(JSON.stringify(fields), JSON.stringify(clocks), fields.startsAt, this.nextVersion(), row.space_id);
     if (changed && fields.title !== (JSON.parse(row.fields) as ScheduleFields).title) {
       this.db.prepare(`UPDATE spaces SET title = ? WHERE id = ?`).run(fields.title, row.space_id);
-      this.spaces.notifier.spaceChanged(row.space_id);
+      this.spaces.touch(row.space_id);
     }
     return { item: this.hostItem(this.row(row.space_id)!), rejected };
   }

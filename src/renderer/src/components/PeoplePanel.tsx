@@ -5,6 +5,7 @@ import type { People } from '../hooks/usePeople';
 import type { Run } from '../hooks/useRunner';
 import { ROLE_TEXT, audienceActions, mayAnswerRequests, producerActions, seats, stageActions, type AudienceAction, type ProducerAction, type StageAction } from '../people';
 import { Reactions } from './Reactions';
+import { AudienceList } from './AudienceList';
 
 type MemberCall = (spaceId: string, memberId: MemberId) => Promise<unknown>;
 interface ActionButton {
@@ -102,21 +103,19 @@ function Sections({ spaceId, roster, self, busy, run }: { spaceId: string; roste
           ))}
         </ul>
         {roster.requests.length === 0 && <p className="muted empty">No requests to speak.</p>}
-        <SectionHead title="Audience" count={String(roster.audience.length)} />
-        <ul className="people-list">
-          {roster.audience.map((m) => (
+        <AudienceList spaceId={spaceId} newest={roster.audience} searchable={mayAnswerRequests(self)}>
+          {(m) => (
             <PersonRow key={m.id} testId={`member-${m.id}`} member={m} you={m.id === self?.memberId} requested={requesting.has(m.id)}>
               {audienceActions(self, m).map((a) => button(AUDIENCE_BUTTONS[a], m.id, a === 'invite' ? speakerSeatBlocked : undefined))}
             </PersonRow>
-          ))}
-        </ul>
-        {roster.audience.length === 0 && <p className="muted empty">Nobody in the audience yet.</p>}
+          )}
+        </AudienceList>
       </div>
     </div>
   );
 }
 
-function SectionHead({ title, count }: { title: string; count: string }) {
+export function SectionHead({ title, count }: { title: string; count: string }) {
   return (
     <div className="section-head">
       <h3>{title}</h3>

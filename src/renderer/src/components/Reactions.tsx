@@ -23,7 +23,7 @@ export function Reactions({ spaceId, incoming, busy, run }: { spaceId: string; i
       <ul className="reaction-feed" aria-label="Reactions" aria-live="polite" data-testid="reaction-feed">
         {incoming.map((r) => (
           <li key={r.key} className="reaction-float">
-            {`${r.displayName} ${r.reaction}`}
+            {r.count > 1 ? `${r.reaction} ×${r.count}` : `${r.displayName} ${r.reaction}`}
           </li>
         ))}
       </ul>

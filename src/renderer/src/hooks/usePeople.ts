@@ -8,7 +8,8 @@ import { withSpeaking } from '../people';
 export const REACTION_MS = 4000;
 const MAX_REACTIONS = 12;
 
-export type IncomingReaction = IpcEventPayload<'onReaction'> & { key: number };
+/** A reaction on screen: one person's, or a busy window's count of one kind (`count` > 1). */
+export type IncomingReaction = { spaceId: string; displayName: string; reaction: IpcEventPayload<'onReaction'>['reaction']; count: number; key: number };
 
 export interface People {
   roster: Roster | null;
@@ -33,18 +34,22 @@ export function usePeople(spaceId: string | null): People {
 
   useEffect(() => {
     const timers = new Set<ReturnType<typeof setTimeout>>();
+    const show = (r: Omit<IncomingReaction, 'key'>): void => {
+      const key = nextKey.current++;
+      setReactions((list) => [...list.slice(1 - MAX_REACTIONS), { ...r, key }]);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        setReactions((list) => list.filter((x) => x.key !== key));
+      }, REACTION_MS);
+      timers.add(timer);
+    };
     const offs = [
       studio.onRoster(setRoster),
       studio.onSelf(setSelf),
       studio.onSpeaking((e) => setRoster((r) => withSpeaking(r, e))),
-      studio.onReaction((e) => {
-        const key = nextKey.current++;
-        setReactions((list) => [...list.slice(1 - MAX_REACTIONS), { ...e, key }]);
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          setReactions((list) => list.filter((r) => r.key !== key));
-        }, REACTION_MS);
-        timers.add(timer);
+      studio.onReaction((e) => show({ spaceId: e.spaceId, displayName: e.displayName, reaction: e.reaction, count: 1 })),
+      studio.onReactionCounts((e) => {
+        for (const c of e.counts) show({ spaceId: e.spaceId, displayName: '', reaction: c.reaction, count: c.count });
       }),
     ];
     return () => {

@@ -1,0 +1,67 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import type { Member } from '../../../shared/space';
+import { studio } from '../api';
+import { SectionHead } from './PeoplePanel';
+
+const PAGE = 50;
+
+/**
+ * The audience as staff see it: the newest listeners as pushed with the roster, and for a big
+ * room a search and "Show more" that page through the server (`audience.list`); the server
+ * never pushes thousands of names (issue 11).
+ */
+export function AudienceList({ spaceId, newest, searchable, children }: { spaceId: string; newest: Member[]; searchable: boolean; children: (m: Member) => ReactNode }) {
+  const [query, setQuery] = useState('');
+  const [paged, setPaged] = useState<{ members: Member[]; total: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  // A new search starts from the first page (after a short pause in typing).
+  useEffect(() => {
+    if (!query.trim()) {
+      setPaged(null);
+      return;
+    }
+    const timer = setTimeout(() => {
+      studio.listAudience({ spaceId, query, offset: 0, limit: PAGE }).then(
+        (r) => {
+          setError(null);
+          setPaged({ members: r.members, total: r.total });
+        },
+        (e: Error) => setError(e.message),
+      );
+    }, 200);
+    return () => clearTimeout(timer);
+  }, [spaceId, query]);
+
+  const shown = paged?.members ?? newest;
+  const more = async (): Promise<void> => {
+    try {
+      const r = await studio.listAudience({ spaceId, query, offset: shown.length, limit: PAGE });
+      setError(null);
+      // Newest-first pages shift while people join: drop anyone already shown.
+      const seen = new Set(shown.map((m) => m.id));
+      setPaged({ members: [...shown, ...r.members.filter((m) => !seen.has(m.id))], total: r.total });
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const total = paged?.total;
+  const mayHaveMore = searchable && (total === undefined ? newest.length >= PAGE : shown.length < total);
+
+  return (
+    <>
+      <SectionHead title="Audience" count={total === undefined ? String(newest.length) + (newest.length >= PAGE ? '+' : '') : `${shown.length}/${total}`} />
+      {searchable && (
+        <input type="search" className="audience-search" aria-label="Search the audience" placeholder="Search by name or @handle" value={query} onChange={(e) => setQuery(e.target.value)} />
+      )}
+      <ul className="people-list">{shown.map((m) => children(m))}</ul>
+      {shown.length === 0 && <p className="muted empty">{query.trim() ? 'Nobody in the audience matches.' : 'Nobody in the audience yet.'}</p>}
+      {mayHaveMore && (
+        <button type="button" className="secondary" onClick={() => void more()}>
+          Show more
+        </button>
+      )}
+      {error && <p role="alert">{error}</p>}
+    </>
+  );
+}
