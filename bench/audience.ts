@@ -176,12 +176,13 @@ class BotFleet {
   }
 
   async report(): Promise<WindowReport> {
-    const sum: WindowReport = { bots: 0, received: 0, expected: 0, perNode: {}, disconnected: 0 };
+    const sum: WindowReport = { bots: 0, received: 0, expected: 0, perNode: {}, disconnected: 0, windowMs: 0 };
     for (const r of await Promise.all(this.children.map((c) => ask<WindowReport>(c.child, { cmd: 'report' })))) {
       sum.bots += r.bots;
       sum.received += r.received;
       sum.expected += r.expected;
       sum.disconnected += r.disconnected;
+      sum.windowMs = Math.max(sum.windowMs, r.windowMs);
       for (const [k, v] of Object.entries(r.perNode)) sum.perNode[k] = (sum.perNode[k] ?? 0) + v;
     }
     return sum;
@@ -287,7 +288,7 @@ async function runPhase(o: Options, sizes: number[], packets: Buffer[], edge: { 
       const botCpuPct = (100 * (fleet.cpuMs() - bots0)) / wall;
       const w = await fleet.report();
       const lossPct = w.expected > 0 ? Math.max(0, 100 * (1 - w.received / w.expected)) : 100;
-      const s: StepResult = { listeners: w.bots, perNode: w.perNode, lossPct, cpuPct, disconnected: w.disconnected, botCpuPct, ppsPerListener: w.received / Math.max(1, w.bots) / (wall / 1000) };
+      const s: StepResult = { listeners: w.bots, perNode: w.perNode, lossPct, cpuPct, disconnected: w.disconnected, botCpuPct, ppsPerListener: w.received / Math.max(1, w.bots) / (w.windowMs / 1000) };
       result.steps.push(s);
       log(
         `${s.listeners} listeners (${Object.entries(w.perNode).map(([k, v]) => `${k} ${v}`).join(', ')}): loss ${lossPct.toFixed(2)}%, Janus CPU ${Object.entries(cpuPct).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}, ${s.ppsPerListener.toFixed(1)} packets/s each, bots ${botCpuPct.toFixed(0)}%, ${added.failed} failed, ${added.silent} silent; load ${load().load1}`,

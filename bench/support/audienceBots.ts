@@ -41,6 +41,8 @@ export interface WindowReport {
   perNode: Record<string, number>;
   /** Bots whose peer connection is no longer connected. */
   disconnected: number;
+  /** Time since the last `mark`. */
+  windowMs: number;
 }
 
 /** A request/reply client over a plain socket; pushed events are read and dropped (cheap). */
@@ -103,6 +105,7 @@ interface Bot {
 
 const bots: Bot[] = [];
 let nextName = 0;
+let markedAt = performance.now();
 
 /** Which node a Janus offer came from, by its host candidate's port. */
 function nodeOf(offer: string, nodes: NodeRange[]): string {
@@ -181,7 +184,7 @@ async function add(c: Extract<Command, { cmd: 'add' }>): Promise<AddReport> {
 }
 
 function windowReport(): WindowReport {
-  const r: WindowReport = { bots: bots.length, received: 0, expected: 0, perNode: {}, disconnected: 0 };
+  const r: WindowReport = { bots: bots.length, received: 0, expected: 0, perNode: {}, disconnected: 0, windowMs: performance.now() - markedAt };
   for (const b of bots) {
     r.perNode[b.node] = (r.perNode[b.node] ?? 0) + 1;
     if (b.pc.connectionState !== 'connected') r.disconnected++;
@@ -196,6 +199,7 @@ process.on('message', (m: Command) => {
   const reply = (x: unknown): void => void process.send?.(x);
   if (m.cmd === 'add') void add(m).then(reply);
   else if (m.cmd === 'mark') {
+    markedAt = performance.now();
     for (const b of bots) {
       b.markReceived = b.received;
       b.markMaxSeq = b.maxSeq;
