@@ -110,6 +110,10 @@ interface StepResult {
   disconnected: number;
   /** RTP packets each listener received per second over the window (the feed is 50/s). */
   ppsPerListener: number;
+  /** Sequence gaps over the window (all bots), the largest gap, late or duplicate packets. */
+  gaps: number;
+  maxGap: number;
+  late: number;
   /** The bot processes' CPU over the window (percent of one core): near 100 the bots, not Janus, limit. */
   botCpuPct: number;
 }
@@ -176,13 +180,16 @@ class BotFleet {
   }
 
   async report(): Promise<WindowReport> {
-    const sum: WindowReport = { bots: 0, received: 0, expected: 0, perNode: {}, disconnected: 0, windowMs: 0 };
+    const sum: WindowReport = { bots: 0, received: 0, expected: 0, perNode: {}, disconnected: 0, windowMs: 0, gaps: 0, maxGap: 0, late: 0 };
     for (const r of await Promise.all(this.children.map((c) => ask<WindowReport>(c.child, { cmd: 'report' })))) {
       sum.bots += r.bots;
       sum.received += r.received;
       sum.expected += r.expected;
       sum.disconnected += r.disconnected;
       sum.windowMs = Math.max(sum.windowMs, r.windowMs);
+      sum.gaps += r.gaps;
+      sum.maxGap = Math.max(sum.maxGap, r.maxGap);
+      sum.late += r.late;
       for (const [k, v] of Object.entries(r.perNode)) sum.perNode[k] = (sum.perNode[k] ?? 0) + v;
     }
     return sum;
@@ -288,10 +295,10 @@ async function runPhase(o: Options, sizes: number[], packets: Buffer[], edge: { 
       const botCpuPct = (100 * (fleet.cpuMs() - bots0)) / wall;
       const w = await fleet.report();
       const lossPct = w.expected > 0 ? Math.max(0, 100 * (1 - w.received / w.expected)) : 100;
-      const s: StepResult = { listeners: w.bots, perNode: w.perNode, lossPct, cpuPct, disconnected: w.disconnected, botCpuPct, ppsPerListener: w.received / Math.max(1, w.bots) / (w.windowMs / 1000) };
+      const s: StepResult = { listeners: w.bots, perNode: w.perNode, lossPct, cpuPct, disconnected: w.disconnected, botCpuPct, ppsPerListener: w.received / Math.max(1, w.bots) / (w.windowMs / 1000), gaps: w.gaps, maxGap: w.maxGap, late: w.late };
       result.steps.push(s);
       log(
-        `${s.listeners} listeners (${Object.entries(w.perNode).map(([k, v]) => `${k} ${v}`).join(', ')}): loss ${lossPct.toFixed(2)}%, Janus CPU ${Object.entries(cpuPct).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}, ${s.ppsPerListener.toFixed(1)} packets/s each, bots ${botCpuPct.toFixed(0)}%, ${added.failed} failed, ${added.silent} silent; load ${load().load1}`,
+        `${s.listeners} listeners (${Object.entries(w.perNode).map(([k, v]) => `${k} ${v}`).join(', ')}): loss ${lossPct.toFixed(2)}%, Janus CPU ${Object.entries(cpuPct).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}, ${s.ppsPerListener.toFixed(1)} packets/s each (${w.gaps} gaps, largest ${w.maxGap}, ${w.late} late), bots ${botCpuPct.toFixed(0)}%, ${added.failed} failed, ${added.silent} silent; load ${load().load1}`,
       );
       if (added.failed > 0 && added.added === 0) break;
       // The cascade needs listeners on the edge: a server that ignores JANUS_EDGES puts none there.
@@ -356,7 +363,7 @@ export async function run(args: string[]): Promise<number> {
     silent_bots: single.silent,
     failed_bots: single.failed,
     ...(single.errors.length ? { errors: single.errors } : {}),
-    steps: single.steps.map((s) => ({ listeners: s.listeners, loss_pct: Math.round(s.lossPct * 100) / 100, janus_cpu_pct: round1(s.cpuPct.stage ?? NaN), bot_cpu_pct: Math.round(s.botCpuPct), rtp_pps_per_listener: round1(s.ppsPerListener) })),
+    steps: single.steps.map((s) => ({ listeners: s.listeners, loss_pct: Math.round(s.lossPct * 100) / 100, janus_cpu_pct: round1(s.cpuPct.stage ?? NaN), bot_cpu_pct: Math.round(s.botCpuPct), rtp_pps_per_listener: round1(s.ppsPerListener), seq_gaps: s.gaps, largest_gap: s.maxGap, late_packets: s.late })),
   };
 
   // ---- cascade ----

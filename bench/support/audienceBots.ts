@@ -43,6 +43,10 @@ export interface WindowReport {
   disconnected: number;
   /** Time since the last `mark`. */
   windowMs: number;
+  /** Sequence-number gaps since the mark (count, largest), and late or duplicate packets. */
+  gaps: number;
+  maxGap: number;
+  late: number;
 }
 
 /** A request/reply client over a plain socket; pushed events are read and dropped (cheap). */
@@ -101,6 +105,10 @@ interface Bot {
   maxSeq: number;
   markReceived: number;
   markMaxSeq: number;
+  /** Since the mark: forward jumps of the sequence number (> 1), the largest, and late/duplicate packets. */
+  gaps: number;
+  maxGap: number;
+  late: number;
 }
 
 const bots: Bot[] = [];
@@ -125,7 +133,7 @@ async function addBot(c: Extract<Command, { cmd: 'add' }>): Promise<number | nul
     const t0 = performance.now();
     const { sdp: offer } = await client.request('listen.start', { spaceId: c.spaceId });
     pc = benchPeer(false);
-    const bot: Bot = { client, pc, node: nodeOf(offer, c.nodes), received: 0, maxSeq: -1, markReceived: 0, markMaxSeq: -1 };
+    const bot: Bot = { client, pc, node: nodeOf(offer, c.nodes), received: 0, maxSeq: -1, markReceived: 0, markMaxSeq: -1, gaps: 0, maxGap: 0, late: 0 };
     let firstAt: number | undefined;
     let heard: () => void = () => undefined;
     const first = new Promise<void>((r) => (heard = r));
@@ -143,6 +151,11 @@ async function addBot(c: Extract<Command, { cmd: 'add' }>): Promise<number | nul
           if (delta < -32768) delta += 65536;
           else if (delta > 32768) delta -= 65536;
           if (delta > 0) bot.maxSeq += delta;
+          else bot.late++;
+          if (delta > 1) {
+            bot.gaps++;
+            bot.maxGap = Math.max(bot.maxGap, delta - 1);
+          }
         }
         bot.received++;
       });
@@ -184,10 +197,13 @@ async function add(c: Extract<Command, { cmd: 'add' }>): Promise<AddReport> {
 }
 
 function windowReport(): WindowReport {
-  const r: WindowReport = { bots: bots.length, received: 0, expected: 0, perNode: {}, disconnected: 0, windowMs: performance.now() - markedAt };
+  const r: WindowReport = { bots: bots.length, received: 0, expected: 0, perNode: {}, disconnected: 0, windowMs: performance.now() - markedAt, gaps: 0, maxGap: 0, late: 0 };
   for (const b of bots) {
     r.perNode[b.node] = (r.perNode[b.node] ?? 0) + 1;
     if (b.pc.connectionState !== 'connected') r.disconnected++;
+    r.gaps += b.gaps;
+    r.maxGap = Math.max(r.maxGap, b.maxGap);
+    r.late += b.late;
     if (b.markMaxSeq < 0 || b.maxSeq < 0) continue;
     r.received += b.received - b.markReceived;
     r.expected += b.maxSeq - b.markMaxSeq;
@@ -203,6 +219,7 @@ process.on('message', (m: Command) => {
     for (const b of bots) {
       b.markReceived = b.received;
       b.markMaxSeq = b.maxSeq;
+      b.gaps = b.maxGap = b.late = 0;
     }
     reply({ bots: bots.length });
   } else if (m.cmd === 'report') reply(windowReport());
