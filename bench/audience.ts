@@ -104,6 +104,12 @@ function parseArgs(args: string[]): Options {
 interface StepResult {
   listeners: number;
   perNode: Record<string, number>;
+  /**
+   * Full-rate listener equivalents per node: packets per second delivered to that node's
+   * listeners / 50. Equals the listener count when the stage mix keeps its 50 packets/s; lower
+   * when the mix falls behind (its thread starved of CPU), which also lowers Janus' CPU.
+   */
+  fullRate: Record<string, number>;
   lossPct: number;
   /** Janus CPU over the window, percent of one core, by node name. */
   cpuPct: Record<string, number>;
@@ -180,7 +186,7 @@ class BotFleet {
   }
 
   async report(): Promise<WindowReport> {
-    const sum: WindowReport = { bots: 0, received: 0, expected: 0, perNode: {}, disconnected: 0, windowMs: 0, gaps: 0, maxGap: 0, late: 0 };
+    const sum: WindowReport = { bots: 0, received: 0, expected: 0, perNode: {}, perNodeReceived: {}, disconnected: 0, windowMs: 0, gaps: 0, maxGap: 0, late: 0 };
     for (const r of await Promise.all(this.children.map((c) => ask<WindowReport>(c.child, { cmd: 'report' })))) {
       sum.bots += r.bots;
       sum.received += r.received;
@@ -191,6 +197,7 @@ class BotFleet {
       sum.maxGap = Math.max(sum.maxGap, r.maxGap);
       sum.late += r.late;
       for (const [k, v] of Object.entries(r.perNode)) sum.perNode[k] = (sum.perNode[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(r.perNodeReceived)) sum.perNodeReceived[k] = (sum.perNodeReceived[k] ?? 0) + v;
     }
     return sum;
   }
@@ -295,7 +302,8 @@ async function runPhase(o: Options, sizes: number[], packets: Buffer[], edge: { 
       const botCpuPct = (100 * (fleet.cpuMs() - bots0)) / wall;
       const w = await fleet.report();
       const lossPct = w.expected > 0 ? Math.max(0, 100 * (1 - w.received / w.expected)) : 100;
-      const s: StepResult = { listeners: w.bots, perNode: w.perNode, lossPct, cpuPct, disconnected: w.disconnected, botCpuPct, ppsPerListener: w.received / Math.max(1, w.bots) / (w.windowMs / 1000), gaps: w.gaps, maxGap: w.maxGap, late: w.late };
+      const fullRate = Object.fromEntries(Object.entries(w.perNodeReceived).map(([k, v]) => [k, v / (w.windowMs / 1000) / 50]));
+      const s: StepResult = { listeners: w.bots, perNode: w.perNode, fullRate, lossPct, cpuPct, disconnected: w.disconnected, botCpuPct, ppsPerListener: w.received / Math.max(1, w.bots) / (w.windowMs / 1000), gaps: w.gaps, maxGap: w.maxGap, late: w.late };
       result.steps.push(s);
       log(
         `${s.listeners} listeners (${Object.entries(w.perNode).map(([k, v]) => `${k} ${v}`).join(', ')}): loss ${lossPct.toFixed(2)}%, Janus CPU ${Object.entries(cpuPct).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}, ${s.ppsPerListener.toFixed(1)} packets/s each (${w.gaps} gaps, largest ${w.maxGap}, ${w.late} late), bots ${botCpuPct.toFixed(0)}%, ${added.failed} failed, ${added.silent} silent; load ${load().load1}`,
@@ -311,9 +319,13 @@ async function runPhase(o: Options, sizes: number[], packets: Buffer[], edge: { 
   return result;
 }
 
-/** Janus CPU slope (% of a core per listener) for `node` over steps with < 0.5% loss. */
+/**
+ * Janus CPU slope for `node` over steps with < 0.5% loss: % of a core per full-rate listener
+ * (a listener receiving all 50 packets/s), so a stage mix that fell behind under the machine's
+ * load does not make listeners look cheaper.
+ */
 function slopeFor(steps: StepResult[], node: string): { slope: number; intercept: number; points: number } | null {
-  const pts = steps.filter((s) => s.lossPct < LOSS_LIMIT_PCT && s.cpuPct[node] !== undefined).map((s): [number, number] => [s.perNode[node] ?? 0, s.cpuPct[node]!]);
+  const pts = steps.filter((s) => s.lossPct < LOSS_LIMIT_PCT && s.cpuPct[node] !== undefined).map((s): [number, number] => [s.fullRate[node] ?? 0, s.cpuPct[node]!]);
   const f = fit(pts);
   return f ? { ...f, points: pts.length } : null;
 }
@@ -363,7 +375,7 @@ export async function run(args: string[]): Promise<number> {
     silent_bots: single.silent,
     failed_bots: single.failed,
     ...(single.errors.length ? { errors: single.errors } : {}),
-    steps: single.steps.map((s) => ({ listeners: s.listeners, loss_pct: Math.round(s.lossPct * 100) / 100, janus_cpu_pct: round1(s.cpuPct.stage ?? NaN), bot_cpu_pct: Math.round(s.botCpuPct), rtp_pps_per_listener: round1(s.ppsPerListener), seq_gaps: s.gaps, largest_gap: s.maxGap, late_packets: s.late })),
+    steps: single.steps.map((s) => ({ listeners: s.listeners, loss_pct: Math.round(s.lossPct * 100) / 100, janus_cpu_pct: round1(s.cpuPct.stage ?? NaN), bot_cpu_pct: Math.round(s.botCpuPct), rtp_pps_per_listener: round1(s.ppsPerListener), full_rate_listeners: round1(s.fullRate.stage ?? 0), seq_gaps: s.gaps, largest_gap: s.maxGap, late_packets: s.late })),
   };
 
   // ---- cascade ----
@@ -384,6 +396,8 @@ export async function run(args: string[]): Promise<number> {
     result.cascade_steps = cascade.steps.map((s) => ({
       listeners: s.listeners,
       per_node: s.perNode,
+      full_rate_listeners: Object.fromEntries(Object.entries(s.fullRate).map(([k, v]) => [k, round1(v)])),
+      rtp_pps_per_listener: round1(s.ppsPerListener),
       loss_pct: Math.round(s.lossPct * 100) / 100,
       janus_cpu_pct: Object.fromEntries(Object.entries(s.cpuPct).map(([k, v]) => [k, round1(v)])),
       bot_cpu_pct: Math.round(s.botCpuPct),

@@ -39,6 +39,8 @@ export interface WindowReport {
   received: number;
   expected: number;
   perNode: Record<string, number>;
+  /** Packets received since the mark by the bots on each node. */
+  perNodeReceived: Record<string, number>;
   /** Bots whose peer connection is no longer connected. */
   disconnected: number;
   /** Time since the last `mark`. */
@@ -197,7 +199,7 @@ async function add(c: Extract<Command, { cmd: 'add' }>): Promise<AddReport> {
 }
 
 function windowReport(): WindowReport {
-  const r: WindowReport = { bots: bots.length, received: 0, expected: 0, perNode: {}, disconnected: 0, windowMs: performance.now() - markedAt, gaps: 0, maxGap: 0, late: 0 };
+  const r: WindowReport = { bots: bots.length, received: 0, expected: 0, perNode: {}, perNodeReceived: {}, disconnected: 0, windowMs: performance.now() - markedAt, gaps: 0, maxGap: 0, late: 0 };
   for (const b of bots) {
     r.perNode[b.node] = (r.perNode[b.node] ?? 0) + 1;
     if (b.pc.connectionState !== 'connected') r.disconnected++;
@@ -206,6 +208,7 @@ function windowReport(): WindowReport {
     r.late += b.late;
     if (b.markMaxSeq < 0 || b.maxSeq < 0) continue;
     r.received += b.received - b.markReceived;
+    r.perNodeReceived[b.node] = (r.perNodeReceived[b.node] ?? 0) + b.received - b.markReceived;
     r.expected += b.maxSeq - b.markMaxSeq;
   }
   return r;
