@@ -68,6 +68,8 @@ export const SCALE_OPTIONS = {
 interface Session {
   url: string;
   serverPid: number;
+  /** The server's CPU with the live Space and no listeners (ms per s): subtracted from each step. */
+  idleCpuMsPerS: number;
   host: StageHost;
   listeners: ChildProcess;
   dataDir: string;
@@ -99,7 +101,14 @@ async function startSession(reactionsPerS: number): Promise<Session> {
   try {
     host = await startStageHost(server.url, { title: 'Control plane at scale' });
     listeners = spawnHelper('./signalingListeners.ts');
-    return { url: server.url, serverPid, host, listeners, dataDir, stop };
+    // What the server spends with a live stage and nobody listening (timers, Janus events): under
+    // a loaded machine a step takes longer, and this idle cost would otherwise be charged to joins.
+    await quiet(serverPid, 10_000);
+    const c0 = cpuMs(serverPid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 3000));
+    const idleCpuMsPerS = ((cpuMs(serverPid) - c0) * 1000) / (performance.now() - t0);
+    return { url: server.url, serverPid, idleCpuMsPerS, host, listeners, dataDir, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -130,6 +139,7 @@ interface StepResult {
 /** Joins `count` more listeners and measures the server's CPU for it. */
 async function step(s: Session, size: number, count: number, o: ScaleOptions): Promise<StepResult> {
   const cpu0 = cpuMs(s.serverPid);
+  const t0 = performance.now();
   let rssAbort = false;
   const guard = setInterval(() => {
     // A server that queues huge updates for thousands of sockets could eat the shared machine's memory.
@@ -148,7 +158,8 @@ async function step(s: Session, size: number, count: number, o: ScaleOptions): P
     return { size, joinedInStep: report.joined, cpuMsPerListener: NaN, allJoinedS: null, serverRssMb: o.maxServerRssMb, failed: report.failed, errors: report.errors, note: `server killed: VmRSS above ${o.maxServerRssMb} MB` };
   }
   await quiet(s.serverPid);
-  const cpu = cpuMs(s.serverPid) - cpu0;
+  const idle = (s.idleCpuMsPerS * (performance.now() - t0)) / 1000;
+  const cpu = Math.max(0, cpuMs(s.serverPid) - cpu0 - idle);
   const complete = report.failed === 0 && !report.timedOut;
   return {
     size,
@@ -198,6 +209,7 @@ export async function runScale(o: ScaleOptions): Promise<number> {
   let steadyResult: Awaited<ReturnType<typeof steady>> | undefined;
   let steadyRss = NaN;
   let session: Session | undefined;
+  let idlePct = NaN;
   const log = (line: string): void => void process.stderr.write(`[signaling] ${line}\n`);
   try {
     let joined = 0;
@@ -207,6 +219,7 @@ export async function runScale(o: ScaleOptions): Promise<number> {
         session = await startSession(o.reactionsPerS);
         joined = 0;
       }
+      idlePct = round1(session.idleCpuMsPerS / 10);
       const r = await step(session, size, size - joined, o);
       joined += r.joinedInStep;
       steps.push(r);
@@ -223,7 +236,7 @@ export async function runScale(o: ScaleOptions): Promise<number> {
     await session?.stop();
   }
 
-  const result: Record<string, unknown> = { mode: o.fresh ? 'fresh' : 'incremental', burst: o.burst, nofile_soft_limit: nofile };
+  const result: Record<string, unknown> = { mode: o.fresh ? 'fresh' : 'incremental', burst: o.burst, nofile_soft_limit: nofile, server_idle_cpu_pct: idlePct };
   for (const r of steps) {
     result[`join_cpu_ms_per_listener_${r.size}`] = Number.isFinite(r.cpuMsPerListener) ? Math.round(r.cpuMsPerListener * 100) / 100 : null;
     result[`all_joined_s_${r.size}`] = r.allJoinedS === null ? null : round1(r.allJoinedS);
