@@ -320,12 +320,19 @@ async function runPhase(o: Options, sizes: number[], packets: Buffer[], edge: { 
 }
 
 /**
+ * A step the slope may use: < 0.5% loss, and the feed at 45-55 packets/s per listener. Outside
+ * that band the stage mix fell behind, or a stall's backlog arrived inside the window (either way
+ * the machine's load, not the audience, set Janus' CPU in that window).
+ */
+const usable = (s: StepResult): boolean => s.lossPct < LOSS_LIMIT_PCT && s.ppsPerListener >= 45 && s.ppsPerListener <= 55;
+
+/**
  * Janus CPU slope for `node` over steps with < 0.5% loss: % of a core per full-rate listener
  * (a listener receiving all 50 packets/s), so a stage mix that fell behind under the machine's
  * load does not make listeners look cheaper.
  */
 function slopeFor(steps: StepResult[], node: string): { slope: number; intercept: number; points: number } | null {
-  const pts = steps.filter((s) => s.lossPct < LOSS_LIMIT_PCT && s.cpuPct[node] !== undefined).map((s): [number, number] => [s.fullRate[node] ?? 0, s.cpuPct[node]!]);
+  const pts = steps.filter((s) => usable(s) && s.cpuPct[node] !== undefined).map((s): [number, number] => [s.fullRate[node] ?? 0, s.cpuPct[node]!]);
   const f = fit(pts);
   return f ? { ...f, points: pts.length } : null;
 }
@@ -367,7 +374,10 @@ export async function run(args: string[]): Promise<number> {
     listeners_without_loss: Math.max(0, ...single.steps.filter((s) => s.lossPct < LOSS_LIMIT_PCT).map((s) => s.listeners)),
     join_p50_ms: Math.round(percentile(single.joinMs, 50)),
     join_p95_ms: Math.round(percentile(single.joinMs, 95)),
-    janus_cpu_pct_per_100_listeners: stageFit ? Math.round(stageFit.slope * 100 * 100) / 100 : null,
+    janus_cpu_pct_per_100_listeners: stageFit && stageFit.slope > 0 ? Math.round(stageFit.slope * 100 * 100) / 100 : null,
+    ...(stageFit && stageFit.slope > 0
+      ? {}
+      : { slope_note: `fewer than two usable steps (< ${LOSS_LIMIT_PCT}% loss, 45-55 packets/s per listener) or a slope <= 0: the machine's load disturbed the run` }),
     janus_cpu_pct_intercept: stageFit ? round1(stageFit.intercept) : null,
     listeners_per_core: stageFit && stageFit.slope > 0 ? Math.round(100 / stageFit.slope) : null,
     slope_points: stageFit?.points ?? 0,
@@ -375,7 +385,7 @@ export async function run(args: string[]): Promise<number> {
     silent_bots: single.silent,
     failed_bots: single.failed,
     ...(single.errors.length ? { errors: single.errors } : {}),
-    steps: single.steps.map((s) => ({ listeners: s.listeners, loss_pct: Math.round(s.lossPct * 100) / 100, janus_cpu_pct: round1(s.cpuPct.stage ?? NaN), bot_cpu_pct: Math.round(s.botCpuPct), rtp_pps_per_listener: round1(s.ppsPerListener), full_rate_listeners: round1(s.fullRate.stage ?? 0), seq_gaps: s.gaps, largest_gap: s.maxGap, late_packets: s.late })),
+    steps: single.steps.map((s) => ({ listeners: s.listeners, loss_pct: Math.round(s.lossPct * 100) / 100, janus_cpu_pct: round1(s.cpuPct.stage ?? NaN), bot_cpu_pct: Math.round(s.botCpuPct), rtp_pps_per_listener: round1(s.ppsPerListener), full_rate_listeners: round1(s.fullRate.stage ?? 0), seq_gaps: s.gaps, largest_gap: s.maxGap, late_packets: s.late, in_slope: usable(s) })),
   };
 
   // ---- cascade ----
@@ -389,7 +399,7 @@ export async function run(args: string[]): Promise<number> {
     if (onEdge === 0) {
       cascadeNote = `every listener was placed on the stage's node: this server did not use the edge Janus given in JANUS_EDGES (its offers carried no candidate in the edge's port range ${EDGE_RANGE.lo}-${EDGE_RANGE.hi})`;
     } else if (!st || !ed || ed.slope <= 0 || st.slope <= 0) {
-      cascadeNote = 'not enough steps with < 0.5% loss and listeners on both nodes to fit a slope per node';
+      cascadeNote = 'not enough usable steps (< 0.5% loss, 45-55 packets/s per listener) with listeners on both nodes to fit a positive slope per node';
     } else {
       efficiency = Math.round((st.slope / ed.slope) * 100) / 100;
     }
@@ -398,6 +408,7 @@ export async function run(args: string[]): Promise<number> {
       per_node: s.perNode,
       full_rate_listeners: Object.fromEntries(Object.entries(s.fullRate).map(([k, v]) => [k, round1(v)])),
       rtp_pps_per_listener: round1(s.ppsPerListener),
+      in_slope: usable(s),
       loss_pct: Math.round(s.lossPct * 100) / 100,
       janus_cpu_pct: Object.fromEntries(Object.entries(s.cpuPct).map(([k, v]) => [k, round1(v)])),
       bot_cpu_pct: Math.round(s.botCpuPct),
