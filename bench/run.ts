@@ -23,6 +23,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   recovery: () => import('./recovery.js'),
   audience: () => import('./audience.js'),
   transcript: () => import('./transcript.js'),
+  turn: () => import('./turn.js'),
 };
 
 async function listBenches(): Promise<string> {

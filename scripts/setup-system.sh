@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing. Needs root (or passwordless sudo); without it,
 # prints what is missing and exits non-zero so the caller can say so.
 set -euo pipefail
-PKGS=(janus chromium espeak-ng sox libsox-fmt-mp3 iproute2 pulseaudio pulseaudio-utils pocketsphinx pocketsphinx-en-us gstreamer1.0-pocketsphinx gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+PKGS=(janus chromium espeak-ng sox libsox-fmt-mp3 iproute2 pulseaudio pulseaudio-utils pocketsphinx pocketsphinx-en-us gstreamer1.0-pocketsphinx gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad nginx coturn nftables libnss3-tools curl openssl)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,4 +20,5 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 # Debian's janus package starts a system service; we run our own instances only.
-if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now janus >/dev/null 2>&1 || true; fi
+# The same for nginx and coturn: tests run their own, with configs rendered from deploy/.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now janus nginx coturn >/dev/null 2>&1 || true; fi

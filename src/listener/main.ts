@@ -3,6 +3,7 @@ import { REACTIONS, STAGE_ROLES, type Member, type Roster, type SelfState, type 
 import type { AccountPublic } from '../shared/account.js';
 import { AppError } from '../shared/errors.js';
 import { openListenPeer, openStagePeer } from './media.js';
+import { iceCache } from '../shared/ice.js';
 import { mountCaptions } from './captions.js';
 import { mountSchedule } from './schedule.js';
 
@@ -172,10 +173,15 @@ const onPeerState = (peer: RTCPeerConnection) => (state: RTCPeerConnectionState)
   render();
 };
 
+/** TURN credentials for our peer connections, fetched when needed and before they run out. */
+const iceServers = iceCache(() => client.request('ice.servers', {}));
+
 async function startListening(): Promise<void> {
+  const ice = await iceServers();
   const { sdp: offer } = await client.request('listen.start', { spaceId });
   let peer: RTCPeerConnection | undefined;
   peer = await openListenPeer({
+    iceServers: ice,
     offer,
     sendAnswer: async (sdp) => void (await client.request('listen.answer', { spaceId, sdp })),
     onStream: (stream) => play(stream),
@@ -189,6 +195,7 @@ async function joinStage(): Promise<void> {
   mic ??= await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
   let peer: RTCPeerConnection | undefined;
   peer = await openStagePeer({
+    iceServers: await iceServers(),
     mic,
     negotiate: async (sdp) => (await client.request('stage.join', { spaceId, sdp })).sdp,
     onStream: (stream) => play(stream),

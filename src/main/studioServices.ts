@@ -14,6 +14,8 @@ import { ScheduleService } from './services/scheduleService.js';
 import { scheduleIpcCalls } from '../shared/schedule.js';
 import { TranscriptService } from './services/transcript/transcriptService.js';
 import { transcriptIpcCalls } from '../shared/transcript.js';
+import { IceConfig } from '../shared/ice.js';
+import { TrustedServers } from './services/serverTrust.js';
 
 /**
  * Opens the Studio's database and builds its services: the one composition root for every shell
@@ -36,7 +38,7 @@ export function createStudioServices(opts: {
     post: async (spaceId, segment) => void (await service.requestOnServer('caption.post', { spaceId, segment })),
   });
   const sessions = new ServerSessions(db);
-  const service = new StudioService(settings, sessions, (e, p) => (transcript.observe(e, p), opts.emit(e, p)), opts.onAir);
+  const service = new StudioService(settings, sessions, (e, p) => (transcript.observe(e, p), opts.emit(e, p)), opts.onAir, new TrustedServers(db));
   const soundboard = new SoundboardLibrary(db, opts.dataDir);
   const padKeys = new GlobalPadShortcuts(opts.shortcuts ?? null, (key) => opts.emit('onGlobalPadKey', { key }));
   const { setGlobalPadKeys: _, ...libraryCalls } = soundboardIpcCalls;
@@ -57,6 +59,8 @@ export function createStudioServices(opts: {
     ...bindHandlers(soundboard, Object.keys(libraryCalls) as (keyof typeof libraryCalls)[]),
     ...bindHandlers(padKeys, ['setGlobalPadKeys']),
     ...bindHandlers(transcript, Object.keys(transcriptIpcCalls) as (keyof typeof transcriptIpcCalls)[]),
+    // The stage link's ICE servers (TURN credentials) come from the connected Space server.
+    getIceServers: async () => IceConfig.parse(await service.requestOnServer('ice.servers', {})),
   };
   return {
     service,

@@ -1,21 +1,25 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { hostingPolicy, parseEdges, parseRange, type ServerConfig } from './config.js';
+import { hostingPolicy, parseEdges, parseRange, turnOptions, type ServerConfig } from './config.js';
+import { createWebServer, tlsOptions } from './tls.js';
+import { iceHandlers, turnCredentials } from './turn.js';
 import { AccountService } from './accounts.js';
 import { SpaceStore, openServerDb } from './db.js';
 import { createHttpHandler } from './http.js';
 import { loadStatic } from './staticFiles.js';
 import { JanusSupervisor } from './janus/supervisor.js';
-import { ClientHub } from './clientHub.js';
+import { ClientHub, DEFAULT_BACKPRESSURE } from './clientHub.js';
 import { JanusMediaPool, LOCAL_NODE } from './media/pool.js';
 import type { JanusNodeOptions } from './media/janusNode.js';
 import { watchEdgesFile } from './media/edgesFile.js';
+import type { JanusNatOptions, ManagedJanusOptions } from './janus/config.js';
 import { SignalingServer } from './signaling.js';
 import { SpaceService } from './spaces.js';
 import { ScheduleService, scheduleHandlers } from './schedule/service.js';
+import { TicketGate } from './schedule/ticketGate.js';
 import { scheduleRoutes } from './schedule/http.js';
 import { TranscriptService, transcriptHandlers } from './transcript/service.js';
 import { transcriptRoutes } from './transcript/http.js';
@@ -42,21 +46,22 @@ export interface RunningServer {
 
 /** Starts the Space server: its own Janus (or an external one), SQLite, HTTP and WebSocket. */
 export async function startSpaceServer(config: ServerConfig, listenerDist = LISTENER_DIST): Promise<RunningServer> {
+  const tls = tlsOptions(config.tlsCert, config.tlsKey); // a bad certificate stops start-up, before Janus
+  const turn = turnOptions(config);
   // The server's own Janus (unless JANUS_URL names one) and any extra local ones split the RTP
   // and mountpoint port ranges between them, so that processes on one address never collide.
   const parts = 1 + config.localEdges;
   const rtpRanges = splitRange(parseRange(config.janusRtpPortRange), parts);
   const forwardRanges = splitRange(parseRange(config.forwardPortRange), parts);
+  // Each PeerConnection (bundled, rtcp-mux) takes one RTP port: a node must have more than its cap.
+  const rtpPorts = rtpRanges[0]![1] - rtpRanges[0]![0] + 1;
+  if (!config.janusUrl && rtpPorts < config.nodeCap + 32) {
+    throw new Error(
+      `JANUS_RTP_PORT_RANGE gives each Janus ${rtpPorts} ports, but a node takes up to SPACES_NODE_CAP=${config.nodeCap} listeners (a port each) plus the stage: widen the range or lower the cap`,
+    );
+  }
   const supervise = (name: string, wsPort: number, rtp: [number, number]): JanusSupervisor => {
-    const s = new JanusSupervisor({
-      dir: join(config.dataDir, name),
-      wsHost: '127.0.0.1',
-      wsPort,
-      iceEnforceList: config.janusIceEnforceList,
-      rtpPortRange: `${rtp[0]}-${rtp[1]}`,
-      eventLoops: config.janusEventLoops,
-      binary: config.janusBinary,
-    });
+    const s = new JanusSupervisor({ ...janusOptions(config, join(config.dataDir, name)), wsPort, rtpPortRange: `${rtp[0]}-${rtp[1]}`, binary: config.janusBinary });
     s.on('error', (err: Error) => console.error(`[${name}] ${err.message}`));
     s.start();
     return s;
@@ -74,7 +79,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     reconnectMs: 100,
   });
   const edgeNodes = (text: string): JanusNodeOptions[] => parseEdges(text).map((e) => node(e.url, e.url, e.mediaAddress, parseRange(config.forwardPortRange)));
-  const media = new JanusMediaPool({ prebuffer: config.prebuffer, audienceLingerMs: 10_000 }, [
+  const media = new JanusMediaPool({ prebuffer: config.prebuffer, audienceLingerMs: 10_000, mountpointThreads: config.janusMountpointThreads }, [
     node(LOCAL_NODE, config.janusUrl ?? janus!.url, config.forwardHost, forwardRanges[0]!),
     ...localEdges.map((s, i) => node(`local-edge-${i + 1}`, s.url, config.forwardHost, forwardRanges[i + 1]!)),
     ...edgeNodes(config.janusEdges),
@@ -90,11 +95,13 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     : () => undefined;
   const db = openServerDb(join(config.dataDir, 'spaces.db'));
   const accounts = new AccountService(db, hostingPolicy(config.hosting));
-  const hub = new ClientHub();
+  const hub = new ClientHub({ ...DEFAULT_BACKPRESSURE, behindMs: config.slowClientMs });
+  const tickets = new TicketGate(db);
   const spaces = new SpaceService({
     store: new SpaceStore(db),
     media,
     notifier: hub,
+    joinGate: tickets,
     options: {
       hostGraceMs: config.hostGraceMs,
       memberGraceMs: config.memberGraceMs,
@@ -122,12 +129,18 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       return false;
     }
   };
-  const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir });
+  const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir, tickets });
   const transcript = new TranscriptService(db, spaces);
-  const signaling = new SignalingServer(hub, spaces, accounts, sameHost, { ...scheduleHandlers(schedule), ...transcriptHandlers(transcript) });
+  const signaling = new SignalingServer(hub, spaces, accounts, sameHost, { ...scheduleHandlers(schedule), ...transcriptHandlers(transcript), ...iceHandlers(turn) });
   const routes = [scheduleRoutes(schedule), transcriptRoutes(transcript)];
-  const handler = createHttpHandler(spaces, loadStatic(listenerDist), (path, res, headers) => routes.some((r) => r(path, res, headers)));
-  const http = createServer((req, res) => {
+  const health = () => ({
+    connections: hub.size,
+    slowClientsClosed: hub.slowClosed,
+    mediaNodesUp: media.nodes().filter((n) => n.up).length,
+    listenersPlaced: media.nodes().reduce((n, x) => n + x.listeners, 0),
+  });
+  const handler = createHttpHandler(spaces, loadStatic(listenerDist), (path, res, headers) => routes.some((r) => r(path, res, headers)), health);
+  const http = createWebServer(tls, (req, res) => {
     try {
       handler(req, res);
     } catch (err) {
@@ -144,7 +157,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     http.listen(config.port, config.host, () => resolve());
   });
   const addr = http.address() as AddressInfo;
-  const url = config.publicUrl ?? `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  const url = config.publicUrl ?? `${tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
   return {
     url,
@@ -171,4 +184,30 @@ function splitRange([lo, hi]: [number, number], n: number): [number, number][] {
   const size = Math.floor((hi - lo + 1) / n);
   if (size < 2) throw new Error(`the port range ${lo}-${hi} is too small for ${n} Janus processes`);
   return Array.from({ length: n }, (_, i) => [lo + i * size, i === n - 1 ? hi : lo + (i + 1) * size - 1] as [number, number]);
+}
+
+/** What the server's own Janus runs with; also written for a Janus of its own (`main.js janus-config DIR`). */
+export function janusOptions(config: ServerConfig, dir: string): Omit<ManagedJanusOptions, 'pluginsFolder' | 'transportsFolder'> {
+  return {
+    dir,
+    wsHost: config.janusWsHost,
+    wsPort: config.janusWsPort,
+    iceEnforceList: config.janusIceEnforceList,
+    rtpPortRange: config.janusRtpPortRange,
+    eventLoops: config.janusEventLoops,
+    nat: janusNat(config),
+    apiSecret: config.janusApiSecret,
+  };
+}
+
+/** Janus' NAT settings from the environment; its TURN credentials last a month (renewed at every Janus start). */
+function janusNat(config: ServerConfig): JanusNatOptions {
+  const nat: JanusNatOptions = { publicIp: config.janusPublicIp, stunServer: config.janusStunServer, iceTcp: config.janusIceTcp };
+  if (config.janusTurnServer) {
+    if (!config.turnSecret) throw new Error('JANUS_TURN_SERVER needs SPACES_TURN_SECRET (Janus gets TURN credentials from it)');
+    const [host, port, type] = config.janusTurnServer.split(':') as [string, string, 'udp' | 'tcp' | 'tls'];
+    const creds = turnCredentials(config.turnSecret, 'janus', 30 * 86_400);
+    nat.turn = { host, port: Number(port), type, user: creds.username, pwd: creds.credential };
+  }
+  return nat;
 }

@@ -6,8 +6,10 @@ import { newParticipant, type Participant } from './spaces/participant.js';
 export interface Connection {
   ws: WebSocket;
   participant: Participant;
-  /** Spaces whose events this connection receives. */
-  spaces: Set<string>;
+  /** Spaces whose events this connection receives (read-only: change it with `follow`). */
+  readonly spaces: Set<string>;
+  /** Starts receiving a Space's events (for feature handlers: schedule pages, captions). */
+  follow(spaceId: string): void;
   alive: boolean;
   /** Snapshots held back while the socket is behind, by key; a newer one replaces an older one. */
   pending: Map<string, Buffer>;
@@ -62,7 +64,16 @@ export class ClientHub implements Notifier {
   }
 
   add(ws: WebSocket): Connection {
-    const c: Connection = { ws, participant: newParticipant(), spaces: new Set(), alive: true, pending: new Map(), behindSince: null, closing: false };
+    const c: Connection = {
+      ws,
+      participant: newParticipant(),
+      spaces: new Set(),
+      follow: (spaceId) => this.subscribe(c, spaceId),
+      alive: true,
+      pending: new Map(),
+      behindSince: null,
+      closing: false,
+    };
     this.connections.add(c);
     this.byParticipant.set(c.participant, c);
     return c;

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { HostingPolicy } from '../shared/account.js';
+import type { TurnOptions } from './turn.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const PortRange = z.string().regex(/^\d+-\d+$/, 'a port range looks like 20000-29999');
@@ -16,6 +17,8 @@ export const ServerConfig = z.object({
   /** Set to use an external Janus (its WebSocket API URL); unset = the server runs its own. */
   janusUrl: z.string().optional(),
   janusWsPort: Port.default(8188),
+  /** Where the Janus API listens (loopback; a Janus node of its own: a private address, with JANUS_API_SECRET). */
+  janusWsHost: z.string().default('127.0.0.1'),
   janusBinary: z.string().default('janus'),
   /** Janus' ice_enforce_list: the interfaces/addresses media may use. */
   janusIceEnforceList: z.string().default(''),
@@ -27,6 +30,8 @@ export const ServerConfig = z.object({
   /** The server's own Janus' address for plain RTP (its mountpoints listen there; other nodes must reach it). */
   forwardHost: z.string().default('127.0.0.1'),
   /** Janus' event_loops for the Janus the server runs (0 = a thread per PeerConnection). */
+  /** Streaming mountpoint helper threads (Janus `threads`); 0 = none (measured: no gain for audio). */
+  janusMountpointThreads: z.coerce.number().int().min(0).max(64).default(0),
   janusEventLoops: z.coerce.number().int().min(0).max(64).default(Math.max(1, Math.min(availableParallelism(), 8))),
   /**
    * External media nodes for listeners: `<Janus WebSocket URL>#<its RTP address>`, comma-separated
@@ -42,6 +47,8 @@ export const ServerConfig = z.object({
    * core at the ~0.17% of a core per listener measured with shared event loops (docs/benchmarks.md).
    */
   nodeCap: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** A client that does not read its socket for this long (while the server has messages for it) is disconnected. */
+  slowClientMs: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** AudioBridge prebuffer per speaker, in 20 ms packets (2 = ~110 ms mouth-to-ear, clean). */
   prebuffer: z.coerce.number().int().min(1).max(20).default(2),
   /** Who may host: `open`, `allowlist:alice,bob` or `min_followers:600`. */
@@ -57,6 +64,27 @@ export const ServerConfig = z.object({
   reactionsPer10s: z.coerce.number().int().min(1).default(10),
   /** How far ahead a Space may be scheduled, in days. */
   maxScheduleDays: z.coerce.number().int().min(1).max(365).default(14),
+
+  // On the internet (docs/deploy.md)
+  /** PEM certificate chain and key: set both and the server speaks HTTPS/WSS itself. */
+  tlsCert: z.string().optional(),
+  tlsKey: z.string().optional(),
+  /** coturn's static-auth-secret: set it (and turnUrls) and every client gets TURN credentials. */
+  turnSecret: z.string().min(16, 'the TURN secret needs at least 16 characters').optional(),
+  /** Comma-separated TURN URLs, e.g. turn:turn.example.com:3478?transport=udp,turns:turn.example.com:443?transport=tcp */
+  turnUrls: z.string().default(''),
+  /** How long TURN credentials stay valid; a relayed call cannot outlive them (coturn refuses the refresh). */
+  turnTtlSeconds: z.coerce.number().int().min(60).max(86_400).default(6 * 3600),
+  /** Comma-separated STUN URLs handed out with the TURN servers (optional). */
+  stunUrls: z.string().default(''),
+  /** Janus' nat_1_1_mapping: the public address when Janus sits behind a 1:1 NAT (a cloud VM). */
+  janusPublicIp: z.string().optional(),
+  /** Janus' own STUN server (host:port), to learn its public address by itself. */
+  janusStunServer: z.string().regex(/^[^:\s]+:\d+$/, 'host:port').optional(),
+  /** Janus relays through the TURN server too (host:port:udp|tcp|tls), with credentials from turnSecret. */
+  janusTurnServer: z.string().regex(/^[^:\s]+:\d+:(udp|tcp|tls)$/, 'host:port:udp|tcp|tls').optional(),
+  /** ICE-TCP on Janus (libnice needs ICE Lite for it). */
+  janusIceTcp: z.stringbool().default(false),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -67,6 +95,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   publicUrl: 'SPACES_PUBLIC_URL',
   janusUrl: 'JANUS_URL',
   janusWsPort: 'JANUS_WS_PORT',
+  janusWsHost: 'JANUS_WS_HOST',
   janusBinary: 'JANUS_BINARY',
   janusIceEnforceList: 'JANUS_ICE_ENFORCE_LIST',
   janusRtpPortRange: 'JANUS_RTP_PORT_RANGE',
@@ -75,16 +104,28 @@ const ENV: Record<keyof ServerConfig, string> = {
   forwardPortRange: 'SPACES_FORWARD_PORT_RANGE',
   forwardHost: 'SPACES_FORWARD_HOST',
   janusEventLoops: 'JANUS_EVENT_LOOPS',
+  janusMountpointThreads: 'JANUS_MOUNTPOINT_THREADS',
   janusEdges: 'JANUS_EDGES',
   janusEdgesFile: 'JANUS_EDGES_FILE',
   localEdges: 'SPACES_LOCAL_EDGES',
   nodeCap: 'SPACES_NODE_CAP',
+  slowClientMs: 'SPACES_SLOW_CLIENT_MS',
   prebuffer: 'JANUS_PREBUFFER',
   hosting: 'SPACES_HOSTING',
   hostGraceMs: 'SPACES_HOST_GRACE_MS',
   memberGraceMs: 'SPACES_MEMBER_GRACE_MS',
   reactionsPer10s: 'SPACES_REACTIONS_PER_10S',
   maxScheduleDays: 'SPACES_MAX_SCHEDULE_DAYS',
+  tlsCert: 'SPACES_TLS_CERT',
+  tlsKey: 'SPACES_TLS_KEY',
+  turnSecret: 'SPACES_TURN_SECRET',
+  turnUrls: 'SPACES_TURN_URLS',
+  turnTtlSeconds: 'SPACES_TURN_TTL_S',
+  stunUrls: 'SPACES_STUN_URLS',
+  janusPublicIp: 'JANUS_PUBLIC_IP',
+  janusStunServer: 'JANUS_STUN_SERVER',
+  janusTurnServer: 'JANUS_TURN_SERVER',
+  janusIceTcp: 'JANUS_ICE_TCP',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -92,6 +133,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
   for (const [key, name] of Object.entries(ENV)) if (env[name]) raw[key] = env[name];
   const config = ServerConfig.parse({ ...raw, ...overrides });
   return { ...config, dataDir: resolve(config.dataDir) };
+}
+
+/** The TURN relay clients get credentials for, or none when TURN is not configured. */
+export function turnOptions(config: ServerConfig): TurnOptions | undefined {
+  const list = (s: string): string[] => s.split(',').map((u) => u.trim()).filter(Boolean);
+  if (!config.turnSecret || list(config.turnUrls).length === 0) return undefined;
+  return { secret: config.turnSecret, urls: list(config.turnUrls), ttlSeconds: config.turnTtlSeconds, stunUrls: list(config.stunUrls) };
 }
 
 export function hostingPolicy(hosting: string): HostingPolicy {

@@ -31,7 +31,13 @@ function page(title: string, body: string): string {
 }
 
 /** HTTP routes of the Space server: the listener page, its assets and a small read-only JSON API. */
-export function createHttpHandler(spaces: SpaceService, listenerFiles: Map<string, Buffer>, routes?: (path: string, res: ServerResponse, headers: Record<string, string>) => boolean) {
+export function createHttpHandler(
+  spaces: SpaceService,
+  listenerFiles: Map<string, Buffer>,
+  routes?: (path: string, res: ServerResponse, headers: Record<string, string>) => boolean,
+  /** What /healthz reports besides `ok` (counts for operators and load tests; nothing private). */
+  health: () => Record<string, unknown> = () => ({}),
+) {
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void => {
     res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...SECURITY_HEADERS, ...extra });
     res.end(body);
@@ -43,7 +49,7 @@ export function createHttpHandler(spaces: SpaceService, listenerFiles: Map<strin
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed', { Allow: 'GET, HEAD' });
     const path = url.pathname;
-    if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify({ ok: true }));
+    if (path === '/healthz') return send(res, 200, 'application/json', JSON.stringify({ ok: true, ...health() }));
     if (routes?.(path, res, { 'Cache-Control': 'no-store', ...SECURITY_HEADERS })) return;
 
     const spacePage = /^\/s\/([^/]+)\/?$/.exec(path);

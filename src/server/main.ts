@@ -1,8 +1,16 @@
 import { configFromEnv } from './config.js';
-import { startSpaceServer } from './app.js';
+import { janusOptions, startSpaceServer } from './app.js';
+import { DEBIAN_JANUS_LIB, writeJanusConfig } from './janus/config.js';
 
 /** `npm run server`: the Space server with its own Janus, configured from the environment. */
 const config = configFromEnv();
+if (process.argv[2] === 'janus-config') {
+  // `node out/server/main.js janus-config DIR`: the Janus config for spaces-janus.service (docs/deploy.md).
+  const dir = process.argv[3];
+  if (!dir) throw new Error('usage: main.js janus-config DIR');
+  console.log(writeJanusConfig({ ...janusOptions(config, dir), pluginsFolder: `${DEBIAN_JANUS_LIB}/plugins`, transportsFolder: `${DEBIAN_JANUS_LIB}/transports` }));
+  process.exit(0);
+}
 const server = await startSpaceServer(config);
 console.log(`Space server listening on ${server.url} (data: ${config.dataDir}; Janus: ${config.janusUrl ?? `own, pid ${server.janus?.pid}`})`);
 

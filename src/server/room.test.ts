@@ -153,4 +153,39 @@ describe('Room: the rules of a Space', () => {
     expect(room.roster(true).producers.map((m) => m.id)).toEqual([prod.id]);
     expect(room.audienceCount()).toBe(0);
   });
+
+  it('counts and views from the notable members agree with a full walk after any sequence of actions', () => {
+    let t = 0;
+    const room = new Room('abcdefghij', 'host1', [], () => ++t);
+    const host = room.join(account('host1'));
+    const ids = Array.from({ length: 30 }, (_, i) => (i % 3 ? account(`u${i}`) : guest(`gkey${i}xx`)));
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const brute = () => [...room.members.values()];
+    for (let step = 0; step < 2000; step++) {
+      const who = ids[rnd(ids.length)]!;
+      const m = room.members.get(who.accountId ? `a_${who.accountId}` : `g_${who.guestKey}`);
+      const tryIt = (f: () => unknown): void => {
+        try {
+          f();
+        } catch {
+          /* refused: changes nothing */
+        }
+      };
+      switch (rnd(9)) {
+        case 0: tryIt(() => room.join(who)); break;
+        case 1: if (m) tryIt(() => room.disconnect(m.id)); break;
+        case 2: if (m) tryIt(() => room.raiseRequest(m)); break;
+        case 3: if (m) tryIt(() => room.approve(host, m.id)); break;
+        case 4: if (m) tryIt(() => room.toAudience(host, m.id)); break;
+        case 5: if (m) tryIt(() => room.invite(host, m.id)); break;
+        case 6: if (m) tryIt(() => room.acceptInvite(m)); break;
+        case 7: if (m) tryIt(() => room.expire(m.id)); break;
+        case 8: if (m) tryIt(() => room.addProducer(host, m.id)); break;
+      }
+      expect(room.audienceCount()).toBe(brute().filter((x) => x.role === 'listener' && x.connections > 0).length);
+      expect(room.persistent().map((x) => x.id).sort()).toEqual(brute().filter((x) => x.role !== 'listener' || x.requestedAt !== null).map((x) => x.id).sort());
+      expect(room.roster(true).requests.length).toBe(brute().filter((x) => x.requestedAt !== null).length);
+    }
+  });
 });

@@ -29,10 +29,16 @@ export interface SpaceServiceOptions {
   now?: () => number;
 }
 
+/** Decides who may enter a Space (tickets, issue 6); throws a typed error to refuse. */
+export interface JoinGate {
+  check(p: Participant, spaceId: string): void;
+}
+
 export interface SpaceServiceDeps {
   store: SpaceStore;
   media: MediaPort;
   notifier: Notifier;
+  joinGate?: JoinGate;
   options: SpaceServiceOptions;
 }
 
@@ -68,13 +74,13 @@ export class SpaceService {
   readonly notifier: Notifier;
   private readonly options: SpaceServiceOptions;
   private readonly now: () => number;
-  /** Checked before anyone enters a Space (tickets, issue 6); throws a typed error to refuse. */
-  joinGate: (p: Participant, spaceId: string) => void = () => undefined;
+  private readonly joinGate: JoinGate;
 
   constructor(deps: SpaceServiceDeps) {
     this.store = deps.store;
     this.media = deps.media;
     this.notifier = deps.notifier;
+    this.joinGate = deps.joinGate ?? { check: () => undefined };
     this.options = deps.options;
     this.now = deps.options.now ?? Date.now;
     this.staff = new StaffDesk(this.notifier, this.now);
@@ -131,7 +137,7 @@ export class SpaceService {
   join(p: Participant, spaceId: string, displayName?: string): { space: SpacePublic; self: SelfState; roster: Roster } {
     const row = this.row(spaceId);
     if (row.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
-    if (!p.presence.has(spaceId)) this.joinGate(p, spaceId);
+    if (!p.presence.has(spaceId)) this.joinGate.check(p, spaceId);
     if (!p.identity.accountId) {
       if (!displayName) throw new AppError('bad_message', 'guests need a display name');
       p.identity = { ...p.identity, displayName };

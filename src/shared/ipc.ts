@@ -5,6 +5,7 @@ import { AccountPublic, Handle, Password, Registration } from './account.js';
 import { CuePad, requests } from './signaling.js';
 import { scheduleIpcCalls, scheduleIpcEvents } from './schedule.js';
 import { transcriptIpcCalls, transcriptIpcEvents } from './transcript.js';
+import { iceIpcCalls } from './ice.js';
 import { deviceIpcCalls, deviceIpcEvents } from './devices.js';
 import { soundboardIpcCalls, soundboardIpcEvents } from './soundboard.js';
 
@@ -22,10 +23,22 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
+/** A server certificate the Studio does not trust by itself: what the user compares before trusting it. */
+export const ServerCertificate = z.object({
+  /** SHA-256 of the certificate, colon-separated hex (as browsers and `openssl x509 -fingerprint -sha256` show it). */
+  fingerprint256: z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/),
+  subject: z.string(),
+  issuer: z.string(),
+  validTo: z.string(),
+});
+export type ServerCertificate = z.infer<typeof ServerCertificate>;
+
 export const ConnectionStatus = z.object({
   state: z.enum(['disconnected', 'connecting', 'connected']),
   serverUrl: z.string(),
   error: z.string().nullable(),
+  /** Set when the server's certificate is not trusted: the Studio connects only once the user trusts it. */
+  certificate: ServerCertificate.nullable().optional(),
 });
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
 
@@ -46,6 +59,12 @@ const coreIpcCalls = {
   updateSettings: { channel: 'settings:update', request: Settings.partial().strict(), response: Settings },
   connect: { channel: 'server:connect', request: z.object({ serverUrl: Settings.shape.serverUrl }).strict(), response: ConnectionStatus },
   getStatus: { channel: 'server:status', request: none, response: ConnectionStatus },
+  /** The user confirmed this server's certificate fingerprint: remember it for this server and connect. */
+  trustCertificate: {
+    channel: 'server:trust-certificate',
+    request: z.object({ serverUrl: Settings.shape.serverUrl, fingerprint256: ServerCertificate.shape.fingerprint256 }).strict(),
+    response: ConnectionStatus,
+  },
 
   /** Accounts on the connected server; the session token stays in the main process. */
   getAccount: { channel: 'account:get', request: none, response: MaybeAccount },
@@ -113,7 +132,7 @@ const coreIpcEvents = {
 } as const;
 
 /** Calls the renderer makes: method name -> channel, request and response schemas. */
-export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls } as const;
+export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls, ...iceIpcCalls } as const;
 /** Events the main process pushes to the renderer. */
 export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents, ...transcriptIpcEvents } as const;
 export const coreIpcCallNames = Object.keys(coreIpcCalls) as (keyof typeof coreIpcCalls)[];

@@ -3,6 +3,7 @@ import { ErrorBody } from './errors.js';
 import { AccountPublic, Handle, Password, Registration, SessionToken, SignedIn } from './account.js';
 import { scheduleEvents, scheduleRequests } from './schedule.js';
 import { transcriptEvents, transcriptRequests } from './transcript.js';
+import { iceRequests } from './ice.js';
 import { DisplayName, Member, MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle } from './space.js';
 
 /**
@@ -124,7 +125,7 @@ const coreRequests = {
 } as const;
 
 /** Each request type: its parameters and the result the server replies with. */
-export const requests = { ...coreRequests, ...scheduleRequests, ...transcriptRequests } as const;
+export const requests = { ...coreRequests, ...scheduleRequests, ...transcriptRequests, ...iceRequests } as const;
 export type CoreRequestType = keyof typeof coreRequests;
 export type RequestType = keyof typeof requests;
 export type RequestParams<T extends RequestType> = z.infer<(typeof requests)[T]['params']>;

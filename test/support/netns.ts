@@ -35,7 +35,45 @@ export class TestMachine {
     return m;
   }
 
-  exec(cmd: string, args: string[]): string {
+  /**
+   * A machine on a private LAN behind `router` (a machine on d0 that becomes its NAT): a veth
+   * pair `lan0` (router, `gateway`/24) <-> `eth0` (this machine, `ip`/24), default route via
+   * the router, which forwards and masquerades out of its eth0 (nftables table `spaces_nat`).
+   * The router's `spaces_fw` forward chain starts empty (everything allowed); see setFirewall.
+   */
+  static async behindNat(name: string, ip: string, router: TestMachine, gateway: string): Promise<TestMachine> {
+    const m = new TestMachine(name, ip);
+    await new Promise((r) => setTimeout(r, 100));
+    execFileSync('ip', ['link', 'add', `${name}-lan`, 'type', 'veth', 'peer', 'name', `${name}-in`]);
+    execFileSync('ip', ['link', 'set', `${name}-in`, 'netns', String(m.holder.pid)]);
+    execFileSync('ip', ['link', 'set', `${name}-lan`, 'netns', String(router.holder.pid)]);
+    router.exec('ip', ['link', 'set', `${name}-lan`, 'name', 'lan0']);
+    router.exec('ip', ['addr', 'add', `${gateway}/24`, 'dev', 'lan0']);
+    router.exec('ip', ['link', 'set', 'lan0', 'up']);
+    router.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    router.exec('nft', ['-f', '-'], `table ip spaces_nat {
+  chain postrouting { type nat hook postrouting priority srcnat; oifname "eth0" masquerade; }
+}
+table inet spaces_fw {
+  chain forward { type filter hook forward priority filter; policy accept; }
+}
+`);
+    m.exec('ip', ['link', 'set', 'lo', 'up']);
+    m.exec('ip', ['link', 'set', `${name}-in`, 'name', 'eth0']);
+    m.exec('ip', ['addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+    m.exec('ip', ['link', 'set', 'eth0', 'up']);
+    m.exec('ip', ['route', 'add', 'default', 'via', gateway]);
+    return m;
+  }
+
+  /** Replaces the router's forward rules (nftables rule text, one per line) for traffic from its LAN. */
+  setFirewall(rules: string[]): void {
+    this.exec('nft', ['flush', 'chain', 'inet', 'spaces_fw', 'forward']);
+    for (const rule of rules) this.exec('nft', ['add', 'rule', 'inet', 'spaces_fw', 'forward', ...rule.split(' ')]);
+  }
+
+  exec(cmd: string, args: string[], input?: string): string {
+    if (input !== undefined) return execFileSync('nsenter', [`--net=${this.ns}`, cmd, ...args], { encoding: 'utf8', input });
     return execFileSync('nsenter', [`--net=${this.ns}`, cmd, ...args], { encoding: 'utf8' });
   }
 
@@ -55,7 +93,7 @@ export class TestMachine {
   destroy(): void {
     // Unplug from the bridge now (deleting one end removes both), then end the namespace.
     try {
-      execFileSync('ip', ['link', 'del', `${this.name}-br`]);
+      execFileSync('ip', ['link', 'del', `${this.name}-br`], { stdio: 'ignore' });
     } catch {
       /* already gone */
     }

@@ -1,12 +1,12 @@
-import WebSocket from 'ws';
 import { AppError } from '../../shared/errors.js';
 import type { AccountPublic, SignedIn } from '../../shared/account.js';
-import type { ConnectionStatus, HostedSpace, IpcEventName, IpcEventPayload, IpcParsedRequest, IpcRequest, IpcResponse, Settings } from '../../shared/ipc.js';
+import type { ConnectionStatus, HostedSpace, ServerCertificate, IpcEventName, IpcEventPayload, IpcParsedRequest, IpcRequest, IpcResponse, Settings } from '../../shared/ipc.js';
 import { SignalingClient } from '../../shared/signalingClient.js';
 import type { RequestParams, RequestType } from '../../shared/signaling.js';
 import type { SpacePublic } from '../../shared/space.js';
 import type { ServerSessions } from './serverSessions.js';
 import type { SettingsStore } from './settingsStore.js';
+import { diagnoseServer, openServerSocket, type TrustedServers } from './serverTrust.js';
 
 export type EventSink = <K extends IpcEventName>(event: K, payload: IpcEventPayload<K>) => void;
 
@@ -40,7 +40,12 @@ export class StudioService {
     private readonly sessions: ServerSessions,
     private readonly emit: EventSink,
     private readonly onAirHook: OnAirHook = () => undefined,
+    /** Certificates the user trusted, per server (none: only certificates the system trusts). */
+    private readonly trust?: TrustedServers,
   ) {}
+
+  /** Why the last connection attempt failed, in words that say which problem it is. */
+  private problem: { error: string; certificate: ServerCertificate | null } | null = null;
 
   getSettings(): Settings {
     return this.settings.get();
@@ -52,7 +57,20 @@ export class StudioService {
 
   getStatus(): ConnectionStatus {
     const c = this.client;
-    return { state: c?.state ?? 'disconnected', serverUrl: this.serverUrl(), error: c?.lastError ?? null };
+    const state = c?.state ?? 'disconnected';
+    const problem = state === 'connected' ? null : this.problem;
+    return { state, serverUrl: this.serverUrl(), error: problem?.error ?? c?.lastError ?? null, certificate: problem?.certificate ?? null };
+  }
+
+  /** The user compared the fingerprint and trusts it: only that exact certificate, only for this server. */
+  async trustCertificate(req: IpcRequest<'trustCertificate'>): Promise<ConnectionStatus> {
+    const url = new URL(req.serverUrl).origin;
+    if (!this.trust) throw new AppError('invalid_state', 'this Studio cannot store trusted certificates');
+    // The server must still present the certificate the user saw.
+    const now = await diagnoseServer(url, req.fingerprint256);
+    if (now.kind !== 'pinned' && now.kind !== 'ok') throw new AppError('forbidden', `not trusted: ${now.message}`);
+    this.trust.trust(url, req.fingerprint256);
+    return this.connect({ serverUrl: url });
   }
 
   async connect(req: IpcRequest<'connect'>): Promise<ConnectionStatus> {
@@ -61,13 +79,28 @@ export class StudioService {
     if (url !== this.serverUrl()) this.joined.clear();
     this.settings.update({ serverUrl: url });
     this.client?.close();
+    this.client = undefined;
     this.setAccount(null);
-    const client = new SignalingClient(wsUrlOf(url), (u) => new WebSocket(u, { handshakeTimeout: 5000 }));
+    this.problem = null;
+    const pinned = this.trust?.get(url) ?? null;
+    if (url.startsWith('https:')) {
+      // The certificate first: one the system does not trust (and the user has not) stops here,
+      // with the reason and the fingerprint to compare; no retrying, no fallback.
+      const d = await diagnoseServer(url, pinned);
+      if (d.kind === 'untrusted' || d.kind === 'changed' || d.kind === 'bad_certificate') {
+        this.problem = { error: d.message, certificate: 'certificate' in d ? d.certificate : null };
+        const status = this.getStatus();
+        this.emit('onStatus', status);
+        return status;
+      }
+    }
+    const client = new SignalingClient(wsUrlOf(url), (u) => openServerSocket(u, pinned));
     this.client = client;
     let connects = 0;
-    client.onState((state, error) => {
+    client.onState((state) => {
       if (this.client !== client) return;
-      this.emit('onStatus', { state, serverUrl: url, error });
+      if (state === 'connected') this.problem = null;
+      this.emit('onStatus', this.getStatus());
       if (state === 'connected') void this.afterConnect(client, ++connects > 1);
     });
     client.onEvent((e) => {
@@ -100,7 +133,13 @@ export class StudioService {
     try {
       await client.connect(); // onState('connected') signs in again and re-joins
     } catch {
-      // keeps retrying in the background; the status says why it is not connected
+      // Keeps retrying in the background; the status says which problem it is (wrong address,
+      // refused, not a Space server) rather than only "cannot reach".
+      const d = await diagnoseServer(url, pinned);
+      if (this.client === client && client.state !== 'connected' && d.kind !== 'ok' && d.kind !== 'pinned') {
+        this.problem = { error: d.message, certificate: 'certificate' in d ? d.certificate : null };
+        this.emit('onStatus', this.getStatus());
+      }
     }
     return this.getStatus();
   }

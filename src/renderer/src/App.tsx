@@ -134,9 +134,11 @@ export function App() {
     onStage.current = spaceId;
     stage.current?.close();
     await engine.resume();
+    const { iceServers } = await studio.getIceServers({});
     stage.current = await openStageLink({
       track: engine.broadcastTrack,
       quality,
+      iceServers,
       // The Space going live arrives as an onSpaceUpdated event.
       negotiate: async (sdp) => (await studio.goLive({ spaceId, sdp })).sdp,
       onMonitorStream: (stream) => {
@@ -237,6 +239,26 @@ export function App() {
         </div>
       </header>
       {status?.error && <p className="warning">{status.error}</p>}
+      {status?.certificate && status.state !== 'connected' && (
+        <section className="panel trust" aria-label="Untrusted certificate">
+          <p>
+            Only trust this certificate if the server's operator gives you the same SHA-256 fingerprint:
+            <br />
+            <code data-testid="certificate-fingerprint">{status.certificate.fingerprint256}</code>
+            <br />
+            <span className="muted">
+              {status.certificate.subject} · issued by {status.certificate.issuer || 'unknown'} · valid until {status.certificate.validTo.slice(0, 10)}
+            </span>
+          </p>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => run(async () => setStatus(await studio.trustCertificate({ serverUrl: status.serverUrl, fingerprint256: status.certificate!.fingerprint256 })))}
+          >
+            Trust this certificate for {status.serverUrl}
+          </button>
+        </section>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}

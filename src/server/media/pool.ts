@@ -14,6 +14,8 @@ export interface PoolOptions {
   prebuffer: number;
   /** How long a node's mountpoint for a Space stays after its last listener left (no churn on quick rejoins). */
   audienceLingerMs: number;
+  /** Streaming mountpoint helper threads (0 = Janus sends from the mountpoint's own thread). */
+  mountpointThreads?: number;
 }
 
 /** One Space's audience on one node: a Streaming mountpoint fed by a forward of the stage mix. */
@@ -359,6 +361,7 @@ export class JanusMediaPool extends EventEmitter<MediaEvents> implements MediaPo
         type: 'rtp',
         id: st.key,
         permanent: false,
+        ...(this.options.mountpointThreads ? { threads: this.options.mountpointThreads } : {}),
         media: [{ type: 'audio', mid: 'a', port, iface: node.options.mediaAddress, pt: 111, codec: 'opus' }],
         ...node.adminKey(),
       });

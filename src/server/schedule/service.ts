@@ -18,6 +18,7 @@ import type { AccountService } from '../accounts.js';
 import { SpaceStore } from '../db.js';
 import type { Handler } from '../signaling.js';
 import type { Participant, SpaceService } from '../spaces.js';
+import type { TicketGate } from './ticketGate.js';
 import { CodeProvider, TicketSigner, type PaymentProvider } from './tickets.js';
 
 interface ScheduleRow {
@@ -38,6 +39,8 @@ export interface ScheduleServiceOptions {
   maxDaysAhead: number;
   /** Where the ticket signing secret lives (created on first start). */
   dataDir: string;
+  /** Shared with the Space service, which asks it at every join. */
+  tickets: TicketGate;
   now?: () => number;
   provider?: PaymentProvider;
 }
@@ -61,8 +64,7 @@ export class ScheduleService {
   readonly codes: CodeProvider;
   private readonly provider: PaymentProvider;
   private readonly signer: TicketSigner;
-  /** Tickets shown by each connection: participant -> space id -> ticket id. */
-  private readonly presented = new WeakMap<Participant, Map<string, string>>();
+  private readonly tickets: TicketGate;
 
   constructor(
     private readonly db: Database.Database,
@@ -70,12 +72,12 @@ export class ScheduleService {
     private readonly accounts: AccountService,
     private readonly options: ScheduleServiceOptions,
   ) {
+    this.tickets = options.tickets;
     this.now = options.now ?? Date.now;
     this.spaceStore = new SpaceStore(db);
     this.codes = new CodeProvider(db);
     this.provider = options.provider ?? this.codes;
     this.signer = new TicketSigner(join(options.dataDir, 'ticket-secret'));
-    spaces.joinGate = (p, spaceId) => this.checkTicket(p, spaceId);
   }
 
   // ---- host writes ----
@@ -155,7 +157,7 @@ export class ScheduleService {
   get(accountId: string | null, spaceId: string, p?: Participant): { item: PublicScheduleItem; reminded: boolean; hasTicket: boolean } {
     const item = this.publicItem(spaceId);
     const reminded = !!accountId && !!this.db.prepare(`SELECT 1 FROM reminders WHERE space_id = ? AND account_id = ?`).get(spaceId, accountId);
-    const hasTicket = !!p && !!this.presented.get(p)?.has(spaceId);
+    const hasTicket = !!p && this.tickets.has(p, spaceId);
     return { item, reminded, hasTicket };
   }
 
@@ -213,26 +215,7 @@ export class ScheduleService {
     if (row.account_id !== p.identity.accountId || claims.accountId !== p.identity.accountId) {
       throw new AppError('forbidden', 'this ticket was issued to another account');
     }
-    let m = this.presented.get(p);
-    if (!m) this.presented.set(p, (m = new Map()));
-    m.set(spaceId, claims.ticketId);
-  }
-
-  /** The join hook: a ticketed Space admits its host, invited co-hosts/speakers, and ticket holders. */
-  private checkTicket(p: Participant, spaceId: string): void {
-    const row = this.row(spaceId);
-    if (!row || row.status === 'cancelled') return;
-    const fields = JSON.parse(row.fields) as ScheduleFields;
-    if (!fields.ticketing) return;
-    const accountId = p.identity.accountId;
-    if (accountId === row.host_account_id) return;
-    const handle = p.identity.handle;
-    if (handle && (fields.cohosts.includes(handle) || fields.speakers.includes(handle))) return;
-    if (!accountId) throw new AppError('unauthenticated', 'this Space is ticketed: sign in and show your ticket to join');
-    const ticketId = this.presented.get(p)?.get(spaceId);
-    if (!ticketId) throw new AppError('forbidden', 'this Space is ticketed: show a ticket to join');
-    const t = this.db.prepare(`SELECT account_id FROM tickets WHERE id = ?`).get(ticketId) as { account_id: string } | undefined;
-    if (!t || t.account_id !== accountId) throw new AppError('forbidden', 'this ticket was issued to another account');
+    this.tickets.present(p, spaceId, claims.ticketId);
   }
 
   // ---- internals ----
@@ -396,13 +379,13 @@ export function scheduleHandlers(s: ScheduleService): { [T in keyof typeof sched
     'schedule.cancel': (c, p) => s.cancel(account(c), p.key, p.spaceId),
     'schedule.start': (c, p) => {
       const r = s.start(account(c), p.spaceId);
-      c.spaces.add(p.spaceId);
+      c.follow(p.spaceId);
       return r;
     },
     'schedule.pull': (c, p) => s.pull(account(c), p.since, p.limit),
     'schedule.get': (c, p) => {
       const r = s.get(c.participant.identity.accountId, p.spaceId, c.participant);
-      c.spaces.add(p.spaceId); // the page hears `schedule.started` and `space.updated`
+      c.follow(p.spaceId); // the page hears `schedule.started` and `space.updated`
       return r;
     },
     'schedule.upcoming': (_c, p) => ({ items: s.upcoming(p.handle) }),

@@ -75,7 +75,7 @@ export function transcriptHandlers(t: TranscriptService): Pick<FeatureHandlers, 
     },
     'caption.list': (c, p) => {
       const segments = t.segments(p.spaceId);
-      c.spaces.add(p.spaceId);
+      c.follow(p.spaceId);
       return { segments };
     },
   };

@@ -14,12 +14,14 @@ export interface StageLink {
 export async function openStageLink(opts: {
   track: MediaStreamTrack;
   quality: BroadcastQuality;
+  /** STUN/TURN servers from the Space server, for a Studio behind a NAT or a firewall. */
+  iceServers: RTCIceServer[];
   /** Sends our offer to the server, resolves with Janus' answer. */
   negotiate: (offerSdp: string) => Promise<string>;
   onMonitorStream: (stream: MediaStream) => void;
   onState: (state: RTCPeerConnectionState) => void;
 }): Promise<StageLink> {
-  const pc = new RTCPeerConnection({ iceServers: [] });
+  const pc = new RTCPeerConnection({ iceServers: opts.iceServers });
   const transceiver = pc.addTransceiver(opts.track, { direction: 'sendrecv', streams: [new MediaStream([opts.track])] });
   pc.ontrack = (e) => opts.onMonitorStream(e.streams[0] ?? new MediaStream([e.track]));
   pc.onconnectionstatechange = () => opts.onState(pc.connectionState);

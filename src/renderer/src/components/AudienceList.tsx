@@ -48,6 +48,8 @@ export function AudienceList({ spaceId, newest, searchable, children }: { spaceI
   const total = paged?.total;
   const mayHaveMore = searchable && (total === undefined ? newest.length >= PAGE : shown.length < total);
 
+  // Only staff get the audience list (the server sends nobody else names).
+  if (!searchable && newest.length === 0) return null;
   return (
     <>
       <SectionHead title="Audience" count={total === undefined ? String(newest.length) + (newest.length >= PAGE ? '+' : '') : `${shown.length}/${total}`} />
