@@ -52,6 +52,8 @@ interface Options {
   botCpu: number;
   /** JANUS_EVENT_LOOPS for the server's Janus (unset: the server's default); the edge copies what the server wrote. */
   eventLoops: number | undefined;
+  /** JANUS_MOUNTPOINT_THREADS: Streaming mountpoint helper threads (unset: the server's default). */
+  mountpointThreads: number | undefined;
 }
 
 function parseArgs(args: string[]): Options {
@@ -68,6 +70,7 @@ function parseArgs(args: string[]): Options {
     janusCpu: 0,
     botCpu: 1,
     eventLoops: undefined,
+    mountpointThreads: undefined,
   };
   const int = (name: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
@@ -93,9 +96,10 @@ function parseArgs(args: string[]): Options {
     else if (a === '--janus-cpu') o.janusCpu = int(a, args[++i], 0, 255);
     else if (a === '--bot-cpu') o.botCpu = int(a, args[++i], 0, 255);
     else if (a === '--event-loops') o.eventLoops = int(a, args[++i], 0, 64);
+    else if (a === '--mountpoint-threads') o.mountpointThreads = int(a, args[++i], 0, 64);
     else
       throw new Error(
-        `unknown option "${a}" (options: --json, --steps 50,100,150, --cascade-steps 40,80,120, --no-cascade, --window-s S, --settle-s S, --bots-per-process N, --concurrency N, --node-cap N, --janus-cpu C, --bot-cpu C, --event-loops N)`,
+        `unknown option "${a}" (options: --json, --steps 50,100,150, --cascade-steps 40,80,120, --no-cascade, --window-s S, --settle-s S, --bots-per-process N, --concurrency N, --node-cap N, --janus-cpu C, --bot-cpu C, --event-loops N, --mountpoint-threads N)`,
       );
   }
   return o;
@@ -257,6 +261,7 @@ async function runPhase(o: Options, sizes: number[], packets: Buffer[], edge: { 
   const dataDir = tempDir('bench-audience');
   const env: Record<string, string> = { JANUS_WS_PORT: '8288', JANUS_RTP_PORT_RANGE: `${STAGE_RANGE.lo}-${STAGE_RANGE.hi}` };
   if (o.eventLoops !== undefined) env.JANUS_EVENT_LOOPS = String(o.eventLoops);
+  if (o.mountpointThreads !== undefined) env.JANUS_MOUNTPOINT_THREADS = String(o.mountpointThreads);
   if (edge) {
     env.JANUS_EDGES = `ws://127.0.0.1:${EDGE_WS_PORT}#${MEDIA_IP}`;
     // Equal caps: the pool fills the node with the lowest listeners/cap, so the two alternate.
