@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   schedule: () => import('./schedule.js'),
   soundboard: () => import('./soundboard.js'),
   recovery: () => import('./recovery.js'),
+  audience: () => import('./audience.js'),
   transcript: () => import('./transcript.js'),
   turn: () => import('./turn.js'),
   multitrack: () => import('./multitrack.js'),

@@ -4,6 +4,7 @@ import { launchChromium } from '../test/support/browser.js';
 import { requireNetns, tempDir } from '../test/support/stack.js';
 import { startServerProcess } from '../test/support/serverProcess.js';
 import { percentile, round1 } from './stats.js';
+import { runScale, SCALE_OPTIONS, type ScaleOptions } from './signalingScale.js';
 
 /**
  * Signaling numbers through the real stack:
@@ -14,16 +15,20 @@ import { percentile, round1 } from './stats.js';
  * The Space server runs as its own process (as in production) so the 1,000 client sockets in this
  * process do not share its event loop.
  */
-export const description = 'listener join time (page open -> audio playing) and event fan-out to 1,000 sockets';
+export const description =
+  'listener join time (page open -> audio playing) and event fan-out to 1,000 sockets; with --listeners N: server CPU per join up to N sockets';
 
 interface Options {
   json: boolean;
   joins: number;
   clients: number;
   events: number;
+  /** Set by --listeners: the control-plane scale mode (bench/signalingScale.ts) instead. */
+  scale?: ScaleOptions;
 }
 
 function parseArgs(args: string[]): Options {
+  if (args.includes('--listeners')) return { json: false, joins: 0, clients: 0, events: 0, scale: SCALE_OPTIONS.parse(args) };
   const o: Options = { json: false, joins: 20, clients: 1000, events: 50 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -36,7 +41,7 @@ function parseArgs(args: string[]): Options {
     else if (a === '--joins') o.joins = num();
     else if (a === '--clients') o.clients = num();
     else if (a === '--events') o.events = num();
-    else throw new Error(`unknown option "${a}" (options: --json, --joins N, --clients N, --events N)`);
+    else throw new Error(`unknown option "${a}" (options: --json, --joins N, --clients N, --events N; or --listeners N for the scale mode)`);
   }
   return o;
 }
@@ -50,6 +55,7 @@ const client = async (url: string): Promise<SignalingClient> => {
 export async function run(args: string[]): Promise<number> {
   const o = parseArgs(args);
   requireNetns();
+  if (o.scale) return runScale(o.scale);
   const { url, stop: stopServer } = await startServerProcess({
     port: 8380,
     dataDir: tempDir('bench-signaling'),
