@@ -4,10 +4,10 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hostingPolicy, parseRange, type ServerConfig } from './config.js';
+import type { Role } from '../shared/space.js';
 import { AccountService } from './accounts.js';
 import { SpaceStore, openServerDb } from './db.js';
-import { createHttpHandler } from './http.js';
-import { loadStatic } from './staticFiles.js';
+import { createWebApp, type ServerFactory } from './web.js';
 import { JanusMedia } from './janus/media.js';
 import { JanusSupervisor } from './janus/supervisor.js';
 import { SignalingServer } from './signaling.js';
@@ -16,6 +16,8 @@ import { ScheduleService, scheduleHandlers } from './schedule/service.js';
 import { scheduleRoutes } from './schedule/http.js';
 import { TranscriptService, transcriptHandlers } from './transcript/service.js';
 import { transcriptRoutes } from './transcript/http.js';
+import { RecordingService } from './recording/service.js';
+import { recordingHandlers, recordingRoutes } from './recording/http.js';
 
 /** The built listener page: next to the bundled server (out/server -> out/listener) or from the sources. */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,13 +31,17 @@ export interface RunningServer {
   accounts: AccountService;
   media: JanusMedia;
   signaling: SignalingServer;
+  recording: RecordingService;
   /** Present when the server runs its own Janus. */
   janus?: JanusSupervisor;
   close(): Promise<void>;
 }
 
 /** Starts the Space server: its own Janus (or an external one), SQLite, HTTP and WebSocket. */
-export async function startSpaceServer(config: ServerConfig, listenerDist = LISTENER_DIST): Promise<RunningServer> {
+/** Plain HTTP; startup may pass another factory (HTTPS) without touching the routes. */
+export const plainHttp: ServerFactory = (handler) => createServer(handler);
+
+export async function startSpaceServer(config: ServerConfig, listenerDist = LISTENER_DIST, serverFactory: ServerFactory = plainHttp): Promise<RunningServer> {
   let janus: JanusSupervisor | undefined;
   let janusUrl = config.janusUrl;
   if (!janusUrl) {
@@ -67,6 +73,20 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     memberGraceMs: config.memberGraceMs,
     reactionLimit: { count: config.reactionsPer10s, windowMs: 10_000 },
   });
+  let url = config.publicUrl ?? '';
+  const recording = new RecordingService(db, media, spaces, {
+    dir: config.recordingDir ?? join(config.dataDir, 'recordings'),
+    tapHost: config.forwardHost,
+    tapPorts: parseRange(config.recordPortRange),
+    segmentS: config.segmentSeconds,
+    defaultOn: config.recordByDefault,
+    retentionMs: config.recordingRetentionDays * 86_400_000,
+    clipRoles: config.clipRoles.split(',') as Role[],
+    liveWindow: 6,
+    publicUrl: () => url,
+    publish: (spaceId, event) => spaces.notifier.toSpace(spaceId, event),
+  });
+  spaces.lifecycle = recording;
   try {
     await media.start(20_000);
     await spaces.restoreLive();
@@ -86,27 +106,40 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   };
   const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir });
   const transcript = new TranscriptService(db, spaces);
-  const signaling = new SignalingServer(spaces, accounts, sameHost, { ...scheduleHandlers(schedule), ...transcriptHandlers(transcript) });
-  const routes = [scheduleRoutes(schedule), transcriptRoutes(transcript)];
-  const handler = createHttpHandler(spaces, loadStatic(listenerDist), (path, res, headers) => routes.some((r) => r(path, res, headers)));
-  const http = createServer((req, res) => {
-    try {
-      handler(req, res);
-    } catch (err) {
-      console.error(err);
-      if (!res.headersSent) res.writeHead(500).end('internal error');
-    }
+  const captions = transcriptHandlers(transcript);
+  const signaling = new SignalingServer(spaces, accounts, sameHost, {
+    ...scheduleHandlers(schedule),
+    ...captions,
+    // The recording places captions on its timeline by when they arrive.
+    'caption.post': (c, p) => {
+      const r = captions['caption.post'](c, p);
+      recording.noteCaption(p.spaceId, p.segment);
+      return r;
+    },
+    ...recordingHandlers(recording),
   });
+  const accountOf = (token: string): string | null => {
+    try {
+      return accounts.resume(token).account.id;
+    } catch {
+      return null;
+    }
+  };
+  const web = await createWebApp({
+    spaces,
+    listenerDist,
+    routes: [scheduleRoutes(schedule), transcriptRoutes(transcript), recordingRoutes(recording, accountOf)],
+    serverFactory,
+  });
+  const http = web.server;
   http.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://x').pathname === '/ws') signaling.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.port, config.host, () => resolve());
-  });
+  await web.listen({ port: config.port, host: config.host });
+  recording.startSweeping();
   const addr = http.address() as AddressInfo;
-  const url = config.publicUrl ?? `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  url = config.publicUrl ?? `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
   return {
     url,
@@ -115,10 +148,12 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     accounts,
     media,
     signaling,
+    recording,
     janus,
     async close() {
       signaling.close();
-      await new Promise<void>((r) => http.close(() => r()));
+      await web.close();
+      await recording.close();
       media.stop();
       await janus?.stop();
       db.close();

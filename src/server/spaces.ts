@@ -42,6 +42,15 @@ export interface Notifier {
   spaceChanged(spaceId: string): void;
 }
 
+/**
+ * Told when a Space goes live (also again after a server restart) and when it is about to end
+ * (recording, issue 12). `staffAccountIds`: the Space's owner first, then its co-hosts.
+ */
+export interface SpaceLifecycle {
+  live(spaceId: string, key: number): void;
+  ending(spaceId: string, staffAccountIds: string[]): void;
+}
+
 export interface SpaceServiceOptions {
   forwardPorts: [number, number];
   /** How long a disconnected host keeps the host role before a co-host takes over (or the Space ends). */
@@ -79,6 +88,8 @@ export class SpaceService {
   notifier: Notifier = { toSpace: () => undefined, toParticipant: () => undefined, spaceChanged: () => undefined };
   /** Checked before anyone enters a Space (tickets, issue 6); throws a typed error to refuse. */
   joinGate: (p: Participant, spaceId: string) => void = () => undefined;
+  /** Recording's hooks (issue 12). */
+  lifecycle: SpaceLifecycle = { live: () => undefined, ending: () => undefined };
 
   constructor(
     private readonly store: SpaceStore,
@@ -94,6 +105,7 @@ export class SpaceService {
     for (const row of this.store.withState('live')) {
       this.room(row);
       await this.ensureMedia(row);
+      this.lifecycle.live(row.id, row.seq);
     }
   }
 
@@ -355,7 +367,10 @@ export class SpaceService {
       member.onStage = false;
       this.changed(room);
     });
-    if (row.state !== 'live') row = this.store.setState(spaceId, 'live', this.now());
+    if (row.state !== 'live') {
+      row = this.store.setState(spaceId, 'live', this.now());
+      this.lifecycle.live(spaceId, row.seq);
+    }
     this.changed(room, member);
     return answer;
   }
@@ -566,6 +581,8 @@ export class SpaceService {
     if (row.state === 'ended') return this.toPublic(row);
     this.clearGrace(spaceId);
     this.cuePads.delete(spaceId);
+    const cohosts = [...(this.rooms.get(spaceId)?.members.values() ?? [])].filter((m) => m.role === 'cohost' && m.accountId).map((m) => m.accountId!);
+    this.lifecycle.ending(spaceId, [row.host_account_id, ...cohosts]);
     const ended = this.store.setState(spaceId, 'ended', this.now());
     for (const p of [...(this.present.get(spaceId) ?? [])]) await this.dropPresence(p, spaceId);
     this.present.delete(spaceId);

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { AppError } from '../../shared/errors.js';
 import { JanusSession, type JanusHandle } from './client.js';
 import type { Jsep } from './protocol.js';
+import type { ProgramTap } from '../media/port.js';
 
 export interface StageRoom {
   /** AudioBridge room id and Streaming mountpoint id (the same number). */
@@ -36,6 +37,8 @@ export class JanusMedia extends EventEmitter {
   private admin?: JanusHandle; // AudioBridge handle for room management
   private streaming?: JanusHandle; // Streaming handle for mountpoint management
   private readonly rooms = new Map<number, StageRoom>();
+  /** Program taps per room (issue 12): re-created with the room. */
+  private readonly taps = new Map<number, Map<string, ProgramTap & { streamId?: number }>>();
   private connecting?: Promise<void>;
   private stopped = false;
   private retryTimer?: NodeJS.Timeout;
@@ -94,6 +97,7 @@ export class JanusMedia extends EventEmitter {
     }
     this.emit('up');
     if (rebuilt.length) this.emit('reset', rebuilt);
+    for (const key of rebuilt) this.emit('stageReset', { key, node: 'local' });
   }
 
   private onLost(session: JanusSession, reason: string): void {
@@ -125,6 +129,7 @@ export class JanusMedia extends EventEmitter {
 
   async closeRoom(roomId: number): Promise<void> {
     this.rooms.delete(roomId);
+    this.taps.delete(roomId);
     if (!this.isUp) return;
     const { admin, streaming } = this.require();
     await admin.request({ request: 'destroy', room: roomId, ...this.adminKey() }).catch(() => undefined);
@@ -162,7 +167,11 @@ export class JanusMedia extends EventEmitter {
       });
     }
     const forwarders = await admin.request({ request: 'listforwarders', room: room.roomId });
-    if (!Array.isArray(forwarders.rtp_forwarders) || forwarders.rtp_forwarders.length === 0) {
+    const forwardedPorts = new Set(Array.isArray(forwarders.rtp_forwarders) ? forwarders.rtp_forwarders.map((f: { port?: number }) => f.port) : []);
+    for (const tap of this.taps.get(room.roomId)?.values() ?? []) {
+      if (!forwardedPorts.has(tap.port)) await this.forwardTap(room.roomId, tap);
+    }
+    if (!forwardedPorts.has(room.mountpointPort)) {
       await admin.request({
         request: 'rtp_forward',
         room: room.roomId,
@@ -173,6 +182,31 @@ export class JanusMedia extends EventEmitter {
         ...this.adminKey(),
       });
     }
+  }
+
+  // ---- program taps (issue 12; issue 11's media pool implements the same MediaPort methods) ----
+
+  /** Sends a copy of the stage mix (RTP, Opus pt 111) to `tap.host:tap.port` while the room exists, re-created with it. */
+  async addTap(roomId: number, tap: ProgramTap): Promise<void> {
+    let taps = this.taps.get(roomId);
+    if (!taps) this.taps.set(roomId, (taps = new Map()));
+    const entry = { ...tap };
+    taps.set(tap.id, entry);
+    if (this.rooms.has(roomId) && this.isUp) await this.forwardTap(roomId, entry);
+  }
+
+  async removeTap(roomId: number, tapId: string): Promise<void> {
+    const tap = this.taps.get(roomId)?.get(tapId);
+    this.taps.get(roomId)?.delete(tapId);
+    if (!tap?.streamId || !this.isUp) return;
+    const { admin } = this.require();
+    await admin.request({ request: 'stop_rtp_forward', room: roomId, stream_id: tap.streamId, ...this.adminKey() }).catch(() => undefined);
+  }
+
+  private async forwardTap(roomId: number, tap: ProgramTap & { streamId?: number }): Promise<void> {
+    const { admin } = this.require();
+    const r = await admin.request({ request: 'rtp_forward', room: roomId, host: tap.host, port: tap.port, codec: 'opus', ptype: 111, ...this.adminKey() });
+    if (typeof r.stream_id === 'number') tap.streamId = r.stream_id;
   }
 
   /** Joins a participant to the stage with their SDP offer; resolves with Janus' answer and a handle to hang up. */

@@ -1,0 +1,72 @@
+/** One stored segment as the playlists need it. */
+export interface PlaylistSegment {
+  /** Index over the whole recording (all runs): the media sequence number. */
+  seq: number;
+  /** Recorder run: a new run after a gap (crash, restart) starts with a discontinuity. */
+  run: number;
+  file: string;
+  durationMs: number;
+  positionMs: number;
+}
+
+const MPEGURL = '#EXTM3U';
+
+function lines(segs: PlaylistSegment[], uriPrefix: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i]!;
+    if (i > 0 && segs[i - 1]!.run !== s.run) out.push('#EXT-X-DISCONTINUITY');
+    out.push(`#EXTINF:${(s.durationMs / 1000).toFixed(3)},`, uriPrefix + s.file);
+  }
+  return out;
+}
+
+function target(segs: PlaylistSegment[], targetS: number): number {
+  return Math.max(targetS, ...segs.map((s) => Math.ceil(s.durationMs / 1000)));
+}
+
+/** Number of run changes before index `upTo` (the discontinuity sequence of a sliding window). */
+function discontinuitiesBefore(all: PlaylistSegment[], upTo: number): number {
+  let n = 0;
+  for (let i = 1; i <= upTo && i < all.length; i++) if (all[i]!.run !== all[i - 1]!.run) n++;
+  return n;
+}
+
+/**
+ * The live playlist: the newest `window` segments (a sliding window, RFC 8216 §6.2.2), with
+ * discontinuity tags where the recorder restarted. `ended` closes it (players stop at the end).
+ */
+export function livePlaylist(all: PlaylistSegment[], opts: { targetS: number; window: number; ended: boolean; uriPrefix?: string }): string {
+  const first = Math.max(0, all.length - opts.window);
+  const segs = all.slice(first);
+  return [
+    MPEGURL,
+    '#EXT-X-VERSION:3',
+    `#EXT-X-TARGETDURATION:${target(segs, opts.targetS)}`,
+    `#EXT-X-MEDIA-SEQUENCE:${segs[0]?.seq ?? 0}`,
+    `#EXT-X-DISCONTINUITY-SEQUENCE:${discontinuitiesBefore(all, first)}`,
+    ...lines(segs, opts.uriPrefix ?? ''),
+    ...(opts.ended ? ['#EXT-X-ENDLIST'] : []),
+    '',
+  ].join('\n');
+}
+
+/** The whole recording as video-on-demand (replay), or a stretch of it (a clip, starting at `startOffsetMs` into its first segment). */
+export function vodPlaylist(segs: PlaylistSegment[], opts: { targetS: number; uriPrefix?: string; startOffsetMs?: number }): string {
+  return [
+    MPEGURL,
+    '#EXT-X-VERSION:3',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    `#EXT-X-TARGETDURATION:${target(segs, opts.targetS)}`,
+    `#EXT-X-MEDIA-SEQUENCE:${segs[0]?.seq ?? 0}`,
+    ...(opts.startOffsetMs ? [`#EXT-X-START:TIME-OFFSET=${(opts.startOffsetMs / 1000).toFixed(3)},PRECISE=YES`] : []),
+    ...lines(segs, opts.uriPrefix ?? ''),
+    '#EXT-X-ENDLIST',
+    '',
+  ].join('\n');
+}
+
+/** The segments covering [startMs, endMs) of the recording's timeline. */
+export function segmentsCovering(all: PlaylistSegment[], startMs: number, endMs: number): PlaylistSegment[] {
+  return all.filter((s) => s.positionMs < endMs && s.positionMs + s.durationMs > startMs);
+}
