@@ -5,6 +5,7 @@ import { AppError } from '../shared/errors.js';
 import { openListenPeer, openStagePeer } from './media.js';
 import { mountCaptions } from './captions.js';
 import { mountSchedule } from './schedule.js';
+import { mountRecording } from './recording.js';
 
 /**
  * The listener page at /s/<id>. A visitor watches the Space; pressing Listen joins it (as
@@ -115,6 +116,7 @@ function renderStage(): void {
 }
 
 function hangUp(): void {
+  recording.stopHls();
   pc?.close();
   pc = undefined;
   pcKind = undefined;
@@ -138,6 +140,7 @@ async function syncMedia(): Promise<void> {
       renegotiateAgain = false;
       const want = !wantsToListen || removed || !self || space?.state === 'ended' ? undefined : onStageRole() ? 'stage' : 'listen';
       if (want === pcKind && pc && pc.connectionState !== 'failed' && pc.connectionState !== 'closed') continue;
+      if (want === 'listen' && pcKind === 'listen' && recording.playingHls() && recording.wantsHls()) continue;
       hangUp();
       if (want !== 'stage') releaseMic();
       if (want === 'listen') await startListening();
@@ -173,7 +176,19 @@ const onPeerState = (peer: RTCPeerConnection) => (state: RTCPeerConnectionState)
 };
 
 async function startListening(): Promise<void> {
-  const { sdp: offer } = await client.request('listen.start', { spaceId });
+  if (recording.wantsHls()) {
+    // HLS: the recording's live playlist through any HTTP cache, a few seconds behind.
+    await recording.startHls(ui.audio);
+    pcKind = 'listen';
+    return;
+  }
+  const started = await client.request('listen.start', { spaceId }).catch((err: unknown) => {
+    if (AppError.from(err).code !== 'audience_full') throw err;
+    recording.audienceFull();
+    return null;
+  });
+  if (!started) return startListening();
+  const offer = started.sdp;
   let peer: RTCPeerConnection | undefined;
   peer = await openListenPeer({
     offer,
@@ -377,6 +392,14 @@ async function onConnected(): Promise<void> {
   }
 }
 
+const recording = mountRecording($('recording-root'), ui.invite, client, spaceId, {
+  onModeChange: () => {
+    hangUp();
+    void syncMedia();
+  },
+  signedInHandle: () => account?.handle ?? null,
+  hostHandle: () => space?.hostHandle ?? null,
+});
 mountCaptions($('captions-root'), client, spaceId);
 mountSchedule($('schedule-root'), client, spaceId);
 void client.connect().catch(() => notice('Cannot reach the server; retrying…'));

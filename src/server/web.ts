@@ -72,8 +72,8 @@ export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
     void reply.code(404).type(HTML).send(notFound('Page not found'));
   });
 
-  const indexFile = join(opts.listenerDist, 'index.html');
-  const listenerHtml = existsSync(indexFile) ? readFileSync(indexFile) : null;
+  const html = (name: string): Buffer | null => (existsSync(join(opts.listenerDist, name)) ? readFileSync(join(opts.listenerDist, name)) : null);
+  const pages = { index: html('index.html'), clip: html('clip.html') };
   if (existsSync(join(opts.listenerDist, 'assets'))) {
     await app.register(fastifyStatic, {
       root: join(opts.listenerDist, 'assets'),
@@ -90,9 +90,10 @@ export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
     await app.register(fastifyStatic, { root: opts.listenerDist, serve: false });
   }
 
-  const sendListener = (reply: import('fastify').FastifyReply): void => {
-    if (!listenerHtml) void reply.code(503).type('text/plain; charset=utf-8').send('the listener app is not built: run npm run build');
-    else void reply.type(HTML).send(listenerHtml);
+  const sendListener = (reply: import('fastify').FastifyReply, name: keyof typeof pages = 'index'): void => {
+    const body = pages[name];
+    if (!body) void reply.code(503).type('text/plain; charset=utf-8').send('the listener app is not built: run npm run build');
+    else void reply.type(HTML).send(body);
   };
 
   app.get('/healthz', async (_req, reply) => reply.type('application/json').send(JSON.stringify({ ok: true })));
@@ -126,5 +127,5 @@ export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
 
 /** What feature routes get from the web app: how to answer with the listener page (clip pages use it). */
 export interface FeatureRouteOptions {
-  sendListenerPage: (reply: import('fastify').FastifyReply) => void;
+  sendListenerPage: (reply: import('fastify').FastifyReply, page?: 'index' | 'clip') => void;
 }

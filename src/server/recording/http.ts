@@ -90,7 +90,7 @@ export function recordingRoutes(rec: RecordingService, accountOf: (token: string
     app.get('/c/:clip', async (req, reply) => {
       const id = clipId(req);
       if (!id || !rec.clipPublic(id)) return reply.code(404).type('text/html; charset=utf-8').send('<!doctype html><title>Not found</title><h1>This clip does not exist</h1><p>It may have been deleted with its recording.</p>');
-      opts.sendListenerPage(reply);
+      opts.sendListenerPage(reply, 'clip');
       return reply;
     });
     app.get('/api/clips/:clip', async (req, reply) => {

@@ -7,6 +7,8 @@ export interface PlaylistSegment {
   file: string;
   durationMs: number;
   positionMs: number;
+  /** Wall time the segment's audio began (server clock): lets players show how far behind they are. */
+  startedAt?: number;
 }
 
 const MPEGURL = '#EXTM3U';
@@ -16,6 +18,7 @@ function lines(segs: PlaylistSegment[], uriPrefix: string): string[] {
   for (let i = 0; i < segs.length; i++) {
     const s = segs[i]!;
     if (i > 0 && segs[i - 1]!.run !== s.run) out.push('#EXT-X-DISCONTINUITY');
+    if (s.startedAt !== undefined) out.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.startedAt).toISOString()}`);
     out.push(`#EXTINF:${(s.durationMs / 1000).toFixed(3)},`, uriPrefix + s.file);
   }
   return out;

@@ -193,6 +193,7 @@ export class RecordingService {
     const tomb = this.tombstone(spaceId);
     if (!row) availability = tomb ?? 'none';
     else if (row.ended_at !== null) availability = segs.length ? 'replay' : 'none';
+    else if (space.state === 'ended') availability = 'recording'; // finishing: the last segment is being written
     else if (row.on_now && a?.recorder) availability = 'recording';
     else if (row.on_now && space.state !== 'ended') availability = space.state === 'live' || a ? 'recording' : 'armed';
     else availability = segs.length ? (space.state === 'ended' ? 'replay' : 'paused') : 'none';
@@ -395,7 +396,7 @@ export class RecordingService {
   }
 
   private segments(spaceId: string): PlaylistSegment[] {
-    return this.segmentRows(spaceId).map((s) => ({ seq: s.seq, run: s.run, file: s.file, durationMs: s.duration_ms, positionMs: s.position_ms }));
+    return this.segmentRows(spaceId).map((s) => ({ seq: s.seq, run: s.run, file: s.file, durationMs: s.duration_ms, positionMs: s.position_ms, startedAt: s.started_at }));
   }
 
   private dirOf(spaceId: string): string {
