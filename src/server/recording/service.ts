@@ -109,6 +109,7 @@ export class RecordingService {
 
   /** Runs the retention sweep now and every `everyMs`. */
   startSweeping(everyMs = 3600_000): void {
+    this.finishInterrupted();
     this.sweep();
     this.sweepTimer = setInterval(() => this.sweep(), everyMs);
     this.sweepTimer.unref();
@@ -193,10 +194,9 @@ export class RecordingService {
     const tomb = this.tombstone(spaceId);
     if (!row) availability = tomb ?? 'none';
     else if (row.ended_at !== null) availability = segs.length ? 'replay' : 'none';
-    else if (space.state === 'ended') availability = 'recording'; // finishing: the last segment is being written
-    else if (row.on_now && a?.recorder) availability = 'recording';
-    else if (row.on_now && space.state !== 'ended') availability = space.state === 'live' || a ? 'recording' : 'armed';
-    else availability = segs.length ? (space.state === 'ended' ? 'replay' : 'paused') : 'none';
+    else if (space.state === 'ended') availability = a ? 'recording' : 'none'; // 'recording': the last segment is being written
+    else if (row.on_now) availability = space.state === 'live' || a ? 'recording' : 'armed';
+    else availability = segs.length ? 'paused' : 'none';
     return {
       spaceId,
       on: !!row?.on_now && space.state !== 'ended',
@@ -332,6 +332,25 @@ export class RecordingService {
   }
 
   // ---- internals ----
+
+  /**
+   * Recordings of Spaces that ended while this server was not there to finish them (killed at
+   * End): their segments are on disk; ingest them and close the recording as the owner's.
+   */
+  private finishInterrupted(): void {
+    const open = this.db
+      .prepare(
+        `SELECT r.space_id, s.host_account_id, s.ended_at FROM recordings r JOIN spaces s ON s.id = r.space_id WHERE r.ended_at IS NULL AND s.state = 'ended'`,
+      )
+      .all() as { space_id: string; host_account_id: string; ended_at: number | null }[];
+    for (const r of open) {
+      if (this.active.has(r.space_id)) continue;
+      this.ingest(r.space_id);
+      this.db
+        .prepare(`UPDATE recordings SET ended_at = ?, on_now = 0, staff_account_ids = ? WHERE space_id = ?`)
+        .run(r.ended_at ?? this.now(), JSON.stringify([r.host_account_id]), r.space_id);
+    }
+  }
 
   private async remove(spaceId: string, reason: 'expired' | 'deleted'): Promise<void> {
     await this.stopRecorder(spaceId);
