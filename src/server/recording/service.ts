@@ -144,8 +144,12 @@ export class RecordingService {
    */
   ending(spaceId: string, staffAccountIds: string[]): void {
     const a = this.active.get(spaceId);
-    if (!a) return;
     const row = this.row(spaceId);
+    if (!a) {
+      // Armed but never live: nothing was recorded; close it all the same.
+      if (row) this.db.prepare(`UPDATE recordings SET ended_at = ?, on_now = 0, staff_account_ids = ? WHERE space_id = ?`).run(this.now(), JSON.stringify(staffAccountIds), spaceId);
+      return;
+    }
     void (async () => {
       await this.stopRecorder(spaceId);
       this.active.delete(spaceId);
