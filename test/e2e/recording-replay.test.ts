@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SignalingClient } from '../../src/shared/signalingClient.js';
 import type { RecordingTimeline } from '../../src/shared/recording.js';
@@ -27,12 +28,13 @@ describe('recording, HLS and replay', () => {
   /** The test's own transcript clock: caption times are ms from here. */
   let transcriptZero = 0;
   const posted: { startMs: number; endMs: number; text: string }[] = [];
+  const dataDir = tempDir('server');
 
   beforeAll(async () => {
     requireNetns();
     const wav = makeSpeechWav(join(tempDir('audio'), ''), 'recorded', 'This show is recorded. We talk about podcasts, microphones and the people who make them every week.');
     reference = envelope(readWav(wav));
-    server = await startTestServer({ janusWsPort: 8196, segmentSeconds: 1 });
+    server = await startTestServer({ janusWsPort: 8196, segmentSeconds: 1, dataDir });
     browser = await launchChromium({ micWav: wav });
     hostPage = await (await browser.newContext()).newPage();
     await hostPage.goto(`${server.url}/healthz`);
@@ -133,7 +135,6 @@ describe('recording, HLS and replay', () => {
     // The line's place on the recording, from the test's own clock (when the words were said).
     const expectedS = positionOf(timeline, transcriptZero + posted[1]!.startMs) / 1000;
     await page.locator('#replay-transcript .line').nth(1).click();
-    await new Promise((r) => setTimeout(r, 300));
     const at = await page.locator('#replay-audio').evaluate((a: HTMLAudioElement) => ({ t: a.currentTime, paused: a.paused }));
     console.info(`transcript click: expected ${expectedS.toFixed(2)} s, playing at ${at.t.toFixed(2)} s`);
     expect(at.paused).toBe(false);
@@ -143,5 +144,77 @@ describe('recording, HLS and replay', () => {
     // Seek with the slider.
     await page.locator('#replay-seek').fill('2');
     expect(Math.abs((await page.locator('#replay-audio').evaluate((a: HTMLAudioElement) => a.currentTime)) - 2)).toBeLessThan(1);
+  });
+
+  it('downloads: the host gets both files (with ranges); no token, a listener and another Space\'s host are refused', async () => {
+    const listener = await apiClient(server.url);
+    const listenerToken = (await listener.request('auth.register', { handle: 'rec_listener', displayName: 'L', password: 'correct horse battery' })).token;
+    listener.close();
+    const other = await apiClient(server.url);
+    const otherToken = (await other.request('auth.register', { handle: 'rec_other', displayName: 'O', password: 'correct horse battery' })).token;
+    await other.request('space.create', { title: 'Another show' });
+    other.close();
+    const hostToken = (await host.request('auth.signIn', { handle: 'rec_host', password: 'correct horse battery' })).token;
+    const get = (ext: string, token?: string, range?: string): Promise<Response> =>
+      fetch(`${server.url}/s/${spaceId}/recording.${ext}`, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(range ? { range } : {}) } });
+    expect((await get('m4a')).status).toBe(401);
+    expect((await get('m4a', listenerToken)).status).toBe(403);
+    expect((await get('m4a', otherToken)).status).toBe(403);
+    expect((await get('flac', otherToken)).status).toBe(403);
+    expect((await get('m4a', 'not-a-real-token-at-all')).status).toBe(401);
+    expect((await get('wav', hostToken)).status).toBe(404);
+    for (const [ext, type, magic] of [
+      ['m4a', 'audio/mp4', 'ftyp'],
+      ['flac', 'audio/flac', 'fLaC'],
+    ] as const) {
+      const full = await get(ext, hostToken);
+      expect(full.status).toBe(200);
+      expect(full.headers.get('content-type')).toBe(type);
+      expect(full.headers.get('content-disposition')).toContain(`space-${spaceId}.${ext}`);
+      const body = Buffer.from(await full.arrayBuffer());
+      expect(body.subarray(0, 12).toString('latin1')).toContain(magic);
+      const part = await get(ext, hostToken, 'bytes=100-199');
+      expect(part.status).toBe(206);
+      expect(part.headers.get('content-range')).toBe(`bytes 100-199/${body.length}`);
+      expect(Buffer.from(await part.arrayBuffer()).equals(body.subarray(100, 200))).toBe(true);
+    }
+    // The query form (for a plain link) works the same.
+    expect((await fetch(`${server.url}/s/${spaceId}/recording.m4a?token=${encodeURIComponent(listenerToken)}`)).status).toBe(403);
+    expect((await fetch(`${server.url}/s/${spaceId}/recording.m4a?token=${encodeURIComponent(hostToken)}`)).status).toBe(200);
+  });
+
+  it('clips: the host saves 10 s of the replay; the clip has its own page that plays it; a listener may not clip', async () => {
+    const listener = await apiClient(server.url);
+    await listener.request('auth.signIn', { handle: 'rec_listener', password: 'correct horse battery' });
+    await expect(listener.request('clip.create', { spaceId, durationMs: 10_000, endMs: 12_000 })).rejects.toMatchObject({ code: 'forbidden' });
+    listener.close();
+    await expect(host.request('clip.create', { spaceId, durationMs: 31_000 })).rejects.toMatchObject({ code: 'bad_message' });
+    const { clip, url } = await host.request('clip.create', { spaceId, durationMs: 10_000, endMs: 12_000 });
+    expect(clip).toMatchObject({ spaceId, startMs: 2000, durationMs: 10_000, createdBy: '@rec_host' });
+    expect(url).toBe(`${server.url}/c/${clip.id}`);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(url);
+    await expect.poll(() => page.locator('#title').textContent()).toBe('Recorded show');
+    await page.getByRole('button', { name: 'Play clip' }).click();
+    const received = await recordPlayingEnvelope(page, '#audio', 8000);
+    const r = segmentedLoopCorrelation(received, reference);
+    console.info(`clip: envelope r=${r.toFixed(3)}`);
+    expect(r).toBeGreaterThanOrEqual(0.8);
+    expect((await fetch(`${server.url}/c/zzzzzzzzzzzz`)).status).toBe(404);
+  });
+
+  it('after the retention period the files and rows are gone and the page says so', async () => {
+    const dir = join(dataDir, 'recordings', spaceId);
+    expect(existsSync(dir)).toBe(true);
+    // 31 days later (the default retention is 30).
+    expect(server.recording.sweep(Date.now() + 31 * 86_400_000)).toBe(1);
+    await expect.poll(() => existsSync(dir)).toBe(false);
+    await expect.poll(async () => (await host.request('recording.get', { spaceId })).state.availability).toBe('expired');
+    expect((await fetch(`${server.url}/s/${spaceId}/hls/replay.m3u8`)).status).toBe(404);
+    expect((await fetch(`${server.url}/s/${spaceId}/hls/r1-00001.ts`)).status).toBe(404);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/s/${spaceId}`);
+    await expect.poll(() => page.locator('#replay-gone').textContent()).toBe('This recording has expired and was deleted.');
+    expect(await page.locator('#replay').isVisible()).toBe(false);
   });
 });

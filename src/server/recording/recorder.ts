@@ -28,7 +28,7 @@ export const SEGMENT_FILE = /^r(\d{1,6})-(\d{5})\.ts$/;
 
 /**
  * One GStreamer process that records one Space's stage mix: RTP in (udpsrc, jitter buffer, Opus
- * decode), then a tee: AAC (voaacenc) into MPEG-TS segments with `hlssink2` (hls.js and Safari
+ * decode, audiorate for gapless timestamps), then a tee: AAC (voaacenc) into MPEG-TS segments with `hlssink2` (hls.js and Safari
  * play AAC in TS), and a FLAC take of the decoded stage (the lossless download). `hlssink2` lists
  * a segment in its playlist only once the segment is complete, and rewrites the playlist by
  * rename, so a SIGKILL loses at most the segment in progress. A new process is a new run with new
@@ -59,9 +59,12 @@ export class Recorder extends EventEmitter {
     const args = [
       '-q',
       'udpsrc', `address=${host}`, `port=${port}`, `caps=${caps}`,
-      '!', 'rtpjitterbuffer', 'latency=100', 'drop-on-latency=true',
+      '!', 'rtpjitterbuffer', 'latency=200', 'drop-on-latency=true',
       '!', 'rtpopusdepay', '!', 'opusdec', 'plc=true',
       '!', 'audioconvert', '!', 'audioresample', '!', 'audio/x-raw,rate=48000,channels=1',
+      // A perfect stream for the muxers: lost packets become silence, overlaps are dropped
+      // (splitmuxsink stops with "Timestamping error" on timestamps that go back).
+      '!', 'audiorate', 'skip-to-first=true',
       '!', 'tee', 'name=t',
       't.', '!', 'queue', '!', 'voaacenc', 'bitrate=64000', '!', 'aacparse',
       '!', 'hlssink2', `location=${join(dir, `r${this.run}-%05d.ts`)}`, `playlist-location=${join(dir, runPlaylist(this.run))}`,

@@ -328,8 +328,8 @@ export class RecordingService {
   }
 
   /** Deletes recordings past the retention period: files, segments, clips and the row; a tombstone says why. */
-  sweep(): number {
-    const cutoff = this.now() - this.options.retentionMs;
+  sweep(at = this.now()): number {
+    const cutoff = at - this.options.retentionMs;
     const old = this.db.prepare(`SELECT space_id FROM recordings WHERE ended_at IS NOT NULL AND ended_at <= ?`).all(cutoff) as { space_id: string }[];
     for (const r of old) void this.remove(r.space_id, 'expired');
     return old.length;
