@@ -14,6 +14,7 @@ import { ScheduleService } from './services/scheduleService.js';
 import { scheduleIpcCalls } from '../shared/schedule.js';
 import { TranscriptService } from './services/transcript/transcriptService.js';
 import { transcriptIpcCalls } from '../shared/transcript.js';
+import { RecordingState, recordingIpcCalls } from '../shared/recording.js';
 
 /**
  * Opens the Studio's database and builds its services: the one composition root for every shell
@@ -57,6 +58,14 @@ export function createStudioServices(opts: {
     ...bindHandlers(soundboard, Object.keys(libraryCalls) as (keyof typeof libraryCalls)[]),
     ...bindHandlers(padKeys, ['setGlobalPadKeys']),
     ...bindHandlers(transcript, Object.keys(transcriptIpcCalls) as (keyof typeof transcriptIpcCalls)[]),
+    // Recording (issue 12): relayed to the server, which decides who may.
+    ...bindHandlers(
+      {
+        setRecording: async (req: { spaceId: string; on: boolean }) => RecordingState.parse(((await service.requestOnServer('recording.set', req)) as { state: unknown }).state),
+        getRecording: async (req: { spaceId: string }) => RecordingState.parse(((await service.requestOnServer('recording.get', req)) as { state: unknown }).state),
+      },
+      Object.keys(recordingIpcCalls) as (keyof typeof recordingIpcCalls)[],
+    ),
   };
   return {
     service,

@@ -5,6 +5,7 @@ import { AccountPublic, Handle, Password, Registration } from './account.js';
 import { CuePad } from './signaling.js';
 import { scheduleIpcCalls, scheduleIpcEvents } from './schedule.js';
 import { transcriptIpcCalls, transcriptIpcEvents } from './transcript.js';
+import { recordingIpcCalls, recordingIpcEvents } from './recording.js';
 import { deviceIpcCalls, deviceIpcEvents } from './devices.js';
 import { soundboardIpcCalls, soundboardIpcEvents } from './soundboard.js';
 
@@ -102,9 +103,9 @@ const coreIpcEvents = {
 } as const;
 
 /** Calls the renderer makes: method name -> channel, request and response schemas. */
-export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls } as const;
+export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls, ...recordingIpcCalls } as const;
 /** Events the main process pushes to the renderer. */
-export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents, ...transcriptIpcEvents } as const;
+export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents, ...transcriptIpcEvents, ...recordingIpcEvents } as const;
 export const coreIpcCallNames = Object.keys(coreIpcCalls) as (keyof typeof coreIpcCalls)[];
 
 export type IpcCallName = keyof typeof ipcCalls;

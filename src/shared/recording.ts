@@ -93,3 +93,15 @@ export const recordingRequests = {
 } as const;
 
 export const recordingEvents = [z.object({ type: z.literal('recording.state'), state: RecordingState })] as const;
+
+// ---- Studio IPC ----
+
+export const recordingIpcCalls = {
+  /** Host: recording on/off for a Space (relayed to the server's `recording.set`). */
+  setRecording: { channel: 'recording:set', request: z.object({ spaceId: SpaceId, on: z.boolean() }).strict(), response: RecordingState },
+  getRecording: { channel: 'recording:get', request: inSpace, response: RecordingState },
+} as const;
+
+export const recordingIpcEvents = {
+  onRecordingState: { channel: 'event:recording-state', payload: RecordingState },
+} as const;
