@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing. Needs root (or passwordless sudo); without it,
 # prints what is missing and exits non-zero so the caller can say so.
 set -euo pipefail
-PKGS=(janus chromium espeak-ng sox libsox-fmt-mp3 iproute2 pulseaudio pulseaudio-utils pocketsphinx pocketsphinx-en-us gstreamer1.0-pocketsphinx gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+PKGS=(janus chromium espeak-ng sox libsox-fmt-mp3 iproute2 pulseaudio pulseaudio-utils pocketsphinx pocketsphinx-en-us gstreamer1.0-pocketsphinx gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad ffmpeg nginx)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,5 +19,7 @@ echo "installing system packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
-# Debian's janus package starts a system service; we run our own instances only.
+# Debian's janus and nginx packages start system services; we run our own instances only.
 if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now janus >/dev/null 2>&1 || true; fi
+# The same for nginx (the tests run their own, as an HTTP cache in front of the server).
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true; fi

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { join } from 'node:path';
+import type { RunningServer } from '../../src/server/app.js';
+import { makeSpeechWav } from '../support/audio.js';
+import { launchChromium } from '../support/browser.js';
+import { apiClient } from '../support/apiClient.js';
+import { joinStageFromPage } from '../support/hostPeer.js';
+import { hlsClient, startNginxCache, type NginxCache } from '../support/nginxCache.js';
+import { requireNetns, startTestServer, tempDir } from '../support/stack.js';
+
+const CLIENTS = 200;
+
+/**
+ * The HLS audience tier behind an HTTP cache: nginx (Debian) in front of the Space server as a
+ * CDN edge would be. 200 HLS clients follow the live playlist and fetch every segment through it;
+ * the origin sees about one request per segment.
+ */
+describe('a live Space over HLS through nginx', () => {
+  let server: RunningServer;
+  let nginx: NginxCache;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    requireNetns();
+    const wav = makeSpeechWav(join(tempDir('audio'), ''), 'cdn', 'Many listeners, one origin. The cache carries the audience.');
+    server = await startTestServer({ janusWsPort: 8198, segmentSeconds: 1 });
+    nginx = await startNginxCache({ dir: tempDir('nginx'), port: 18240, origin: server.url });
+    browser = await launchChromium({ micWav: wav });
+  });
+  afterAll(async () => {
+    await nginx?.stop();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it(`${CLIENTS} clients get every segment; the origin serves each segment about once`, async () => {
+    const host = await apiClient(server.url);
+    await host.request('auth.register', { handle: 'cdn_host', displayName: 'CDN Host', password: 'correct horse battery' });
+    const spaceId = (await host.request('space.create', { title: 'Big audience' })).space.id;
+    await host.request('space.join', { spaceId });
+    await host.request('recording.set', { spaceId, on: true });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/healthz`);
+    await joinStageFromPage(page, host, spaceId);
+    await expect.poll(async () => (await fetch(`${nginx.url}/s/${spaceId}/hls/live.m3u8`)).status, { timeout: 10_000 }).toBe(200);
+
+    const until = Date.now() + 15_000;
+    const results = await Promise.all(Array.from({ length: CLIENTS }, () => hlsClient(`${nginx.url}/s/${spaceId}/hls/live.m3u8`, until)));
+    host.close();
+
+    const errors = results.reduce((n, r) => n + r.errors, 0);
+    const perClient = results.map((r) => r.segments.size);
+    const log = nginx.log().filter((e) => e.path.startsWith(`/s/${spaceId}/hls/`));
+    const segmentLog = log.filter((e) => e.path.endsWith('.ts'));
+    const distinct = new Set(segmentLog.map((e) => e.path));
+    const toOrigin = segmentLog.filter((e) => e.upstream).length;
+    const playlistToOrigin = log.filter((e) => e.path.endsWith('live.m3u8') && e.upstream).length;
+    const perSegment = toOrigin / distinct.size;
+    console.info(
+      `${CLIENTS} clients: ${segmentLog.length} segment requests for ${distinct.size} segments, ${toOrigin} reached the origin (${perSegment.toFixed(3)} per segment); ` +
+        `playlist: ${log.length - segmentLog.length} requests, ${playlistToOrigin} to the origin; segments per client min ${Math.min(...perClient)}; errors ${errors}`,
+    );
+    expect(errors).toBe(0);
+    // Everyone followed the live edge for 15 s of 1 s segments.
+    expect(Math.min(...perClient)).toBeGreaterThanOrEqual(10);
+    expect(segmentLog.length).toBeGreaterThanOrEqual(CLIENTS * 10);
+    expect(perSegment).toBeLessThanOrEqual(1.05);
+    // The playlist lives one second in the cache: about one origin request per second, not per client.
+    expect(playlistToOrigin).toBeLessThan(40);
+    const seg = [...distinct][0]!;
+    const res = await fetch(`${nginx.url}${seg}`);
+    expect(res.headers.get('cache-control')).toContain('immutable');
+  });
+});
