@@ -22,6 +22,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   soundboard: () => import('./soundboard.js'),
   recovery: () => import('./recovery.js'),
   transcript: () => import('./transcript.js'),
+  hls: () => import('./hls.js'),
 };
 
 async function listBenches(): Promise<string> {

@@ -24,14 +24,12 @@ export async function joinStageFromPage(page: Page, client: SignalingClient, spa
   await page.evaluate(async (answer) => {
     const pc = (window as unknown as { hostPc: RTCPeerConnection }).hostPc;
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    await new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (pc.connectionState === 'connected') resolve();
-        else if (pc.connectionState === 'failed') reject(new Error('host connection failed'));
-      };
-      pc.addEventListener('connectionstatechange', check);
-      check();
-    });
+    // (No named functions in here: tsx would wrap them in a helper the page does not have.)
+    for (let i = 0; i < 200 && pc.connectionState !== 'connected'; i++) {
+      if (pc.connectionState === 'failed') throw new Error('host connection failed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (pc.connectionState !== 'connected') throw new Error(`host connection ${pc.connectionState}`);
   }, sdp);
 }
 

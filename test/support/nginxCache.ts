@@ -36,6 +36,15 @@ http {
   proxy_cache_path ${join(opts.dir, 'cache')} levels=1:2 keys_zone=hls:10m max_size=200m inactive=10m use_temp_path=off;
   server {
     listen 127.0.0.1:${opts.port};
+    # The page's WebSocket goes through too (the origin checks that Origin and Host agree).
+    location /ws {
+      proxy_pass ${opts.origin};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection "upgrade";
+      proxy_set_header Host $http_host;
+      proxy_read_timeout 1h;
+    }
     location / {
       proxy_pass ${opts.origin};
       proxy_http_version 1.1;
