@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { join } from 'node:path';
 import type { RunningServer } from '../../src/server/app.js';
+import type { SignalingClient } from '../../src/shared/signalingClient.js';
+import { registerOnListenerPage } from '../support/studioPage.js';
 import { makeSpeechWav } from '../support/audio.js';
 import { launchChromium } from '../support/browser.js';
 import { apiClient } from '../support/apiClient.js';
@@ -20,6 +22,8 @@ describe('a live Space over HLS through nginx', () => {
   let server: RunningServer;
   let nginx: NginxCache;
   let browser: Browser;
+  let host: SignalingClient;
+  let spaceId: string;
 
   beforeAll(async () => {
     requireNetns();
@@ -29,15 +33,16 @@ describe('a live Space over HLS through nginx', () => {
     browser = await launchChromium({ micWav: wav });
   });
   afterAll(async () => {
+    host?.close();
     await nginx?.stop();
     await browser?.close();
     await server?.close();
   });
 
   it(`${CLIENTS} clients get every segment; the origin serves each segment about once`, async () => {
-    const host = await apiClient(server.url);
+    host = await apiClient(server.url);
     await host.request('auth.register', { handle: 'cdn_host', displayName: 'CDN Host', password: 'correct horse battery' });
-    const spaceId = (await host.request('space.create', { title: 'Big audience' })).space.id;
+    spaceId = (await host.request('space.create', { title: 'Big audience' })).space.id;
     await host.request('space.join', { spaceId });
     await host.request('recording.set', { spaceId, on: true });
     const page = await (await browser.newContext()).newPage();
@@ -47,7 +52,6 @@ describe('a live Space over HLS through nginx', () => {
 
     const until = Date.now() + 15_000;
     const results = await Promise.all(Array.from({ length: CLIENTS }, () => hlsClient(`${nginx.url}/s/${spaceId}/hls/live.m3u8`, until)));
-    host.close();
 
     const errors = results.reduce((n, r) => n + r.errors, 0);
     const perClient = results.map((r) => r.segments.size);
@@ -71,5 +75,31 @@ describe('a live Space over HLS through nginx', () => {
     const seg = [...distinct][0]!;
     const res = await fetch(`${nginx.url}${seg}`);
     expect(res.headers.get('cache-control')).toContain('immutable');
+  });
+
+  it('a listener invited to speak is told the Space is recorded before joining the stage; the host deletes the recording', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${server.url}/s/${spaceId}`);
+    await expect.poll(() => page.locator('#recorded').isVisible()).toBe(true);
+    await registerOnListenerPage(page, 'cdn_guest', 'Guest');
+    await page.getByRole('button', { name: 'Listen' }).click();
+    const { roster } = await host.request('space.join', { spaceId });
+    await expect.poll(async () => (await host.request('space.join', { spaceId })).roster.audience.some((m) => m.handle === 'cdn_guest')).toBe(true);
+    const guest = (await host.request('space.join', { spaceId })).roster.audience.find((m) => m.handle === 'cdn_guest')!;
+    expect(roster.spaceId).toBe(spaceId);
+    await host.request('invite.send', { spaceId, memberId: guest.id });
+    await expect.poll(() => page.locator('#invite').isVisible()).toBe(true);
+    // The warning is inside the invitation, above Accept.
+    expect(await page.locator('#invite #invite-recorded').isVisible()).toBe(true);
+    expect(await page.locator('#invite-recorded').textContent()).toContain('This Space is recorded');
+
+    const listener = await apiClient(server.url);
+    await listener.request('space.join', { spaceId, displayName: 'Anyone' });
+    await expect(listener.request('recording.delete', { spaceId })).rejects.toMatchObject({ code: 'forbidden' });
+    listener.close();
+    await host.request('recording.delete', { spaceId });
+    await expect.poll(async () => (await host.request('recording.get', { spaceId })).state.availability, { timeout: 10_000 }).toBe('deleted');
+    expect((await fetch(`${server.url}/s/${spaceId}/hls/live.m3u8`)).status).toBe(404);
+    await expect.poll(() => page.locator('#recorded').isVisible()).toBe(false);
   });
 });
