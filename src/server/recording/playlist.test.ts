@@ -14,21 +14,20 @@ const all = [seg(0, 1, 0), seg(1, 1, 980), seg(2, 1, 1960), seg(3, 2, 2940), seg
 
 describe('HLS playlists of a recording', () => {
   it('live: a sliding window with media sequence, discontinuity sequence and program date-times', () => {
-    const text = livePlaylist(all, { targetS: 1, window: 3, ended: false });
+    const text = livePlaylist(all.slice(2), { targetS: 1, discontinuitySequence: 0, ended: false });
     expect(text).toContain('#EXT-X-MEDIA-SEQUENCE:2');
-    // The window starts at seq 2 (run 1): no run change before it.
     expect(text).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:0');
     expect(text.match(/#EXT-X-DISCONTINUITY\n/g)).toHaveLength(1);
     expect(text).toContain('#EXT-X-PROGRAM-DATE-TIME:2026-01-01T12:00:01.960Z');
     expect(text).not.toContain('#EXT-X-ENDLIST');
     expect(text.trim().split('\n').filter((l) => l.endsWith('.ts'))).toEqual(['r1-00002.ts', 'r2-00003.ts', 'r2-00004.ts']);
-    const later = livePlaylist(all, { targetS: 1, window: 2, ended: true });
+    const later = livePlaylist(all.slice(3), { targetS: 1, discontinuitySequence: 1, ended: true });
     expect(later).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:1');
     expect(later).toContain('#EXT-X-ENDLIST');
   });
 
   it('target duration covers the longest segment (RFC 8216: EXTINF rounded <= target)', () => {
-    expect(livePlaylist([seg(0, 1, 0, 2300)], { targetS: 1, window: 6, ended: false })).toContain('#EXT-X-TARGETDURATION:3');
+    expect(livePlaylist([seg(0, 1, 0, 2300)], { targetS: 1, discontinuitySequence: 0, ended: false })).toContain('#EXT-X-TARGETDURATION:3');
   });
 
   it('replay: every segment, VOD, closed; a clip starts inside its first segment', () => {

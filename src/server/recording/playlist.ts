@@ -28,26 +28,18 @@ function target(segs: PlaylistSegment[], targetS: number): number {
   return Math.max(targetS, ...segs.map((s) => Math.ceil(s.durationMs / 1000)));
 }
 
-/** Number of run changes before index `upTo` (the discontinuity sequence of a sliding window). */
-function discontinuitiesBefore(all: PlaylistSegment[], upTo: number): number {
-  let n = 0;
-  for (let i = 1; i <= upTo && i < all.length; i++) if (all[i]!.run !== all[i - 1]!.run) n++;
-  return n;
-}
-
 /**
- * The live playlist: the newest `window` segments (a sliding window, RFC 8216 §6.2.2), with
- * discontinuity tags where the recorder restarted. `ended` closes it (players stop at the end).
+ * The live playlist: the newest segments (a sliding window, RFC 8216 §6.2.2), with discontinuity
+ * tags where the recorder restarted. `discontinuitySequence`: run changes before the window's
+ * first segment. `ended` closes it (players stop at the end).
  */
-export function livePlaylist(all: PlaylistSegment[], opts: { targetS: number; window: number; ended: boolean; uriPrefix?: string }): string {
-  const first = Math.max(0, all.length - opts.window);
-  const segs = all.slice(first);
+export function livePlaylist(segs: PlaylistSegment[], opts: { targetS: number; discontinuitySequence: number; ended: boolean; uriPrefix?: string }): string {
   return [
     MPEGURL,
     '#EXT-X-VERSION:3',
     `#EXT-X-TARGETDURATION:${target(segs, opts.targetS)}`,
     `#EXT-X-MEDIA-SEQUENCE:${segs[0]?.seq ?? 0}`,
-    `#EXT-X-DISCONTINUITY-SEQUENCE:${discontinuitiesBefore(all, first)}`,
+    `#EXT-X-DISCONTINUITY-SEQUENCE:${opts.discontinuitySequence}`,
     ...lines(segs, opts.uriPrefix ?? ''),
     ...(opts.ended ? ['#EXT-X-ENDLIST'] : []),
     '',

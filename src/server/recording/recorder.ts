@@ -58,6 +58,8 @@ export class Recorder extends EventEmitter {
     const caps = 'application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=111';
     const args = [
       '-q',
+      // On SIGINT: end-of-stream, so the last segment is listed and the FLAC header written.
+      '-e',
       'udpsrc', `address=${host}`, `port=${port}`, `caps=${caps}`,
       '!', 'rtpjitterbuffer', 'latency=200', 'drop-on-latency=true',
       '!', 'rtpopusdepay', '!', 'opusdec', 'plc=true',
@@ -85,10 +87,13 @@ export class Recorder extends EventEmitter {
     });
   }
 
-  /** Ends the process (SIGINT would flush via EOS only with -e; a finished segment is all that counts). */
+  /** Ends the recording cleanly (SIGINT = end-of-stream: the segment in progress is finished), or kills it after 2.5 s. */
   stop(): void {
     this.stopping = true;
-    this.child?.kill('SIGTERM');
+    const child = this.child;
+    if (!child) return;
+    child.kill('SIGINT');
+    setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 2500).unref();
   }
 
   /** The segments this run has finished so far (parsed from its own playlist). */

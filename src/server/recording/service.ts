@@ -81,6 +81,7 @@ interface Active {
 }
 
 const TAP_ID = 'recorder';
+const MAX_CLIPS_PER_SPACE = 500;
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const newClipId = (): string => Array.from(randomBytes(12), (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
 
@@ -93,6 +94,7 @@ const newClipId = (): string => Array.from(randomBytes(12), (b) => ID_ALPHABET[b
 export class RecordingService {
   private readonly active = new Map<string, Active>();
   private readonly builds = new Map<string, Promise<void>>();
+  private readonly liveCache = new Map<string, { key: string; text: string }>();
   private readonly now: () => number;
   private sweepTimer?: NodeJS.Timeout;
 
@@ -191,8 +193,13 @@ export class RecordingService {
   state(spaceId: string): RecordingState {
     const space = this.spaces.get(spaceId);
     const row = this.row(spaceId);
-    const segs = row ? this.segments(spaceId) : [];
-    const durationMs = segs.length ? segs.at(-1)!.positionMs + segs.at(-1)!.durationMs : 0;
+    const last = row
+      ? (this.db.prepare(`SELECT position_ms + duration_ms AS end FROM recording_segments WHERE space_id = ? ORDER BY seq DESC LIMIT 1`).get(spaceId) as
+          | { end: number }
+          | undefined)
+      : undefined;
+    const durationMs = last?.end ?? 0;
+    const segs = { length: last ? 1 : 0 };
     const a = this.active.get(spaceId);
     let availability: RecordingAvailability;
     const tomb = this.tombstone(spaceId);
@@ -222,6 +229,8 @@ export class RecordingService {
     const end = Math.min(endMs ?? total, total);
     const d = Math.min(durationMs, MAX_CLIP_MS, end);
     if (d < 1000) throw new AppError('invalid_state', 'a clip needs at least 1 s of recording before it');
+    const clips = (this.db.prepare(`SELECT COUNT(*) AS n FROM clips WHERE space_id = ?`).get(spaceId) as { n: number }).n;
+    if (clips >= MAX_CLIPS_PER_SPACE) throw new AppError('rate_limited', `at most ${MAX_CLIPS_PER_SPACE} clips per Space`);
     const id = newClipId();
     const by = p.identity.handle ? `@${p.identity.handle}` : p.identity.displayName;
     this.db
@@ -242,13 +251,31 @@ export class RecordingService {
 
   // ---- what HTTP serves ----
 
-  /** null: no live recording to play. */
+  /**
+   * null: no live recording to play. Built from the newest rows only and kept until the next
+   * segment arrives, so the work per request does not grow with the recording or the audience.
+   */
   livePlaylist(spaceId: string): string | null {
     const row = this.row(spaceId);
     if (!row) return null;
-    const segs = this.segments(spaceId);
-    if (!segs.length) return null;
-    return livePlaylist(segs, { targetS: this.options.segmentS, window: this.options.liveWindow, ended: row.ended_at !== null });
+    const last = this.db.prepare(`SELECT MAX(seq) AS s FROM recording_segments WHERE space_id = ?`).get(spaceId) as { s: number | null };
+    if (last.s === null) return null;
+    const key = `${last.s}/${row.ended_at !== null}`;
+    const cached = this.liveCache.get(spaceId);
+    if (cached?.key === key) return cached.text;
+    const rows = (
+      this.db
+        .prepare(`SELECT seq, run, file, duration_ms, position_ms, started_at FROM recording_segments WHERE space_id = ? ORDER BY seq DESC LIMIT ?`)
+        .all(spaceId, this.options.liveWindow) as SegmentRow[]
+    ).reverse();
+    // Runs only grow with seq: the run changes before the window = distinct runs up to its first segment - 1.
+    const runs = this.db.prepare(`SELECT COUNT(DISTINCT run) AS n FROM recording_segments WHERE space_id = ? AND seq <= ?`).get(spaceId, rows[0]!.seq) as { n: number };
+    const text = livePlaylist(
+      rows.map((s) => ({ seq: s.seq, run: s.run, file: s.file, durationMs: s.duration_ms, positionMs: s.position_ms, startedAt: s.started_at })),
+      { targetS: this.options.segmentS, discontinuitySequence: runs.n - 1, ended: row.ended_at !== null },
+    );
+    this.liveCache.set(spaceId, { key, text });
+    return text;
   }
 
   replayPlaylist(spaceId: string): string | null {
@@ -368,6 +395,7 @@ export class RecordingService {
       this.db.prepare(`INSERT OR REPLACE INTO recording_tombstones (space_id, reason, at) VALUES (?, ?, ?)`).run(spaceId, reason, this.now());
     })();
     rmSync(this.dirOf(spaceId), { recursive: true, force: true });
+    this.liveCache.delete(spaceId);
     this.publishState(spaceId);
   }
 
