@@ -122,6 +122,7 @@ describe('recording, HLS and replay', () => {
     await expect.poll(() => page.locator('#replay-transcript .line').count()).toBe(3);
     await expect.poll(() => page.locator('#replay-speakers').textContent()).toContain('Rec Host');
     await page.getByRole('button', { name: 'Play replay' }).click();
+    await page.waitForFunction(() => (document.getElementById('replay-audio') as HTMLAudioElement).currentTime > 0.3, null, { timeout: 10_000 });
     const received = await recordPlayingEnvelope(page, '#replay-audio', 8000);
     const r = segmentedLoopCorrelation(received, reference);
     console.info(`replay: envelope r=${r.toFixed(3)} rms=${rms(received).toFixed(4)}`);
@@ -196,6 +197,7 @@ describe('recording, HLS and replay', () => {
     await page.goto(url);
     await expect.poll(() => page.locator('#title').textContent()).toBe('Recorded show');
     await page.getByRole('button', { name: 'Play clip' }).click();
+    await page.waitForFunction(() => (document.getElementById('audio') as HTMLAudioElement).currentTime > 2.3, null, { timeout: 10_000 });
     const received = await recordPlayingEnvelope(page, '#audio', 8000);
     const r = segmentedLoopCorrelation(received, reference);
     console.info(`clip: envelope r=${r.toFixed(3)}`);

@@ -487,9 +487,12 @@ export class RecordingService {
     const known = new Set(
       (this.db.prepare(`SELECT file FROM recording_segments WHERE space_id = ? AND run >= ?`).all(spaceId, lastRun) as { file: string }[]).map((r) => r.file),
     );
-    const last = this.db.prepare(`SELECT seq, position_ms, duration_ms FROM recording_segments WHERE space_id = ? ORDER BY seq DESC LIMIT 1`).get(spaceId) as
-      | { seq: number; position_ms: number; duration_ms: number }
-      | undefined;
+    const last = this.db
+      .prepare(`SELECT seq, run, position_ms, duration_ms, started_at FROM recording_segments WHERE space_id = ? ORDER BY seq DESC LIMIT 1`)
+      .get(spaceId) as { seq: number; run: number; position_ms: number; duration_ms: number; started_at: number } | undefined;
+    // Where the previous segment of the same run ended (wall clock): a segment closed late (the
+    // input stalled, then end-of-stream) must not claim it started later than that.
+    let prevEnd = last ? { run: last.run, at: last.started_at + last.duration_ms } : null;
     let seq = last ? last.seq + 1 : 0;
     let position = last ? last.position_ms + last.duration_ms : 0;
     const insert = this.db.prepare(
@@ -499,8 +502,11 @@ export class RecordingService {
       for (const run of runs) {
         for (const s of readRunSegments(dir, run)) {
           if (known.has(s.file)) continue;
-          insert.run(spaceId, seq++, run, s.file, s.durationMs, position, s.closedAt - s.durationMs);
+          const byMtime = s.closedAt - s.durationMs;
+          const startedAt = prevEnd && prevEnd.run === run ? Math.min(byMtime, prevEnd.at) : byMtime;
+          insert.run(spaceId, seq++, run, s.file, s.durationMs, position, startedAt);
           position += s.durationMs;
+          prevEnd = { run, at: startedAt + s.durationMs };
         }
       }
     })();
