@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { envelope, readWav } from './audio.js';
 import type { SignalingClient } from '../../src/shared/signalingClient.js';
 
 /**
@@ -35,40 +40,37 @@ export async function joinStageFromPage(page: Page, client: SignalingClient, spa
 
 /**
  * Records what an <audio> element plays when its source is a URL (HLS through Media Source
- * Extensions, not a MediaStream): `captureStream()` taps the element's output, 10 ms RMS windows.
+ * Extensions, not a MediaStream): `captureStream()` taps the element's output and MediaRecorder
+ * encodes it off the page's main thread (a ScriptProcessor on a busy main thread loses blocks
+ * under load), then ffmpeg decodes it here into 10 ms RMS windows.
  */
 export async function recordPlayingEnvelope(page: Page, selector: string, ms: number): Promise<number[]> {
-  return page.evaluate(
+  const b64 = await page.evaluate(
     async ({ selector, ms }) => {
       const el = document.querySelector(selector) as HTMLAudioElement & { captureStream(): MediaStream };
       const stream = el.captureStream();
       for (let i = 0; i < 50 && stream.getAudioTracks().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-      const ctx = new AudioContext({ sampleRate: 48000 });
-      const source = ctx.createMediaStreamSource(stream);
-      const proc = ctx.createScriptProcessor(4096, 1, 1);
-      const windows: number[] = [];
-      let acc = 0;
-      let count = 0;
-      proc.onaudioprocess = (e) => {
-        const x = e.inputBuffer.getChannelData(0);
-        for (let i = 0; i < x.length; i++) {
-          acc += x[i]! * x[i]!;
-          if (++count === 480) {
-            windows.push(Math.sqrt(acc / 480));
-            acc = 0;
-            count = 0;
-          }
-        }
-      };
-      const sink = ctx.createGain();
-      sink.gain.value = 0;
-      source.connect(proc).connect(sink).connect(ctx.destination);
+      const rec = new MediaRecorder(new MediaStream(stream.getAudioTracks()), { mimeType: 'audio/webm;codecs=opus', audioBitsPerSecond: 128_000 });
+      const chunks: Blob[] = [];
+      rec.ondataavailable = (e) => chunks.push(e.data);
+      const stopped = new Promise((r) => (rec.onstop = r));
+      rec.start();
       await new Promise((r) => setTimeout(r, ms));
-      source.disconnect();
-      proc.disconnect();
-      await ctx.close();
-      return windows;
+      rec.stop();
+      await stopped;
+      const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(bin);
     },
     { selector, ms },
   );
+  const dir = mkdtempSync(join(tmpdir(), 'spaces-capture-'));
+  try {
+    writeFileSync(join(dir, 'in.webm'), Buffer.from(b64, 'base64'));
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', join(dir, 'in.webm'), '-ac', '1', '-ar', '48000', '-c:a', 'pcm_s16le', join(dir, 'out.wav')]);
+    return envelope(readWav(join(dir, 'out.wav')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

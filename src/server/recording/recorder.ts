@@ -61,7 +61,9 @@ export class Recorder extends EventEmitter {
       // On SIGINT: end-of-stream, so the last segment is listed and the FLAC header written.
       '-e',
       'udpsrc', `address=${host}`, `port=${port}`, `caps=${caps}`,
-      '!', 'rtpjitterbuffer', 'latency=200', 'drop-on-latency=true',
+      // A recorder can wait: 300 ms of reordering room, and nothing dropped when the process was
+      // starved of CPU for a moment and the packets arrive in a burst (drop-on-latency would).
+      '!', 'rtpjitterbuffer', 'latency=300',
       '!', 'rtpopusdepay', '!', 'opusdec', 'plc=true',
       '!', 'audioconvert', '!', 'audioresample', '!', 'audio/x-raw,rate=48000,channels=1',
       // A perfect stream for the muxers: lost packets become silence, overlaps are dropped
