@@ -1,3 +1,5 @@
+import type { ErrorData } from 'hls.js';
+
 /**
  * Plays an HLS playlist in an <audio> element with hls.js (Media Source Extensions, loaded only
  * when needed), or natively where there is no MSE (iPhone Safari). `delayMs` says how far behind real
@@ -11,7 +13,8 @@ export interface HlsPlayback {
 
 export async function playHls(audio: HTMLAudioElement, url: string, opts: { live: boolean; startAtS?: number }): Promise<HlsPlayback> {
   audio.srcObject = null;
-  const { default: Hls } = await import('hls.js');
+  // The light build: no subtitles, alternate audio or DRM, which an audio Space never uses.
+  const { default: Hls } = await import('hls.js/light');
   // hls.js where Media Source Extensions exist (it knows the program date-times); the browser's
   // own HLS otherwise (iPhone Safari).
   if (!Hls.isSupported() && audio.canPlayType('application/vnd.apple.mpegurl')) {
@@ -44,7 +47,7 @@ export async function playHls(audio: HTMLAudioElement, url: string, opts: { live
   hls.on(Hls.Events.MANIFEST_PARSED, () => {
     if (opts.live) void audio.play().catch(() => undefined);
   });
-  hls.on(Hls.Events.ERROR, (_e, data) => {
+  hls.on(Hls.Events.ERROR, (_e: unknown, data: ErrorData) => {
     if (!data.fatal) return;
     if (data.type === Hls.ErrorTypes.NETWORK_ERROR) hls.startLoad();
     else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();

@@ -1,5 +1,5 @@
 import type { SignalingClient } from '../shared/signalingClient.js';
-import type { RecordingState, RecordingTimeline } from '../shared/recording.js';
+import { positionOf, type RecordingState, type RecordingTimeline } from '../shared/recording.js';
 import type { CaptionSegment } from '../shared/transcript.js';
 import { AppError } from '../shared/errors.js';
 import { playHls, type HlsPlayback } from './hlsPlayer.js';
@@ -20,17 +20,6 @@ const fmt = (ms: number): string => {
   const s = Math.max(0, Math.floor(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 };
-
-/** A wall time on the recording's timeline (gaps removed); times in a gap go to where audio resumes. */
-export function positionOf(timeline: Pick<RecordingTimeline, 'spans'>, at: number): number {
-  let last = 0;
-  for (const span of timeline.spans) {
-    if (at < span.at) return span.positionMs;
-    if (at < span.at + span.durationMs) return span.positionMs + (at - span.at);
-    last = span.positionMs + span.durationMs;
-  }
-  return last;
-}
 
 /**
  * Everything about the recording on the listener page (issue 12): the "Recorded" badge, the

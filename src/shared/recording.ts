@@ -53,6 +53,17 @@ export const RecordingTimeline = z.object({
 });
 export type RecordingTimeline = z.infer<typeof RecordingTimeline>;
 
+/** A wall time on the recording's timeline (gaps removed); a time in a gap goes to where audio resumes. */
+export function positionOf(timeline: Pick<RecordingTimeline, 'spans'>, at: number): number {
+  let last = 0;
+  for (const span of timeline.spans) {
+    if (at < span.at) return span.positionMs;
+    if (at < span.at + span.durationMs) return span.positionMs + (at - span.at);
+    last = span.positionMs + span.durationMs;
+  }
+  return last;
+}
+
 export const ClipId = z.string().regex(/^[a-z0-9]{12}$/, 'a clip id is 12 lowercase letters or digits');
 export const MAX_CLIP_MS = 30_000;
 
