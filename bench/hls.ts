@@ -102,7 +102,7 @@ export async function run(args: string[]): Promise<number> {
   const clients = clientsAt >= 0 ? Number(args[clientsAt + 1]) : 200;
   const log = (m: string): void => void (json ? process.stderr : process.stdout).write(m + '\n');
   const dir = tempDir('bench-hls');
-  const server = await startTestServer({ janusWsPort: 8199, segmentSeconds: 1 });
+  const server = await startTestServer({ janusWsPort: 8255, segmentSeconds: 1 });
   const nginx = await startNginxCache({ dir: join(dir, 'nginx'), port: 18250, origin: server.url });
   const browser = await launchChromium({ micWav: clickTrain(dir) });
   try {

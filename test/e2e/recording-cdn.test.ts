@@ -28,7 +28,7 @@ describe('a live Space over HLS through nginx', () => {
   beforeAll(async () => {
     requireNetns();
     const wav = makeSpeechWav(join(tempDir('audio'), ''), 'cdn', 'Many listeners, one origin. The cache carries the audience.');
-    server = await startTestServer({ janusWsPort: 8198, segmentSeconds: 1 });
+    server = await startTestServer({ janusWsPort: 8253, segmentSeconds: 1 });
     nginx = await startNginxCache({ dir: tempDir('nginx'), port: 18240, origin: server.url });
     browser = await launchChromium({ micWav: wav });
   });

@@ -41,7 +41,7 @@ function recorderPid(serverPid: number): number | undefined {
  */
 describe('recording survives a killed recorder, a killed Janus and a killed server', () => {
   const dataDir = tempDir('rec-crash');
-  const env = { SPACES_HLS_SEGMENT_SECONDS: '1', JANUS_WS_PORT: '8197', SPACES_HOST_GRACE_MS: '60000' };
+  const env = { SPACES_HLS_SEGMENT_SECONDS: '1', JANUS_WS_PORT: '8252', SPACES_HOST_GRACE_MS: '60000' };
   let server: Awaited<ReturnType<typeof startServerProcess>>;
   let browser: Browser;
   let reference: number[];

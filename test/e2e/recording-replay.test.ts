@@ -33,7 +33,7 @@ describe('recording, HLS and replay', () => {
     requireNetns();
     const wav = makeSpeechWav(join(tempDir('audio'), ''), 'recorded', 'This show is recorded. We talk about podcasts, microphones and the people who make them every week.');
     reference = envelope(readWav(wav));
-    server = await startTestServer({ janusWsPort: 8196, segmentSeconds: 1, dataDir });
+    server = await startTestServer({ janusWsPort: 8251, segmentSeconds: 1, dataDir });
     browser = await launchChromium({ micWav: wav });
     hostPage = await (await browser.newContext()).newPage();
     await hostPage.goto(`${server.url}/healthz`);
