@@ -25,6 +25,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   transcript: () => import('./transcript.js'),
   turn: () => import('./turn.js'),
   multitrack: () => import('./multitrack.js'),
+  hls: () => import('./hls.js'),
 };
 
 async function listBenches(): Promise<string> {

@@ -6,6 +6,7 @@ import { openListenPeer, openStagePeer } from './media.js';
 import { iceCache } from '../shared/ice.js';
 import { mountCaptions } from './captions.js';
 import { mountSchedule } from './schedule.js';
+import { mountRecording } from './recording.js';
 
 /**
  * The listener page at /s/<id>. A visitor watches the Space; pressing Listen joins it (as
@@ -116,6 +117,7 @@ function renderStage(): void {
 }
 
 function hangUp(): void {
+  recording.stopHls();
   pc?.close();
   pc = undefined;
   pcKind = undefined;
@@ -139,6 +141,7 @@ async function syncMedia(): Promise<void> {
       renegotiateAgain = false;
       const want = !wantsToListen || removed || !self || space?.state === 'ended' ? undefined : onStageRole() ? 'stage' : 'listen';
       if (want === pcKind && pc && pc.connectionState !== 'failed' && pc.connectionState !== 'closed') continue;
+      if (want === 'listen' && pcKind === 'listen' && recording.playingHls() && recording.wantsHls()) continue;
       hangUp();
       if (want !== 'stage') releaseMic();
       if (want === 'listen') await startListening();
@@ -177,8 +180,20 @@ const onPeerState = (peer: RTCPeerConnection) => (state: RTCPeerConnectionState)
 const iceServers = iceCache(() => client.request('ice.servers', {}));
 
 async function startListening(): Promise<void> {
+  if (recording.wantsHls()) {
+    // HLS: the recording's live playlist through any HTTP cache, a few seconds behind.
+    await recording.startHls(ui.audio);
+    pcKind = 'listen';
+    return;
+  }
   const ice = await iceServers();
-  const { sdp: offer } = await client.request('listen.start', { spaceId });
+  const started = await client.request('listen.start', { spaceId }).catch((err: unknown) => {
+    if (AppError.from(err).code !== 'audience_full') throw err;
+    recording.audienceFull();
+    return null;
+  });
+  if (!started) return startListening();
+  const offer = started.sdp;
   let peer: RTCPeerConnection | undefined;
   peer = await openListenPeer({
     iceServers: ice,
@@ -384,6 +399,14 @@ async function onConnected(): Promise<void> {
   }
 }
 
+const recording = mountRecording($('recording-root'), ui.invite, client, spaceId, {
+  onModeChange: () => {
+    hangUp();
+    void syncMedia();
+  },
+  signedInHandle: () => account?.handle ?? null,
+  hostHandle: () => space?.hostHandle ?? null,
+});
 mountCaptions($('captions-root'), client, spaceId);
 mountSchedule($('schedule-root'), client, spaceId);
 void client.connect().catch(() => notice('Cannot reach the server; retrying…'));

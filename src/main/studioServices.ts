@@ -18,6 +18,7 @@ import { IceConfig } from '../shared/ice.js';
 import { TrustedServers } from './services/serverTrust.js';
 import { MultitrackService } from './services/multitrack/multitrackService.js';
 import { multitrackIpcCalls } from '../shared/multitrack.js';
+import { RecordingState, recordingIpcCalls } from '../shared/recording.js';
 
 /**
  * Opens the Studio's database and builds its services: the one composition root for every shell
@@ -75,6 +76,14 @@ export function createStudioServices(opts: {
     // The stage link's ICE servers (TURN credentials) come from the connected Space server.
     getIceServers: async () => IceConfig.parse(await service.requestOnServer('ice.servers', {})),
     ...bindHandlers(multitrack, Object.keys(multitrackIpcCalls) as (keyof typeof multitrackIpcCalls)[]),
+    // Recording (issue 12): relayed to the server, which decides who may.
+    ...bindHandlers(
+      {
+        setRecording: async (req: { spaceId: string; on: boolean }) => RecordingState.parse(((await service.requestOnServer('recording.set', req)) as { state: unknown }).state),
+        getRecording: async (req: { spaceId: string }) => RecordingState.parse(((await service.requestOnServer('recording.get', req)) as { state: unknown }).state),
+      },
+      Object.keys(recordingIpcCalls) as (keyof typeof recordingIpcCalls)[],
+    ),
   };
   // The transcript's zero on the take's clock: when its first audio arrived.
   const transcriptPcm = handlers.transcriptPcm;

@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { BRIDGE_PATH, BRIDGE_SESSION_COOKIE, BridgeCall, type BridgeFrame } from '../shared/bridge.js';
 import type { IpcEventName, IpcEventPayload } from '../shared/ipc.js';
 import { ipcEvents } from '../shared/ipc.js';
-import { loadStatic } from '../server/staticFiles.js';
+import { loadStatic } from './staticFiles.js';
 import { dispatchIpc } from './ipcRouter.js';
 import type { IpcHandlers } from '../shared/ipc.js';
 

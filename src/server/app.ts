@@ -4,12 +4,12 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hostingPolicy, parseEdges, parseRange, turnOptions, type ServerConfig } from './config.js';
+import type { Role } from '../shared/space.js';
 import { createWebServer, tlsOptions } from './tls.js';
 import { iceHandlers, turnCredentials } from './turn.js';
 import { AccountService } from './accounts.js';
 import { SpaceStore, openServerDb } from './db.js';
-import { createHttpHandler } from './http.js';
-import { loadStatic } from './staticFiles.js';
+import { createWebApp, type ServerFactory } from './web.js';
 import { JanusSupervisor } from './janus/supervisor.js';
 import { ClientHub, DEFAULT_BACKPRESSURE } from './clientHub.js';
 import { JanusMediaPool, LOCAL_NODE } from './media/pool.js';
@@ -26,6 +26,8 @@ import { transcriptRoutes } from './transcript/http.js';
 import { TrackUploads } from './multitrack/uploads.js';
 import { StageTracks } from './multitrack/stageTracks.js';
 import { multitrackHandlers } from './multitrack/handlers.js';
+import { RecordingService } from './recording/service.js';
+import { recordingHandlers, recordingRoutes } from './recording/http.js';
 
 /** The built listener page: next to the bundled server (out/server -> out/listener) or from the sources. */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,6 +42,7 @@ export interface RunningServer {
   media: JanusMediaPool;
   signaling: SignalingServer;
   hub: ClientHub;
+  recording: RecordingService;
   /** Present when the server runs its own Janus. */
   janus?: JanusSupervisor;
   /** Extra Janus processes the server started (SPACES_LOCAL_EDGES). */
@@ -48,7 +51,7 @@ export interface RunningServer {
 }
 
 /** Starts the Space server: its own Janus (or an external one), SQLite, HTTP and WebSocket. */
-export async function startSpaceServer(config: ServerConfig, listenerDist = LISTENER_DIST): Promise<RunningServer> {
+export async function startSpaceServer(config: ServerConfig, listenerDist = LISTENER_DIST, serverFactory?: ServerFactory): Promise<RunningServer> {
   const tls = tlsOptions(config.tlsCert, config.tlsKey); // a bad certificate stops start-up, before Janus
   const turn = turnOptions(config);
   // The server's own Janus (unless JANUS_URL names one) and any extra local ones split the RTP
@@ -116,6 +119,21 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     media.stop();
     await Promise.all([janus?.stop(), ...localEdges.map((s) => s.stop())]);
   };
+  let url = config.publicUrl ?? '';
+  const recording = new RecordingService(db, media, spaces, {
+    dir: config.recordingDir ?? join(config.dataDir, 'recordings'),
+    tapHost: config.forwardHost,
+    tapPorts: parseRange(config.recordPortRange),
+    segmentS: config.segmentSeconds,
+    defaultOn: config.recordByDefault,
+    retentionMs: config.recordingRetentionDays * 86_400_000,
+    clipRoles: config.clipRoles.split(',') as Role[],
+    liveWindow: 6,
+    publicUrl: () => url,
+    publish: (spaceId, event) => spaces.notifier.toSpace(spaceId, event),
+  });
+  spaces.events.on('live', (spaceId, key) => recording.live(spaceId, key));
+  spaces.events.on('ending', (spaceId, staff) => recording.ending(spaceId, staff));
   try {
     await media.start(20_000);
     await spaces.restoreLive();
@@ -138,38 +156,49 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   const stageTracks = new StageTracks(join(config.dataDir, 'multitrack'), media);
   media.on('participant', (p) => stageTracks.participantJoined(p.key, p.id, p.display));
   const multitrack = multitrackHandlers(spaces, new TrackUploads(join(config.dataDir, 'multitrack'), spaces), stageTracks);
+  const captions = transcriptHandlers(transcript);
   const signaling = new SignalingServer(hub, spaces, accounts, sameHost, {
     ...scheduleHandlers(schedule),
-    ...transcriptHandlers(transcript),
+    ...captions,
+    // The recording places captions on its timeline by when they arrive.
+    'caption.post': (c, p) => {
+      const r = captions['caption.post'](c, p);
+      recording.noteCaption(p.spaceId, p.segment);
+      return r;
+    },
+    ...recordingHandlers(recording),
     ...iceHandlers(turn),
     ...multitrack,
   });
-  const routes = [scheduleRoutes(schedule), transcriptRoutes(transcript)];
-  const health = () => ({
-    connections: hub.size,
-    slowClientsClosed: hub.slowClosed,
-    mediaNodesUp: media.nodes().filter((n) => n.up).length,
-    listenersPlaced: media.nodes().reduce((n, x) => n + x.listeners, 0),
-  });
-  const handler = createHttpHandler(spaces, loadStatic(listenerDist), (path, res, headers) => routes.some((r) => r(path, res, headers)), health);
-  const http = createWebServer(tls, (req, res) => {
+  const accountOf = (token: string): string | null => {
     try {
-      handler(req, res);
-    } catch (err) {
-      console.error(err);
-      if (!res.headersSent) res.writeHead(500).end('internal error');
+      return accounts.resume(token).account.id;
+    } catch {
+      return null;
     }
+  };
+  const web = await createWebApp({
+    spaces,
+    listenerDist,
+    routes: [scheduleRoutes(schedule), transcriptRoutes(transcript), recordingRoutes(recording, accountOf)],
+    // HTTPS when a certificate is configured (issue 15); a caller may pass its own factory.
+    serverFactory: serverFactory ?? ((handler) => createWebServer(tls, handler)),
+    health: () => ({
+      connections: hub.size,
+      slowClientsClosed: hub.slowClosed,
+      mediaNodesUp: media.nodes().filter((n) => n.up).length,
+      listenersPlaced: media.nodes().reduce((n, x) => n + x.listeners, 0),
+    }),
   });
+  const http = web.server;
   http.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://x').pathname === '/ws') signaling.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.port, config.host, () => resolve());
-  });
+  await web.listen({ port: config.port, host: config.host });
+  recording.startSweeping();
   const addr = http.address() as AddressInfo;
-  const url = config.publicUrl ?? `${tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  url = config.publicUrl ?? `${tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
   return {
     url,
@@ -179,12 +208,14 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     media,
     signaling,
     hub,
+    recording,
     janus,
     localEdges,
     async close() {
       signaling.close();
       spaces.stop();
-      await new Promise<void>((r) => http.close(() => r()));
+      await web.close();
+      await recording.close();
       await stopMedia();
       db.close();
     },

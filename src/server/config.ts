@@ -85,6 +85,21 @@ export const ServerConfig = z.object({
   janusTurnServer: z.string().regex(/^[^:\s]+:\d+:(udp|tcp|tls)$/, 'host:port:udp|tcp|tls').optional(),
   /** ICE-TCP on Janus (libnice needs ICE Lite for it). */
   janusIceTcp: z.stringbool().default(false),
+  /** Recording (issue 12): on by default for Spaces whose host did not choose. */
+  recordByDefault: z.preprocess((v) => v === true || v === 'true' || v === '1', z.boolean()),
+  /** Where recordings live; default `<data dir>/recordings`. */
+  recordingDir: z.string().optional(),
+  /** Local UDP ports where the stage mix arrives for the recorder (one per recorded live Space). */
+  recordPortRange: PortRange.default('31000-31999'),
+  /** HLS segment length in seconds (the HLS audience is about three of these behind). */
+  segmentSeconds: z.coerce.number().int().min(1).max(2).default(1),
+  /** Days a replay is kept after the Space ends. */
+  recordingRetentionDays: z.coerce.number().min(0).default(30),
+  /** Who may save clips: roles separated by commas (`listener` = anyone following the Space). */
+  clipRoles: z
+    .string()
+    .regex(/^(host|cohost|speaker|producer|listener)(,(host|cohost|speaker|producer|listener))*$/, 'clip roles look like host,cohost')
+    .default('host,cohost'),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -126,6 +141,12 @@ const ENV: Record<keyof ServerConfig, string> = {
   janusStunServer: 'JANUS_STUN_SERVER',
   janusTurnServer: 'JANUS_TURN_SERVER',
   janusIceTcp: 'JANUS_ICE_TCP',
+  recordByDefault: 'SPACES_RECORD_BY_DEFAULT',
+  recordingDir: 'SPACES_RECORDING_DIR',
+  recordPortRange: 'SPACES_RECORD_PORT_RANGE',
+  segmentSeconds: 'SPACES_HLS_SEGMENT_SECONDS',
+  recordingRetentionDays: 'SPACES_RECORDING_RETENTION_DAYS',
+  clipRoles: 'SPACES_CLIP_ROLES',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { AppError } from '../shared/errors.js';
 import type { AccountPublic } from '../shared/account.js';
 import type { Member, MemberId, Reaction, Roster, SelfState, SpacePublic } from '../shared/space.js';
@@ -16,6 +17,15 @@ import { StaffDesk } from './spaces/staffDesk.js';
 
 export { newParticipant, type Participant } from './spaces/participant.js';
 export type { Notifier } from './spaces/notifier.js';
+
+/**
+ * What the Space service tells other modules (recording, issue 12): a Space went live (also again
+ * after a server restart), or is about to end (`staffAccountIds`: the owner first, then co-hosts).
+ */
+export interface SpaceEvents {
+  live: [spaceId: string, key: number];
+  ending: [spaceId: string, staffAccountIds: string[]];
+}
 
 export interface SpaceServiceOptions {
   /** How long a disconnected host keeps the host role before a co-host takes over (or the Space ends). */
@@ -59,6 +69,8 @@ const isStaff = (m: MemberState): boolean => m.role === 'host' || m.role === 'co
  * are aggregated when the room is big (ReactionFanout).
  */
 export class SpaceService {
+  /** `live` and `ending`, for modules that follow Spaces (recording). */
+  readonly events = new EventEmitter<SpaceEvents>();
   private readonly rooms = new Map<string, Room>();
   private readonly people = new PresenceIndex();
   private readonly grace = new GraceTimers();
@@ -99,6 +111,7 @@ export class SpaceService {
     for (const row of this.store.withState('live')) {
       this.room(row);
       await this.ensureMedia(row);
+      this.events.emit('live', row.id, row.seq);
     }
   }
 
@@ -346,7 +359,10 @@ export class SpaceService {
     }
     this.people.setStage(presence, p, spaceId, peer);
     member.onStage = true;
-    if (row.state !== 'live') row = this.store.setState(spaceId, 'live', this.now());
+    if (row.state !== 'live') {
+      row = this.store.setState(spaceId, 'live', this.now());
+      this.events.emit('live', spaceId, row.seq);
+    }
     this.changed(room, member);
     return answer;
   }
@@ -581,6 +597,8 @@ export class SpaceService {
     this.grace.clearSpace(spaceId);
     this.staff.forget(spaceId);
     this.reactions.forget(spaceId);
+    const cohosts = [...(this.rooms.get(spaceId)?.members.values() ?? [])].filter((m) => m.role === 'cohost' && m.accountId).map((m) => m.accountId!);
+    this.events.emit('ending', spaceId, [row.host_account_id, ...cohosts]);
     const ended = this.store.setState(spaceId, 'ended', this.now());
     for (const p of this.people.everyone(spaceId)) await this.dropPresence(p, spaceId);
     this.rooms.delete(spaceId);

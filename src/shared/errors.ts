@@ -13,7 +13,7 @@ export const ErrorCode = z.enum([
   'unauthenticated', // needs a signed-in account (or the credentials were wrong)
   'conflict', // e.g. a handle that is taken
   'stage_full', // the stage has no seat left for that role
-  'audience_full', // every media node is at its listener cap (the HLS stream still plays)
+  'audience_full', // no WebRTC seat left for another listener (the page falls back to HLS)
   'rate_limited', // too many of these too fast
   'timeout',
   'internal',

@@ -5,6 +5,7 @@ import { scheduleEvents, scheduleRequests } from './schedule.js';
 import { transcriptEvents, transcriptRequests } from './transcript.js';
 import { iceRequests } from './ice.js';
 import { multitrackRequests } from './multitrack.js';
+import { recordingEvents, recordingRequests } from './recording.js';
 import { DisplayName, Member, MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle } from './space.js';
 
 /**
@@ -126,7 +127,7 @@ const coreRequests = {
 } as const;
 
 /** Each request type: its parameters and the result the server replies with. */
-export const requests = { ...coreRequests, ...scheduleRequests, ...transcriptRequests, ...iceRequests, ...multitrackRequests } as const;
+export const requests = { ...coreRequests, ...scheduleRequests, ...transcriptRequests, ...iceRequests, ...multitrackRequests, ...recordingRequests } as const;
 export type CoreRequestType = keyof typeof coreRequests;
 export type RequestType = keyof typeof requests;
 export type RequestParams<T extends RequestType> = z.infer<(typeof requests)[T]['params']>;
@@ -143,6 +144,7 @@ export const ClientEnvelope = z.object({
 export const ServerEvent = z.discriminatedUnion('type', [
   ...scheduleEvents,
   ...transcriptEvents,
+  ...recordingEvents,
   z.object({ type: z.literal('space.updated'), space: SpacePublic }),
   /** Sent to members of the Space when the stage, the audience or the requests change. */
   z.object({ type: z.literal('space.roster'), roster: Roster }),

@@ -128,6 +128,8 @@ export class StudioService {
           return this.emit('onCue', { spaceId: e.spaceId, padId: e.padId, from: e.from });
         case 'staff.note':
           return this.emit('onStaffNote', { spaceId: e.spaceId, from: e.from, text: e.text, at: e.at });
+        case 'recording.state':
+          return this.emit('onRecordingState', e.state);
       }
     });
     try {

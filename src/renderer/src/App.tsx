@@ -7,6 +7,7 @@ import { AccountPanel, AccountSummary } from './components/AccountPanel';
 import { InputStripPanel } from './components/InputStripPanel';
 import { SoundboardPanel } from './components/SoundboardPanel';
 import { StaffPanel, useStaffDesk } from './components/StaffPanel';
+import { RecordingIndicator } from './components/RecordingIndicator';
 import { ROLE_TEXT } from './people';
 import { useConsole } from './hooks/useConsole';
 import { useDeviceInventory } from './devices/useDeviceInventory';
@@ -319,6 +320,7 @@ export function App() {
                 Listener link: <a href={hosted.listenerUrl} target="_blank" rel="noreferrer" data-testid="listener-link">{hosted.listenerUrl}</a>
               </p>
               <p data-testid="listener-count">{hosted.space.listenerCount} listening</p>
+              <RecordingIndicator spaceId={hosted.space.id} isHost={people.self?.role === 'host'} onError={setError} />
               <p className="muted">Stage: {stageState}</p>
               <label>
                 Broadcast quality

@@ -1,38 +1,41 @@
-import type { ServerResponse } from 'node:http';
+import type { FastifyPluginAsync } from 'fastify';
 import { SpaceId } from '../../shared/space.js';
 import type { PublicScheduleItem } from '../../shared/schedule.js';
 import type { ScheduleService } from './service.js';
+import type { FeatureRouteOptions } from '../web.js';
 
 /**
  * HTTP routes of scheduled Spaces: `/u/<handle>` (a host's upcoming Spaces, HTML),
  * `/api/hosts/<handle>/upcoming` (JSON) and `/s/<id>/event.ics` (calendar file).
  */
-export function scheduleRoutes(schedule: ScheduleService) {
-  return (path: string, res: ServerResponse, headers: Record<string, string>): boolean => {
-    const send = (status: number, type: string, body: string, extra: Record<string, string> = {}): true => {
-      res.writeHead(status, { ...headers, 'Content-Type': type, ...extra });
-      res.end(body);
-      return true;
-    };
-    const ics = /^\/s\/([^/]+)\/event\.ics$/.exec(path);
-    if (ics) {
-      const id = SpaceId.safeParse(decodeURIComponent(ics[1]!));
+export function scheduleRoutes(schedule: ScheduleService): FastifyPluginAsync<FeatureRouteOptions> {
+  return async (app) => {
+    app.get('/s/:id/event.ics', async (req, reply) => {
+      const id = SpaceId.safeParse((req.params as { id: string }).id);
       let item: PublicScheduleItem | undefined;
       try {
         if (id.success) item = schedule.publicItem(id.data);
       } catch {
         item = undefined;
       }
-      if (!item) return send(404, 'text/plain; charset=utf-8', 'no scheduled Space with this id');
-      return send(200, 'text/calendar; charset=utf-8', toIcs(item), {
-        'Content-Disposition': `attachment; filename="space-${item.id}.ics"`,
-      });
-    }
-    const api = /^\/api\/hosts\/([A-Za-z0-9_]{3,20})\/upcoming$/.exec(path);
-    if (api) return send(200, 'application/json', JSON.stringify({ items: schedule.upcoming(api[1]!) }));
-    const page = /^\/u\/([A-Za-z0-9_]{3,20})\/?$/.exec(path);
-    if (page) return send(200, 'text/html; charset=utf-8', upcomingPage(page[1]!.toLowerCase(), schedule.upcoming(page[1]!)));
-    return false;
+      if (!item) return reply.code(404).type('text/plain; charset=utf-8').send('no scheduled Space with this id');
+      return reply
+        .type('text/calendar; charset=utf-8')
+        .header('Content-Disposition', `attachment; filename="space-${item.id}.ics"`)
+        .send(toIcs(item));
+    });
+    app.get('/api/hosts/:handle/upcoming', async (req, reply) => {
+      const handle = (req.params as { handle: string }).handle;
+      if (!/^[A-Za-z0-9_]{3,20}$/.test(handle)) return reply.callNotFound();
+      return reply.type('application/json').send(JSON.stringify({ items: schedule.upcoming(handle) }));
+    });
+    const page = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply): Promise<unknown> => {
+      const handle = (req.params as { handle: string }).handle;
+      if (!/^[A-Za-z0-9_]{3,20}$/.test(handle)) return reply.callNotFound();
+      return reply.type('text/html; charset=utf-8').send(upcomingPage(handle.toLowerCase(), schedule.upcoming(handle)));
+    };
+    app.get('/u/:handle', page);
+    app.get('/u/:handle/', page);
   };
 }
 

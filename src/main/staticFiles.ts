@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /**
- * Loads a built web app (the listener page; the Studio renderer in browser mode) once: a fixed map
+ * Loads a built web app (the Studio renderer in browser mode) once: a fixed map
  * of files, so no request path ever reaches the disk.
  */
 export function loadStatic(root: string): Map<string, Buffer> {
@@ -17,7 +17,7 @@ export function loadStatic(root: string): Map<string, Buffer> {
   try {
     walk(root);
   } catch {
-    // not built: the listener page answers 503 with a hint
+    // not built: the bridge answers 503 with a hint
   }
   return files;
 }

@@ -1,0 +1,133 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import rateLimit from '@fastify/rate-limit';
+import { SpaceId } from '../shared/space.js';
+import { AppError } from '../shared/errors.js';
+import type { SpaceService } from './spaces.js';
+
+export const SECURITY_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; media-src 'self' blob: mediastream:; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+} as const;
+
+export const HTML = 'text/html; charset=utf-8';
+
+/**
+ * Makes the Node server Fastify runs on. Replaceable so startup can serve HTTPS (or anything
+ * else that speaks `http.Server`) without touching the routes.
+ */
+export type ServerFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem">${body}</body></html>`;
+}
+
+export interface WebOptions {
+  spaces: SpaceService;
+  /** What /healthz reports besides `ok` (counts for operators and load tests; nothing private). */
+  health?: () => Record<string, unknown>;
+  /** The built listener page (index.html + assets/). */
+  listenerDist: string;
+  /** Feature routes (schedule, transcript, recording), as Fastify plugins. */
+  routes: FastifyPluginAsync<FeatureRouteOptions>[];
+  serverFactory?: ServerFactory;
+}
+
+/**
+ * The Space server's HTTP layer (Fastify): the listener page and its assets, a small read-only
+ * JSON API, and the features' routes. Every answer carries the security headers and, unless a
+ * route says otherwise, `Cache-Control: no-store`.
+ */
+export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    // Link ids are short; anything long is not ours.
+    routerOptions: { maxParamLength: 200 },
+    bodyLimit: 16 * 1024,
+    ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
+  });
+  await app.register(rateLimit, { global: false });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+  app.setErrorHandler((err, _req, reply) => {
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) console.error(err);
+    void reply.code(status).type('text/plain; charset=utf-8').send(status >= 500 ? 'internal error' : (err as Error).message);
+  });
+  const notFound = (what: string): string =>
+    page('Not found', `<h1>${escapeHtml(what)}</h1><p>Check the link you were given. The Space may have been mistyped or never existed.</p>`);
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.code(404).type(HTML).send(notFound('Page not found'));
+  });
+
+  const html = (name: string): Buffer | null => (existsSync(join(opts.listenerDist, name)) ? readFileSync(join(opts.listenerDist, name)) : null);
+  const pages = { index: html('index.html'), clip: html('clip.html') };
+  if (existsSync(join(opts.listenerDist, 'assets'))) {
+    await app.register(fastifyStatic, {
+      root: join(opts.listenerDist, 'assets'),
+      prefix: '/assets/',
+      // Vite names assets by content hash: they never change.
+      immutable: true,
+      maxAge: '365d',
+      index: false,
+      list: false,
+      dotfiles: 'deny',
+    });
+  } else {
+    // decorateReply must exist for features that send files (recording downloads).
+    await app.register(fastifyStatic, { root: opts.listenerDist, serve: false });
+  }
+
+  const sendListener = (reply: import('fastify').FastifyReply, name: keyof typeof pages = 'index'): void => {
+    const body = pages[name];
+    if (!body) void reply.code(503).type('text/plain; charset=utf-8').send('the listener app is not built: run npm run build');
+    else void reply.type(HTML).send(body);
+  };
+
+  app.get('/healthz', async (_req, reply) => reply.type('application/json').send(JSON.stringify({ ok: true, ...(opts.health?.() ?? {}) })));
+  app.get('/', async (_req, reply) =>
+    reply.type(HTML).send(page('Spaces', '<h1>Spaces server</h1><p>Open a Space with the link its host shared (/s/&lt;id&gt;).</p>')),
+  );
+  const spacePage = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply): Promise<void> => {
+    const id = SpaceId.safeParse((req.params as { id: string }).id);
+    if (!id.success) return void reply.code(404).type(HTML).send(notFound('This Space does not exist'));
+    try {
+      opts.spaces.get(id.data);
+    } catch (err) {
+      if (AppError.from(err).code === 'not_found') return void reply.code(404).type(HTML).send(notFound('This Space does not exist'));
+      throw err;
+    }
+    sendListener(reply);
+  };
+  app.get('/s/:id', spacePage);
+  app.get('/s/:id/', spacePage);
+  app.get('/api/spaces/:id', async (req, reply) => {
+    try {
+      const space = opts.spaces.get(SpaceId.parse((req.params as { id: string }).id));
+      return reply.type('application/json').send(JSON.stringify({ space }));
+    } catch {
+      return reply.code(404).type('application/json').send(JSON.stringify({ error: { code: 'not_found', message: 'no Space with this id' } }));
+    }
+  });
+  for (const r of opts.routes) await app.register(r, { sendListenerPage: sendListener });
+  return app;
+}
+
+/** What feature routes get from the web app: how to answer with the listener page (clip pages use it). */
+export interface FeatureRouteOptions {
+  sendListenerPage: (reply: import('fastify').FastifyReply, page?: 'index' | 'clip') => void;
+}
