@@ -1,5 +1,7 @@
 import type { Pad } from '../../../shared/soundboard';
 import type { ConsoleEngine, MonitorMode, SourceRoute } from './consoleEngine';
+import { dbToGain } from './levels';
+import { LevelTap } from './levelTap';
 
 interface Voice {
   source: AudioBufferSourceNode;
@@ -17,6 +19,7 @@ export class SoundboardPlayer {
   private readonly buffers = new Map<string, AudioBuffer>();
   private readonly playing = new Map<string, Voice>();
   private readonly listeners = new Set<() => void>();
+  private notifying: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly engine: ConsoleEngine,
@@ -24,6 +27,15 @@ export class SoundboardPlayer {
   ) {
     this.bus = engine.ctx.createGain();
     this.route = engine.route(this.bus, monitorMode);
+    this.meter = new LevelTap(engine.ctx, this.bus);
+  }
+
+  /** The soundboard strip's meter (after its fader). */
+  readonly meter: LevelTap;
+
+  /** The soundboard strip's fader, dB. */
+  setGainDb(db: number): void {
+    this.bus.gain.setTargetAtTime(dbToGain(db), this.engine.ctx.currentTime, 0.01);
   }
 
   get monitorMode(): MonitorMode {
@@ -116,7 +128,15 @@ export class SoundboardPlayer {
     this.route.disconnect();
   }
 
+  /**
+   * Tells the UI, from a task of its own: a pad press (a keydown, a click) returns as soon as
+   * the sound is scheduled, and React renders afterwards.
+   */
   private changed(): void {
-    for (const fn of this.listeners) fn();
+    if (this.notifying) return;
+    this.notifying = setTimeout(() => {
+      this.notifying = null;
+      for (const fn of this.listeners) fn();
+    }, 0);
   }
 }
