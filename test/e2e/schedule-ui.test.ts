@@ -95,6 +95,7 @@ describe('scheduled Spaces in the Studio and on the listener page', () => {
 
   it('the host schedules a Space from the panel; an edit made while the server is down is saved locally and reaches it later', async () => {
     await registerInStudio(host, 'ui_host', 'UI Host');
+    await host.getByRole('tab', { name: 'Schedule' }).click();
     const startsAt = Math.floor((Date.now() + 2 * HOUR) / 60_000) * 60_000;
     const form = panel.getByRole('form', { name: 'Schedule a Space' });
     await form.getByLabel('Title').fill('Radio hour');

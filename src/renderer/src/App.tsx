@@ -211,7 +211,7 @@ export function App() {
         {open && <TranscriptPanel spaceId={hosted.space.id} live={live} feed={transcriptFeed} engine={speechEngine} />}
       </main>
       <section className="view view-schedule" id="view-schedule" role="tabpanel" aria-labelledby="tab-schedule" hidden={view !== 'schedule'}>
-        {(account || !connected) ? <SchedulePanel onStarted={(h) => (setHosted(h), setView('live'))} /> : <p className="muted panel">{t('schedule.signInFirst')}</p>}
+        {(account || !connected) ? <SchedulePanel onStarted={setHosted} /> : <p className="muted panel">{t('schedule.signInFirst')}</p>}
       </section>
       <section className="view view-devices" id="view-devices" role="tabpanel" aria-labelledby="tab-devices" hidden={view !== 'devices'}>
         <section className="panel" aria-label={t('devices.monitoring')}>
