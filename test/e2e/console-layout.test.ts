@@ -143,7 +143,7 @@ describe('the live console on one screen', () => {
     const link = (await it.getByTestId('listener-link').textContent())!;
     await it.getByRole('button', { name: 'Vai in diretta' }).click();
     await expect.poll(() => it.getByTestId('space-state').textContent(), { timeout: 15_000 }).toBe('in diretta');
-    const fan = await requester(link, 'fan_italiano', 'Francesca', 'it-IT');
+    const fan = await requester(link, 'fan_italiano', 'Francesca');
     await expect.poll(() => it.locator('[data-testid^="request-"]').count()).toBe(1);
     expect(await it.getByRole('list', { name: 'Richieste' }).textContent()).toContain('Francesca');
     await it.locator('[data-testid^="request-"]').getByRole('button', { name: 'Approva' }).click();
