@@ -16,27 +16,27 @@ interface ActionButton {
 }
 
 const STAGE_BUTTONS: Record<StageAction, ActionButton> = {
-  unmute: { label: 'people.unmute', call: (spaceId) => studio.unmuteSelf({ spaceId }) },
-  mute: { label: 'people.mute', className: 'secondary', call: (spaceId, memberId) => studio.muteMember({ spaceId, memberId }) },
-  toAudience: { label: 'people.toAudience', className: 'secondary', call: (spaceId, memberId) => studio.moveToAudience({ spaceId, memberId }) },
-  addCohost: { label: 'people.addCohost', className: 'secondary', call: (spaceId, memberId) => studio.addCohost({ spaceId, memberId }) },
-  removeCohost: { label: 'people.removeCohost', className: 'secondary', call: (spaceId, memberId) => studio.removeCohost({ spaceId, memberId }) },
-  remove: { label: 'people.remove', className: 'danger', call: (spaceId, memberId) => studio.removeMember({ spaceId, memberId }) },
+  unmute: { label: 'people.unmute', call: (spaceId) => studio.spaceAction({ type: 'member.unmute', params: { spaceId } }) },
+  mute: { label: 'people.mute', className: 'secondary', call: (spaceId, memberId) => studio.spaceAction({ type: 'member.mute', params: { spaceId, memberId } }) },
+  toAudience: { label: 'people.toAudience', className: 'secondary', call: (spaceId, memberId) => studio.spaceAction({ type: 'stage.toAudience', params: { spaceId, memberId } }) },
+  addCohost: { label: 'people.addCohost', className: 'secondary', call: (spaceId, memberId) => studio.spaceAction({ type: 'cohost.add', params: { spaceId, memberId } }) },
+  removeCohost: { label: 'people.removeCohost', className: 'secondary', call: (spaceId, memberId) => studio.spaceAction({ type: 'cohost.remove', params: { spaceId, memberId } }) },
+  remove: { label: 'people.remove', className: 'danger', call: (spaceId, memberId) => studio.spaceAction({ type: 'member.remove', params: { spaceId, memberId } }) },
 };
 
 const AUDIENCE_BUTTONS: Record<AudienceAction, ActionButton> = {
-  invite: { label: 'people.invite', call: (spaceId, memberId) => studio.inviteToSpeak({ spaceId, memberId }) },
-  addProducer: { label: 'people.addProducer', className: 'secondary', call: (spaceId, memberId) => studio.addProducer({ spaceId, memberId }) },
+  invite: { label: 'people.invite', call: (spaceId, memberId) => studio.spaceAction({ type: 'invite.send', params: { spaceId, memberId } }) },
+  addProducer: { label: 'people.addProducer', className: 'secondary', call: (spaceId, memberId) => studio.spaceAction({ type: 'producer.add', params: { spaceId, memberId } }) },
   remove: STAGE_BUTTONS.remove,
 };
 
 const PRODUCER_BUTTONS: Record<ProducerAction, ActionButton> = {
-  removeProducer: { label: 'people.removeProducer', className: 'secondary', call: (spaceId, memberId) => studio.removeProducer({ spaceId, memberId }) },
+  removeProducer: { label: 'people.removeProducer', className: 'secondary', call: (spaceId, memberId) => studio.spaceAction({ type: 'producer.remove', params: { spaceId, memberId } }) },
   remove: STAGE_BUTTONS.remove,
 };
 
-const APPROVE: ActionButton = { label: 'people.approve', call: (spaceId, memberId) => studio.approveRequest({ spaceId, memberId }) };
-const DENY: ActionButton = { label: 'people.deny', className: 'secondary', call: (spaceId, memberId) => studio.denyRequest({ spaceId, memberId }) };
+const APPROVE: ActionButton = { label: 'people.approve', call: (spaceId, memberId) => studio.spaceAction({ type: 'request.approve', params: { spaceId, memberId } }) };
+const DENY: ActionButton = { label: 'people.deny', className: 'secondary', call: (spaceId, memberId) => studio.spaceAction({ type: 'request.deny', params: { spaceId, memberId } }) };
 
 const STAGE_SEATS = 1 + LIMITS.cohosts + LIMITS.speakers;
 

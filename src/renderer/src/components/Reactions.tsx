@@ -18,7 +18,7 @@ export function Reactions({ spaceId, incoming, busy, run }: { spaceId: string; i
             className="reaction"
             disabled={busy}
             aria-label={t('people.reactWith', { reaction })}
-            onClick={() => void run(async () => void (await studio.react({ spaceId, reaction })))}
+            onClick={() => void run(async () => void (await studio.spaceAction({ type: 'reaction.send', params: { spaceId, reaction } })))}
           >
             <ReactionGlyph reaction={reaction} />
           </button>

@@ -105,7 +105,7 @@ export function SoundboardPanel({
   // Staff on other machines see this set's pads and may cue them; a cue plays here, on air.
   useEffect(() => {
     if (!hostOf) return;
-    void studio.publishPads({ spaceId: hostOf, pads: pads.map((p) => ({ id: p.id, name: p.name, colour: p.colour })) }).catch(() => undefined);
+    void studio.spaceAction({ type: 'staff.pads', params: { spaceId: hostOf, pads: pads.map((p) => ({ id: p.id, name: p.name, colour: p.colour })) } }).catch(() => undefined);
   }, [hostOf, pads]);
   useEffect(
     () =>

@@ -112,10 +112,10 @@ export function SpaceHeader({ hosted, self, stageState, busy, run }: { hosted: H
       {self?.invited && (
         <div className="row invite" role="group" aria-label={t('space.invitation')}>
           <span>{t('space.invited')}</span>
-          <button type="button" disabled={busy} onClick={() => void run(async () => void (await studio.acceptInvite({ spaceId })))}>
+          <button type="button" disabled={busy} onClick={() => void run(async () => void (await studio.spaceAction({ type: 'invite.accept', params: { spaceId } })))}>
             {t('common.accept')}
           </button>
-          <button type="button" className="secondary" disabled={busy} onClick={() => void run(async () => void (await studio.declineInvite({ spaceId })))}>
+          <button type="button" className="secondary" disabled={busy} onClick={() => void run(async () => void (await studio.spaceAction({ type: 'invite.decline', params: { spaceId } })))}>
             {t('common.decline')}
           </button>
         </div>

@@ -48,7 +48,7 @@ export function StaffPanel({ spaceId, isHost, desk, busy, run }: { spaceId: stri
           {pads.length === 0 && <p className="muted">{t('staff.noPads')}</p>}
           <div className="row">
             {pads.map((pad) => (
-              <button key={pad.id} type="button" className="secondary" style={{ borderColor: pad.colour }} disabled={busy} onClick={() => void run(async () => void (await studio.cuePad({ spaceId, padId: pad.id })))}>
+              <button key={pad.id} type="button" className="secondary" style={{ borderColor: pad.colour }} disabled={busy} onClick={() => void run(async () => void (await studio.spaceAction({ type: 'staff.cue', params: { spaceId, padId: pad.id } })))}>
                 {t('staff.cue', { name: pad.name })}
               </button>
             ))}
@@ -68,7 +68,7 @@ export function StaffPanel({ spaceId, isHost, desk, busy, run }: { spaceId: stri
         onSubmit={(e) => {
           e.preventDefault();
           void run(async () => {
-            await studio.sendNote({ spaceId, text });
+            await studio.spaceAction({ type: 'staff.note', params: { spaceId, text } });
             setText('');
           });
         }}
