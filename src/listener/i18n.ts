@@ -47,6 +47,26 @@ export const en = {
   serverLost: 'Connection to the server lost; reconnecting…',
   unreachable: 'Cannot reach the server; retrying…',
   guestName: 'Listener',
+  schedule: {
+    signInFirst: 'Sign in first (below).',
+    when: 'Starts {{local}} (your time) · {{there}} {{zone}} · {{duration}}',
+    reminderSet: 'Reminder set ✓ (remove)',
+    remindMe: 'Remind me',
+    ics: 'Add to calendar (.ics)',
+    liveNow: 'Live now: press Listen.',
+    startingNow: 'Starting now: the host is about to go live.',
+    free: 'free with a ticket',
+    soldOut: 'Sold out: all tickets are taken.',
+    ticketsLeft: 'Ticketed ({{price}}): {{left}} of {{total}} tickets left.',
+    haveTicket: 'You have a ticket.',
+    ticketCode: 'Ticket code',
+    getTicket: 'Get ticket',
+    ticket: 'Ticket',
+    willTell: 'We will tell you here when it starts.',
+    ticketReady: 'Ticket ready: press Listen.',
+    started: '“{{title}}” has started.',
+    isLive: 'A Space you wanted is live',
+  },
 };
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 
@@ -96,9 +116,29 @@ export const it: Shape<typeof en> = {
   serverLost: 'Connessione al server persa; riconnessione…',
   unreachable: 'Impossibile raggiungere il server; nuovo tentativo…',
   guestName: 'Ascoltatore',
+  schedule: {
+    signInFirst: 'Prima accedi (qui sotto).',
+    when: 'Inizia {{local}} (ora tua) · {{there}} {{zone}} · {{duration}}',
+    reminderSet: 'Promemoria impostato ✓ (rimuovi)',
+    remindMe: 'Ricordamelo',
+    ics: 'Aggiungi al calendario (.ics)',
+    liveNow: 'In diretta ora: premi Ascolta.',
+    startingNow: 'Sta per iniziare: il conduttore va in diretta a breve.',
+    free: 'gratis con biglietto',
+    soldOut: 'Esaurito: tutti i biglietti sono stati presi.',
+    ticketsLeft: 'A pagamento ({{price}}): restano {{left}} biglietti su {{total}}.',
+    haveTicket: 'Hai un biglietto.',
+    ticketCode: 'Codice biglietto',
+    getTicket: 'Ottieni il biglietto',
+    ticket: 'Biglietto',
+    willTell: 'Ti avviseremo qui quando inizia.',
+    ticketReady: 'Biglietto pronto: premi Ascolta.',
+    started: '«{{title}}» è iniziato.',
+    isLive: 'Uno Space che aspettavi è in diretta',
+  },
 };
 
-export const locale = pickLocale(['en', 'it'] as const, navigator.languages ?? [navigator.language], 'en');
+export const locale = pickLocale(['en', 'it'] as const, typeof navigator === 'undefined' ? [] : (navigator.languages ?? [navigator.language]), 'en');
 export const t = createTranslator(locale === 'it' ? it : en, en, locale);
 
 /** Translates the static page: `data-i18n` (text) and `data-i18n-label` (aria-label). */
