@@ -57,6 +57,7 @@ export function mountCaptions(root: HTMLElement, client: SignalingClient, spaceI
   client.onEvent((e) => {
     if (e.type !== 'caption.segment' || e.spaceId !== spaceId) return;
     const s = e.segment;
+    if (s.engine) label.textContent = t('captionsBy', { engine: s.engine });
     if (s.final) {
       if (partial?.id === s.id) partial = null;
       if (s.text) {

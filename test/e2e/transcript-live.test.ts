@@ -93,7 +93,7 @@ describe('live transcript and captions', () => {
     expect(await host.getByTestId('transcript-lines').locator('li strong').first().textContent()).toBe('Caption Host:');
     // Captions toggle off and on.
     // Captions are labelled as automatic and stay off until the listener turns them on.
-    expect(await listener.locator('#captions-label').textContent()).toContain('Automatic captions');
+    expect(await listener.locator('#captions-label').textContent()).toContain('Automatic captions by pocketsphinx');
     expect(await listener.locator('#captions').isHidden()).toBe(true);
     await listener.getByRole('button', { name: 'Captions: off' }).click();
     expect(await listener.locator('#captions').isVisible()).toBe(true);

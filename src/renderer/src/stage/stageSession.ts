@@ -15,6 +15,8 @@ export interface StageSessionDeps {
   onStageStream: (stream: MediaStream | null) => void;
   /** The app is on air (power-save blocker, no background throttling) or not. */
   setOnAir: (onAir: boolean) => Promise<void>;
+  /** Opens the peer connection (openStageLink; replaced in unit tests, which have no WebRTC). */
+  open?: typeof openStageLink;
 }
 
 /**
@@ -56,7 +58,7 @@ export class StageSession {
     this.wanted = spaceId;
     this.link?.close();
     await this.deps.resume();
-    this.link = await openStageLink({
+    this.link = await (this.deps.open ?? openStageLink)({
       track: this.deps.track(),
       quality: this.quality,
       negotiate: (sdp) => this.deps.negotiate(spaceId, sdp),
