@@ -92,6 +92,9 @@ describe('the live console on one screen', () => {
     await requester(link, 'layout_asker', 'Ada Asker');
     await expect.poll(() => host.locator('[data-testid^="request-"]').count()).toBe(1);
     await expect.poll(() => host.getByRole('list', { name: 'Stage' }).getByRole('listitem').count()).toBe(2);
+    // Reactions are drawn with the Studio's own glyphs (this Chromium has no emoji font).
+    const clap = (await host.getByRole('button', { name: 'React 👏' }).locator('svg').boundingBox())!;
+    expect(clap.width).toBeGreaterThan(10);
 
     for (const size of SIZES) {
       await host.setViewportSize(size);
@@ -143,6 +146,12 @@ describe('the live console on one screen', () => {
     const link = (await it.getByTestId('listener-link').textContent())!;
     await it.getByRole('button', { name: 'Vai in diretta' }).click();
     await expect.poll(() => it.getByTestId('space-state').textContent(), { timeout: 15_000 }).toBe('in diretta');
+    // The listener page speaks Italian to an Italian browser.
+    const fanIt = await (await audience.newContext({ locale: 'it-IT' })).newPage();
+    await fanIt.goto(link);
+    await expect.poll(() => fanIt.locator('#state').textContent()).toBe('In diretta');
+    expect(await fanIt.locator('#listen').textContent()).toBe('Ascolta');
+    expect(await fanIt.getAttribute('html', 'lang')).toBe('it');
     const fan = await requester(link, 'fan_italiano', 'Francesca');
     await expect.poll(() => it.locator('[data-testid^="request-"]').count()).toBe(1);
     expect(await it.getByRole('list', { name: 'Richieste' }).textContent()).toContain('Francesca');

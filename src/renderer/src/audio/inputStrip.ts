@@ -1,3 +1,4 @@
+import { i18next } from '../i18n';
 import type { ConsoleEngine, MonitorMode, SourceRoute } from './consoleEngine';
 import { StripChain } from './stripChain';
 import type { LevelTap } from './levelTap';
@@ -67,7 +68,7 @@ export class InputStrip {
       video: false,
     });
     const track = stream.getAudioTracks()[0];
-    if (!track) throw new Error('the selected device gave no audio track');
+    if (!track) throw new Error(i18next.t('errors.noTrack'));
     await engine.resume();
     return new InputStrip(engine, stream, engine.ctx.createMediaStreamSource(stream), settings, track.getSettings(), track.label);
   }

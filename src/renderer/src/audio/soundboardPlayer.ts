@@ -1,3 +1,4 @@
+import { i18next } from '../i18n';
 import type { Pad } from '../../../shared/soundboard';
 import type { ConsoleEngine, MonitorMode, SourceRoute } from './consoleEngine';
 import { dbToGain } from './levels';
@@ -71,7 +72,7 @@ export class SoundboardPlayer {
   /** A press on the pad: what happens depends on its mode. Returns when the sound is scheduled. */
   trigger(pad: Pad, others: readonly Pad[]): void {
     const buffer = this.buffers.get(pad.clipId);
-    if (!buffer) throw new Error(`the clip of “${pad.name}” is not loaded yet`);
+    if (!buffer) throw new Error(i18next.t('errors.clipNotLoaded', { name: pad.name }));
     if (this.playing.has(pad.id) && pad.mode !== 'one-shot') {
       this.stop(pad);
       return;

@@ -5,6 +5,13 @@
  */
 export const en = {
   app: { name: 'Spaces Studio' },
+  errors: {
+    microphone: 'Microphone: {{reason}}',
+    serviceUnreachable: 'the Studio service is not reachable',
+    noSetSinkId: 'this browser cannot choose an output device (setSinkId)',
+    clipNotLoaded: 'the clip of “{{name}}” is not loaded yet',
+    noTrack: 'the selected device gave no audio track',
+  },
   common: { accept: 'Accept', decline: 'Decline', cancel: 'Cancel', close: 'Close', delete: 'Delete', edit: 'Edit', on: 'on', off: 'off', systemDefault: 'System default' },
   connection: { connected: 'connected', connecting: 'connecting', disconnected: 'disconnected' },
   spaceState: { scheduled: 'scheduled', live: 'live', ended: 'ended' },

@@ -3,6 +3,13 @@ import type { Catalogue } from './en';
 /** Il catalogo italiano dello Studio (stesse chiavi di en.ts). */
 export const it: Catalogue = {
   app: { name: 'Spaces Studio' },
+  errors: {
+    microphone: 'Microfono: {{reason}}',
+    serviceUnreachable: 'il servizio dello Studio non è raggiungibile',
+    noSetSinkId: 'questo browser non può scegliere un dispositivo di uscita (setSinkId)',
+    clipNotLoaded: 'la clip di «{{name}}» non è ancora caricata',
+    noTrack: 'il dispositivo scelto non ha dato alcuna traccia audio',
+  },
   common: { accept: 'Accetta', decline: 'Rifiuta', cancel: 'Annulla', close: 'Chiudi', delete: 'Elimina', edit: 'Modifica', on: 'attivo', off: 'spento', systemDefault: 'Predefinito di sistema' },
   connection: { connected: 'connesso', connecting: 'connessione…', disconnected: 'disconnesso' },
   spaceState: { scheduled: 'programmato', live: 'in diretta', ended: 'terminato' },
