@@ -158,6 +158,18 @@ export function SoundboardPanel({
       setLibrary(await studio.savePad({ setId: target, clipId: clip.id, name: clip.name, colour: COLOURS[lib.clips.length % COLOURS.length]!, gainDb: 0, mode: 'one-shot', stopOthers: false, fadeInMs: 0, fadeOutMs: 0, hotkey: null }));
     });
 
+  /** Ctrl+Left/Right on a pad moves it (the keyboard's way to reorder). */
+  const move = (padId: string, by: -1 | 1): Promise<void> =>
+    run(async () => {
+      if (!set) return;
+      const ids = pads.map((p) => p.id);
+      const from = ids.indexOf(padId);
+      const to = from + by;
+      if (from < 0 || to < 0 || to >= ids.length) return;
+      ids.splice(to, 0, ...ids.splice(from, 1));
+      setLibrary(await studio.reorderPads({ setId: set.id, padIds: ids }));
+    });
+
   const drop = (targetId: string): Promise<void> =>
     run(async () => {
       if (!set || !dragging || dragging === targetId) return;
@@ -239,6 +251,11 @@ export function SoundboardPanel({
                 aria-label={t('soundboard.play', { name: pad.name })}
                 aria-keyshortcuts={pad.hotkey ?? undefined}
                 onClick={() => trigger(pad)}
+                onKeyDown={(e) => {
+                  if (!e.ctrlKey || (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight')) return;
+                  e.preventDefault();
+                  void move(pad.id, e.key === 'ArrowLeft' ? -1 : 1);
+                }}
                 style={{ borderColor: pad.colour, ['--pad-colour' as string]: pad.colour, ['--pad-ms' as string]: `${clip?.durationMs ?? 1000}ms` }}
               >
                 <span className={playing ? `ring running ${pad.mode}` : 'ring'} aria-hidden="true" />

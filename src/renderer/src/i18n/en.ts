@@ -185,7 +185,7 @@ export const en = {
     deletePad: 'Delete pad',
     clips_one: '{{count}} clip in the library.',
     clips_other: '{{count}} clips in the library.',
-    keysHint: 'Keys play pads while this window has focus; Escape stops all.',
+    keysHint: 'Keys play pads while this window has focus; Escape stops all; Ctrl+←/→ on a pad moves it.',
     globalKeys: 'Alt+Shift+{{keys}} play pads from any app',
   },
   staff: {

@@ -183,7 +183,7 @@ export const it: Catalogue = {
     deletePad: 'Elimina pad',
     clips_one: '{{count}} clip nella libreria.',
     clips_other: '{{count}} clip nella libreria.',
-    keysHint: 'I tasti suonano i pad quando questa finestra è attiva; Esc ferma tutto.',
+    keysHint: 'I tasti suonano i pad quando questa finestra è attiva; Esc ferma tutto; Ctrl+←/→ su un pad lo sposta.',
     globalKeys: 'Alt+Maiusc+{{keys}} suonano i pad da qualsiasi app',
   },
   staff: {
