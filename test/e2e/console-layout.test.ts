@@ -158,6 +158,7 @@ describe('the live console on one screen', () => {
     await it.locator('[data-testid^="request-"]').getByRole('button', { name: 'Approva' }).click();
     await expect.poll(() => it.getByRole('list', { name: 'Palco' }).getByRole('listitem').count(), { timeout: 15_000 }).toBe(2);
     await expect.poll(() => fan.locator('#speaker').isVisible()).toBe(true);
+    await it.screenshot({ path: join(DOCS, 'studio-live-it-1280x720.png') });
     await it.getByRole('button', { name: 'Termina', exact: true }).click();
     await expect.poll(() => it.getByText('«Chiacchiere in diretta» è terminato.').count()).toBe(1);
     await expect.poll(() => fan.locator('#state').getAttribute('data-state'), { timeout: 10_000 }).toBe('ended');

@@ -121,7 +121,16 @@ export function SoundboardPanel({
   const hotkeys = pads.map((p) => p.hotkey).filter((k): k is string => !!k).join('');
   useEffect(() => {
     void studio.setGlobalPadKeys({ keys: [...hotkeys] }).then(
-      (r) => setGlobalNote(r.reason ?? (r.registered.length ? t('soundboard.globalKeys', { keys: r.registered.join('/').toUpperCase() }) : null)),
+      (r) =>
+        setGlobalNote(
+          !r.desktop
+            ? t('soundboard.globalBrowser')
+            : r.taken.length
+              ? t('soundboard.globalTaken', { keys: r.taken.join(', ') })
+              : r.registered.length
+                ? t('soundboard.globalKeys', { keys: r.registered.join('/').toUpperCase() })
+                : null,
+        ),
       () => undefined,
     );
   }, [hotkeys, t]);

@@ -187,6 +187,8 @@ export const en = {
     clips_other: '{{count}} clips in the library.',
     keysHint: 'Keys play pads while this window has focus; Escape stops all; Ctrl+←/→ on a pad moves it.',
     globalKeys: 'Alt+Shift+{{keys}} play pads from any app',
+    globalBrowser: 'Global shortcuts need the desktop app; in the browser, pad keys work while the Studio has focus',
+    globalTaken: 'Another application already uses {{keys}}',
   },
   staff: {
     region: 'Producer desk',

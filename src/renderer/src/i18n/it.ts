@@ -185,6 +185,8 @@ export const it: Catalogue = {
     clips_other: '{{count}} clip nella libreria.',
     keysHint: 'I tasti suonano i pad quando questa finestra è attiva; Esc ferma tutto; Ctrl+←/→ su un pad lo sposta.',
     globalKeys: 'Alt+Maiusc+{{keys}} suonano i pad da qualsiasi app',
+    globalBrowser: 'Le scorciatoie globali richiedono l’app desktop; nel browser i tasti dei pad funzionano quando lo Studio è attivo',
+    globalTaken: 'Un’altra applicazione usa già {{keys}}',
   },
   staff: {
     region: 'Regia',
