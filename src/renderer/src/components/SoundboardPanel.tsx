@@ -79,6 +79,9 @@ export function SoundboardPanel({
   const pads = useMemo(() => set?.pads ?? [], [set]);
   const clipOf = (id: string): Clip | undefined => library.clips.find((c) => c.id === id);
 
+  // Each pad's playback chain is built before its first press.
+  useEffect(() => player.prepare(pads), [player, pads]);
+
   // Decode each clip of the set once.
   useEffect(() => {
     for (const pad of pads) {
