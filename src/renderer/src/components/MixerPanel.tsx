@@ -7,7 +7,7 @@ import type { LevelTap } from '../audio/levelTap';
 import type { SoundboardPlayer } from '../audio/soundboardPlayer';
 import { QUALITY_PRESETS, type BroadcastQuality } from '../audio/opus';
 import type { DeviceInventoryState } from '../devices/useDeviceInventory';
-import { ExternalInputStrip } from '../devices/ExternalInputPanel';
+import { ExternalInputStrip } from '../devices/ExternalInputStrip';
 import { Meter } from './Meter';
 import { MonitorModeSelect } from './MonitorModeSelect';
 
