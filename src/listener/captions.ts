@@ -1,5 +1,6 @@
 import type { SignalingClient } from '../shared/signalingClient.js';
 import type { CaptionSegment } from '../shared/transcript.js';
+import { t } from './i18n.js';
 
 const PREF_KEY = 'spaces.captions';
 
@@ -17,10 +18,16 @@ export function mountCaptions(root: HTMLElement, client: SignalingClient, spaceI
   box.id = 'captions';
   box.className = 'captions';
   box.setAttribute('aria-live', 'polite');
-  box.setAttribute('aria-label', 'Captions');
-  root.append(toggle, box);
+  box.setAttribute('aria-label', t('captions'));
+  // Honest about what they are: machine transcription, not a human captioner.
+  const label = document.createElement('p');
+  label.id = 'captions-label';
+  label.className = 'captions-label';
+  label.textContent = t('captionsAuto');
+  root.append(toggle, label, box);
 
-  let on = localStorage.getItem(PREF_KEY) !== 'off';
+  // Off until the listener turns them on (and remembered on this device).
+  let on = localStorage.getItem(PREF_KEY) === 'on';
   const lines: CaptionSegment[] = [];
   let partial: CaptionSegment | null = null;
 
@@ -37,7 +44,7 @@ export function mountCaptions(root: HTMLElement, client: SignalingClient, spaceI
     return p;
   };
   const render = (): void => {
-    toggle.textContent = on ? 'Captions: on' : 'Captions: off';
+    toggle.textContent = on ? t('captionsOn') : t('captionsOff');
     toggle.setAttribute('aria-pressed', String(on));
     box.hidden = !on;
     box.replaceChildren(...lines.map((s) => line(s, 'caption final')), ...(partial ? [line(partial, 'caption partial')] : []));
@@ -50,6 +57,7 @@ export function mountCaptions(root: HTMLElement, client: SignalingClient, spaceI
   client.onEvent((e) => {
     if (e.type !== 'caption.segment' || e.spaceId !== spaceId) return;
     const s = e.segment;
+    if (s.engine) label.textContent = t('captionsBy', { engine: s.engine });
     if (s.final) {
       if (partial?.id === s.id) partial = null;
       if (s.text) {

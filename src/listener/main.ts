@@ -1,5 +1,5 @@
 import { SignalingClient } from '../shared/signalingClient.js';
-import { REACTIONS, STAGE_ROLES, type Member, type Roster, type SelfState, type SpacePublic } from '../shared/space.js';
+import { REACTIONS, type Member, type Reaction, type Roster, type SelfState, type SpacePublic } from '../shared/space.js';
 import type { AccountPublic } from '../shared/account.js';
 import { AppError } from '../shared/errors.js';
 import { openListenPeer, openStagePeer } from './media.js';
@@ -7,6 +7,11 @@ import { iceCache } from '../shared/ice.js';
 import { mountCaptions } from './captions.js';
 import { mountSchedule } from './schedule.js';
 import { mountRecording } from './recording.js';
+import { t, translateDocument } from './i18n.js';
+import { reactionSvg } from '../shared/reactionGlyphs.js';
+import { isOnStageRole } from '../shared/roles.js';
+
+translateDocument(document);
 
 /**
  * The listener page at /s/<id>. A visitor watches the Space; pressing Listen joins it (as
@@ -58,9 +63,9 @@ let mic: MediaStream | undefined;
 let negotiating = false;
 let renegotiateAgain = false;
 
-const STATE_TEXT: Record<SpacePublic['state'], string> = { scheduled: 'Scheduled', live: 'Live', ended: 'Ended' };
-const ROLE_TEXT: Record<Member['role'], string> = { host: 'Host', cohost: 'Co-host', speaker: 'Speaker', producer: 'Producer', listener: 'Listener' };
-const onStageRole = (): boolean => !!self && STAGE_ROLES.includes(self.role);
+const STATE_TEXT = (s: SpacePublic['state']): string => t(`state.${s}`);
+const ROLE_TEXT = (r: Member['role']): string => t(`roles.${r}`);
+const onStageRole = (): boolean => !!self && isOnStageRole(self.role);
 
 function notice(text: string): void {
   ui.notice.textContent = text;
@@ -69,29 +74,29 @@ function notice(text: string): void {
 function render(): void {
   if (!space) return;
   document.title = `${space.title} · Space`;
-  ui.state.textContent = STATE_TEXT[space.state];
+  ui.state.textContent = STATE_TEXT(space.state);
   ui.state.dataset.state = space.state;
   ui.title.textContent = space.title;
   ui.host.textContent = space.hostName;
-  ui.listeners.textContent = String(space.listenerCount);
+  ui.listeners.textContent = new Intl.NumberFormat(document.documentElement.lang).format(space.listenerCount);
   const ended = space.state === 'ended';
   const joined = !!self && !removed && !ended;
   ui.listen.disabled = ended || removed || client.state !== 'connected';
-  ui.listen.textContent = wantsToListen ? 'Leave' : 'Listen';
+  ui.listen.textContent = wantsToListen ? t('leave') : t('listen');
   ui.listen.hidden = joined && onStageRole();
   ui.speaker.hidden = !joined || !onStageRole();
-  ui.mic.textContent = self?.muted ? 'Unmute' : 'Mute';
+  ui.mic.textContent = self?.muted ? t('unmute') : t('mute');
   ui.invite.hidden = !joined || !self?.invited || onStageRole();
   ui.memberActions.hidden = !joined || onStageRole();
-  ui.request.textContent = !account ? 'Sign in to request to speak' : self?.requested ? 'Cancel request' : 'Request to speak';
+  ui.request.textContent = !account ? t('signInToRequest') : self?.requested ? t('cancelRequest') : t('request');
   ui.reactions.hidden = !joined;
-  ui.accountSummary.textContent = account ? `Signed in as @${account.handle}` : 'Sign in to speak';
+  ui.accountSummary.textContent = account ? t('signedInAs', { handle: account.handle }) : t('signInToSpeak');
   ui.signin.hidden = ui.register.hidden = !!account;
   ui.signout.hidden = !account;
   renderStage();
-  if (removed) notice('You were removed from this Space.');
-  else if (ended) notice('This Space has ended.');
-  else if (wantsToListen && space.state === 'scheduled') notice('Waiting for the host to go live…');
+  if (removed) notice(t('removed'));
+  else if (ended) notice(t('ended'));
+  else if (wantsToListen && space.state === 'scheduled') notice(t('waiting'));
   else if (pc?.connectionState === 'connected' && ui.notice.dataset.sticky !== 'true') notice('');
 }
 
@@ -106,10 +111,10 @@ function renderStage(): void {
       avatar.className = 'avatar';
       avatar.textContent = m.displayName.slice(0, 1).toUpperCase();
       const name = document.createElement('span');
-      name.textContent = m.displayName + (m.muted ? ' 🔇' : '');
+      name.textContent = m.displayName + (m.muted ? ` (${t('muted')})` : '');
       const role = document.createElement('span');
       role.className = 'role';
-      role.textContent = ROLE_TEXT[m.role];
+      role.textContent = ROLE_TEXT(m.role);
       li.append(avatar, name, role);
       return li;
     }),
@@ -150,7 +155,7 @@ async function syncMedia(): Promise<void> {
   } catch (err) {
     hangUp();
     const e = AppError.from(err);
-    notice(e.code === 'media_unavailable' ? 'The audio service is restarting; retrying…' : e.message);
+    notice(e.code === 'media_unavailable' ? t('audioRestarting') : e.message);
     if (wantsToListen && !['invalid_state', 'forbidden'].includes(e.code)) setTimeout(() => void syncMedia(), 500);
   } finally {
     negotiating = false;
@@ -161,13 +166,13 @@ async function syncMedia(): Promise<void> {
 const onPeerState = (peer: RTCPeerConnection) => (state: RTCPeerConnectionState) => {
   if (peer !== pc) return;
   if (state === 'failed') {
-    notice('The audio connection failed; reconnecting…');
+    notice(t('audioFailed'));
     void syncMedia();
   } else if (state === 'disconnected') {
     // Give ICE a moment to recover by itself, then negotiate afresh.
     setTimeout(() => {
       if (peer === pc && pc.connectionState === 'disconnected') {
-        notice('Reconnecting the audio…');
+        notice(t('audioReconnecting'));
         hangUp();
         void syncMedia();
       }
@@ -222,7 +227,7 @@ async function joinStage(): Promise<void> {
 
 function play(stream: MediaStream): void {
   ui.audio.srcObject = stream;
-  void ui.audio.play().catch(() => notice('Press Listen again to allow sound.'));
+  void ui.audio.play().catch(() => notice(t('pressListen')));
 }
 
 async function act(what: () => Promise<unknown>): Promise<void> {
@@ -246,7 +251,7 @@ ui.listen.addEventListener('click', () =>
       notice('');
     } else {
       wantsToListen = true;
-      const joined = await client.request('space.join', { spaceId, ...(account ? {} : { displayName: 'Listener' }) });
+      const joined = await client.request('space.join', { spaceId, ...(account ? {} : { displayName: t('guestName') }) });
       ({ space, self, roster } = joined);
       await syncMedia();
     }
@@ -273,8 +278,8 @@ ui.leaveStage.addEventListener('click', () => act(() => client.request('stage.to
 for (const reaction of REACTIONS) {
   const b = document.createElement('button');
   b.type = 'button';
-  b.textContent = reaction;
-  b.setAttribute('aria-label', `React ${reaction}`);
+  b.append(reactionSvg(document, reaction));
+  b.setAttribute('aria-label', t('react', { reaction }));
   b.addEventListener('click', () => act(() => client.request('reaction.send', { spaceId, reaction })));
   ui.reactions.append(b);
 }
@@ -347,11 +352,11 @@ client.onEvent((e) => {
       for (const m of roster?.stage ?? []) if (m.id === e.memberId) m.speaking = e.speaking;
       break;
     case 'space.reaction':
-      showReaction(`${e.displayName} ${e.reaction}`);
+      showReaction(`${e.displayName} `, e.reaction);
       break;
     case 'space.reactions':
       // A busy room's reactions arrive counted per window.
-      for (const c of e.counts) showReaction(`${c.reaction} ×${c.count}`);
+      for (const c of e.counts) showReaction('', c.reaction, ` ×${c.count}`);
       break;
     case 'space.removed':
       if (e.spaceId !== spaceId) return;
@@ -363,7 +368,7 @@ client.onEvent((e) => {
       break;
     case 'media.reset':
       if (e.spaceId !== spaceId || !wantsToListen) return;
-      notice('Reconnecting the audio…');
+      notice(t('audioReconnecting'));
       hangUp();
       void syncMedia();
       break;
@@ -373,7 +378,7 @@ client.onEvent((e) => {
 
 client.onState((state) => {
   if (state === 'connected') void onConnected();
-  else if (state === 'disconnected') notice('Connection to the server lost; reconnecting…');
+  else if (state === 'disconnected') notice(t('serverLost'));
   render();
 });
 
@@ -390,7 +395,7 @@ async function onConnected(): Promise<void> {
     if (wantsToListen && !removed) {
       // Back after a lost connection (or a server restart): our old media path is gone with it.
       hangUp();
-      ({ space, self, roster } = await client.request('space.join', { spaceId, ...(account ? {} : { displayName: 'Listener' }) }));
+      ({ space, self, roster } = await client.request('space.join', { spaceId, ...(account ? {} : { displayName: t('guestName') }) }));
       await syncMedia();
     }
     render();
@@ -409,12 +414,15 @@ const recording = mountRecording($('recording-root'), ui.invite, client, spaceId
 });
 mountCaptions($('captions-root'), client, spaceId);
 mountSchedule($('schedule-root'), client, spaceId);
-void client.connect().catch(() => notice('Cannot reach the server; retrying…'));
+void client.connect().catch(() => notice(t('unreachable')));
 
-/** Shows a reaction in the feed for a few seconds (at most a dozen at once). */
-function showReaction(text: string): void {
+/** Shows a reaction in the feed for a few seconds (at most a dozen at once), drawn with our own glyphs. */
+function showReaction(before: string, reaction: Reaction, after = ''): void {
   const li = document.createElement('li');
-  li.textContent = text;
+  const hidden = document.createElement('span');
+  hidden.className = 'visually-hidden';
+  hidden.textContent = reaction;
+  li.append(before, reactionSvg(document, reaction), hidden, after);
   ui.feed.prepend(li);
   while (ui.feed.children.length > 12) ui.feed.lastElementChild?.remove();
   setTimeout(() => li.remove(), 4000);

@@ -1,3 +1,5 @@
+import { t as tr, locale } from './i18n.js';
+import { formatDateTime, formatMinutes, formatNumber } from '../shared/intl.js';
 import type { SignalingClient } from '../shared/signalingClient.js';
 import type { PublicScheduleItem } from '../shared/schedule.js';
 import { AppError } from '../shared/errors.js';
@@ -22,7 +24,7 @@ export function mountSchedule(root: HTMLElement, client: SignalingClient, spaceI
   };
   const errorText = (err: unknown): string => {
     const e = AppError.from(err);
-    return e.code === 'unauthenticated' ? 'Sign in first (below).' : e.message;
+    return e.code === 'unauthenticated' ? tr('schedule.signInFirst') : e.message;
   };
 
   function render(): void {
@@ -32,29 +34,29 @@ export function mountSchedule(root: HTMLElement, client: SignalingClient, spaceI
     if (item.status === 'scheduled') {
       const when = new Date(item.startsAt);
       root.append(
-        el('p', { className: 'scheduled-when', id: 'scheduled-when' }, `Starts ${when.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })} (your time) · ${when.toLocaleString('en-GB', { timeZone: item.timeZone, dateStyle: 'medium', timeStyle: 'short' })} ${item.timeZone} · ${item.durationMin} min`),
+        el('p', { className: 'scheduled-when', id: 'scheduled-when' }, tr('schedule.when', { local: formatDateTime(when.getTime(), locale), there: formatDateTime(when.getTime(), locale, item.timeZone), zone: item.timeZone, duration: formatMinutes(item.durationMin, locale) })),
       );
-      const remind = el('button', { type: 'button', id: 'remind', className: 'secondary', textContent: reminded ? 'Reminder set ✓ (remove)' : 'Remind me' });
+      const remind = el('button', { type: 'button', id: 'remind', className: 'secondary', textContent: reminded ? tr('schedule.reminderSet') : tr('schedule.remindMe') });
       remind.addEventListener('click', () => void toggleReminder());
-      root.append(el('div', { className: 'row' }, remind, el('a', { href: `/s/${spaceId}/event.ics`, id: 'ics', className: 'button-link', download: `space-${spaceId}.ics`, textContent: 'Add to calendar (.ics)' })));
+      root.append(el('div', { className: 'row' }, remind, el('a', { href: `/s/${spaceId}/event.ics`, id: 'ics', className: 'button-link', download: `space-${spaceId}.ics`, textContent: tr('schedule.ics') })));
     } else if (item.status === 'started') {
-      root.append(el('p', { className: 'live-now', id: 'live-now', role: 'status' }, live ? 'Live now: press Listen.' : 'Starting now: the host is about to go live.'));
+      root.append(el('p', { className: 'live-now', id: 'live-now', role: 'status' }, live ? tr('schedule.liveNow') : tr('schedule.startingNow')));
     }
     if (item.ticketing) {
       const t = item.ticketing;
       const has = !!localStorage.getItem(ticketKey);
-      const price = t.priceCents === 0 ? 'free with a ticket' : (t.priceCents / 100).toFixed(2);
-      root.append(el('p', { id: 'tickets' }, t.soldOut ? 'Sold out: all tickets are taken.' : `Ticketed (${price}): ${t.left} of ${t.count} tickets left.`, has ? ' You have a ticket.' : ''));
+      const price = t.priceCents === 0 ? tr('schedule.free') : formatNumber(t.priceCents / 100, locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+      root.append(el('p', { id: 'tickets' }, t.soldOut ? tr('schedule.soldOut') : tr('schedule.ticketsLeft', { price, left: t.left, total: t.count }), has ? ` ${tr('schedule.haveTicket')}` : ''));
       if (!has && !t.soldOut) {
         const code = document.createElement('input');
-        Object.assign(code, { id: 'ticket-code', name: 'code', placeholder: 'Ticket code', maxLength: 100, required: true, autocomplete: 'off' });
-        code.setAttribute('aria-label', 'Ticket code');
+        Object.assign(code, { id: 'ticket-code', name: 'code', placeholder: tr('schedule.ticketCode'), maxLength: 100, required: true, autocomplete: 'off' });
+        code.setAttribute('aria-label', tr('schedule.ticketCode'));
         const claim = document.createElement('button');
-        Object.assign(claim, { type: 'submit', id: 'ticket-claim', textContent: 'Get ticket' });
+        Object.assign(claim, { type: 'submit', id: 'ticket-claim', textContent: tr('schedule.getTicket') });
         const form = document.createElement('form');
         form.className = 'row ticket-form';
         form.append(code, claim);
-        form.setAttribute('aria-label', 'Ticket');
+        form.setAttribute('aria-label', tr('schedule.ticket'));
         form.addEventListener('submit', (e) => {
           e.preventDefault();
           void claimTicket(code.value);
@@ -78,7 +80,7 @@ export function mountSchedule(root: HTMLElement, client: SignalingClient, spaceI
   async function toggleReminder(): Promise<void> {
     try {
       ({ reminded } = await client.request(reminded ? 'reminder.clear' : 'reminder.set', { spaceId }));
-      message = reminded ? 'We will tell you here when it starts.' : '';
+      message = reminded ? tr('schedule.willTell') : '';
       if (reminded && typeof Notification !== 'undefined' && Notification.permission === 'default') void Notification.requestPermission();
     } catch (err) {
       message = errorText(err);
@@ -91,7 +93,7 @@ export function mountSchedule(root: HTMLElement, client: SignalingClient, spaceI
       const { ticket } = await client.request('ticket.claim', { spaceId, code: code.trim() });
       localStorage.setItem(ticketKey, ticket);
       await presentTicket();
-      message = 'Ticket ready: press Listen.';
+      message = tr('schedule.ticketReady');
       await load();
     } catch (err) {
       message = errorText(err);
@@ -124,8 +126,8 @@ export function mountSchedule(root: HTMLElement, client: SignalingClient, spaceI
         live = false;
       }
       if (reminded) {
-        message = `“${e.title}” has started.`;
-        if (typeof Notification !== 'undefined' && Notification.permission === 'granted') new Notification('A Space you wanted is live', { body: e.title });
+        message = tr('schedule.started', { title: e.title });
+        if (typeof Notification !== 'undefined' && Notification.permission === 'granted') new Notification(tr('schedule.isLive'), { body: e.title });
       }
       render();
     } else if (e.type === 'space.updated' && e.space.id === spaceId && item && (e.space.state === 'live' ? !live : e.space.state === 'ended' && item.status !== 'ended')) {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../shared/errors.js';
 import type { SavedMember } from './db.js';
-import { LIMITS, STAGE_ROLES, type Member, type MemberId, type Role, type Roster, type SelfState } from '../shared/space.js';
+import { isHost, isOnStageRole, mayModerate, outranksProblem } from '../shared/roles.js';
+import { LIMITS, type Member, type MemberId, type Role, type Roster, type SelfState } from '../shared/space.js';
 
 /** Who is asking: a connection's identity as the server knows it. */
 export interface Identity {
@@ -53,8 +54,8 @@ function memberView(m: MemberState): Member {
 }
 
 /** Who runs the queue and the stage: the host, co-hosts and producers. */
-const isModerator = (m: MemberState): boolean => m.role === 'host' || m.role === 'cohost' || m.role === 'producer';
-const onStageRole = (r: Role): boolean => STAGE_ROLES.includes(r);
+const isModerator = (m: MemberState): boolean => mayModerate(m.role);
+const onStageRole = isOnStageRole;
 
 /**
  * The people in one Space and the rules between them: roles, seats, requests, invitations,
@@ -251,15 +252,13 @@ export class Room {
   }
 
   private requireHost(actor: MemberState): void {
-    if (actor.role !== 'host') throw new AppError('forbidden', 'only the host may do that');
+    if (!isHost(actor.role)) throw new AppError('forbidden', 'only the host may do that');
   }
 
   /** Co-hosts manage speakers and listeners, never the host or other co-hosts. */
   private requireOutranks(actor: MemberState, target: MemberState): void {
-    if (target.role === 'host') throw new AppError('forbidden', 'nobody can do that to the host');
-    if ((target.role === 'cohost' || target.role === 'producer') && actor.role !== 'host') {
-      throw new AppError('forbidden', `only the host may do that to a ${target.role === 'cohost' ? 'co-host' : 'producer'}`);
-    }
+    const problem = outranksProblem(actor.role, target.role);
+    if (problem) throw new AppError('forbidden', problem);
   }
 
   private requireSpeakerSeat(): void {

@@ -3,6 +3,7 @@ import { ErrorBody } from './errors.js';
 import { Member, MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle, DisplayName } from './space.js';
 import { AccountPublic, Handle, Password, Registration } from './account.js';
 import { CuePad, requests } from './signaling.js';
+import { SpaceAction } from './spaceActions.js';
 import { scheduleIpcCalls, scheduleIpcEvents } from './schedule.js';
 import { transcriptIpcCalls, transcriptIpcEvents } from './transcript.js';
 import { iceIpcCalls } from './ice.js';
@@ -51,7 +52,6 @@ export type HostedSpace = z.infer<typeof HostedSpace>;
 const none = z.object({}).strict();
 
 const inSpace = z.object({ spaceId: SpaceId }).strict();
-const onMember = z.object({ spaceId: SpaceId, memberId: MemberId }).strict();
 const done = z.object({});
 const MaybeAccount = z.object({ account: AccountPublic.nullable() });
 
@@ -78,17 +78,11 @@ const coreIpcCalls = {
   goLive: { channel: 'space:go-live', request: z.object({ spaceId: SpaceId, sdp: Sdp }).strict(), response: z.object({ sdp: Sdp }) },
   endSpace: { channel: 'space:end', request: inSpace, response: HostedSpace },
 
-  /** The co-host panel: the server decides whether the Studio's account may do each. */
-  approveRequest: { channel: 'stage:approve', request: onMember, response: done },
-  denyRequest: { channel: 'stage:deny', request: onMember, response: done },
-  inviteToSpeak: { channel: 'stage:invite', request: onMember, response: done },
-  moveToAudience: { channel: 'stage:to-audience', request: onMember, response: done },
-  muteMember: { channel: 'stage:mute', request: onMember, response: done },
-  unmuteSelf: { channel: 'stage:unmute-self', request: inSpace, response: done },
-  removeMember: { channel: 'stage:remove', request: onMember, response: done },
-  addCohost: { channel: 'stage:add-cohost', request: onMember, response: done },
-  removeCohost: { channel: 'stage:remove-cohost', request: onMember, response: done },
-  react: { channel: 'space:react', request: z.object({ spaceId: SpaceId, reaction: Reaction }).strict(), response: done },
+  /**
+   * Every Space action (the co-host panel, invitations, reactions, staff cues and notes) through
+   * one generic relay: the main process forwards it to the Space server, which authorizes it.
+   */
+  spaceAction: { channel: 'space:action', request: SpaceAction, response: done },
   /** Staff page and search the audience (the pushed roster carries only the newest listeners). */
   listAudience: {
     channel: 'space:audience',
@@ -98,15 +92,6 @@ const coreIpcCalls = {
 
   /** A second machine (co-host, producer) enters an existing Space by its id or link. */
   joinSpace: { channel: 'space:join', request: z.object({ spaceId: SpaceId }).strict(), response: HostedSpace },
-  acceptInvite: { channel: 'stage:accept-invite', request: inSpace, response: done },
-  declineInvite: { channel: 'stage:decline-invite', request: inSpace, response: done },
-  addProducer: { channel: 'staff:add-producer', request: onMember, response: done },
-  removeProducer: { channel: 'staff:remove-producer', request: onMember, response: done },
-  /** The host's Studio tells staff which pads it can play. */
-  publishPads: { channel: 'staff:publish-pads', request: z.object({ spaceId: SpaceId, pads: z.array(CuePad).max(128) }).strict(), response: done },
-  /** Staff: play one of the host's pads on air (from the host's Studio). */
-  cuePad: { channel: 'staff:cue', request: z.object({ spaceId: SpaceId, padId: CuePad.shape.id }).strict(), response: done },
-  sendNote: { channel: 'staff:note', request: z.object({ spaceId: SpaceId, text: z.string().trim().min(1).max(500) }).strict(), response: done },
 
   /** Tells the shell a broadcast is on air: keep the machine awake, do not throttle the window. */
   setOnAir: { channel: 'session:on-air', request: z.object({ onAir: z.boolean() }).strict(), response: z.object({ onAir: z.boolean() }) },

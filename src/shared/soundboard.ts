@@ -93,7 +93,8 @@ export const soundboardIpcCalls = {
   setGlobalPadKeys: {
     channel: 'soundboard:global-keys',
     request: z.object({ keys: z.array(PadKey.unwrap()).max(36) }).strict(),
-    response: z.object({ registered: z.array(z.string()), reason: z.string().nullable() }),
+    /** `desktop`: global keys are possible here; `taken`: keys another application holds; `reason` in English (logs). */
+    response: z.object({ registered: z.array(z.string()), desktop: z.boolean(), taken: z.array(z.string()), reason: z.string().nullable() }),
   },
   reorderPads: { channel: 'soundboard:reorder', request: z.object({ setId: SetId, padIds: z.array(PadId).max(256) }).strict(), response: Library },
 } as const;

@@ -21,6 +21,8 @@ export const CaptionSegment = z
     final: z.boolean(),
     speakerId: MemberId.nullable(),
     speakerName: z.string().max(60).nullable(),
+    /** The speech engine that produced it (live segments; listeners see captions are automatic and by what). */
+    engine: z.enum(['pocketsphinx', 'sherpa-onnx']).optional(),
   })
   .strict()
   .refine((s) => s.endMs >= s.startMs, 'a segment cannot end before it starts');

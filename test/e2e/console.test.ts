@@ -73,11 +73,14 @@ describe('the broadcast console', () => {
 
   it('the pro preset turns echo cancellation, noise suppression and auto gain off in the constraints', async () => {
     await expect.poll(async () => (await lastGum())?.audio?.autoGainControl).toBe(false);
+    // Capture settings open from the mic strip.
+    await host.getByRole('region', { name: 'Input strip' }).getByRole('button', { name: 'Input settings' }).click();
     await host.getByLabel('Auto gain').check();
     await expect.poll(async () => (await lastGum()).audio.autoGainControl).toBe(true);
     await host.getByRole('button', { name: 'Pro microphone' }).click();
     await expect.poll(async () => (await lastGum()).audio).toMatchObject({ echoCancellation: false, noiseSuppression: false, autoGainControl: false });
     await expect.poll(() => host.getByTestId('capture-settings').textContent()).toContain('EC off · NS off · AGC off');
+    await host.getByRole('dialog', { name: 'Input settings' }).getByRole('button', { name: 'Close' }).click();
   });
 
   it('a corrupt or unsupported file is refused with a message and the library is unchanged', async () => {

@@ -51,10 +51,12 @@ describe('a live Space from the Studio to a listener', () => {
   it('the host connects, signs up, creates a Space and sees the microphone level', async () => {
     // The Studio connects to its server by itself (the local one by default).
     await registerInStudio(host, 'skeleton_host', 'Host');
-    // The device list is labelled; the fake capture device is one of them.
+    // The device list is labelled; the fake capture device is one of them (in the mic strip's input settings).
+    await host.getByRole('region', { name: 'Input strip' }).getByRole('button', { name: 'Input settings' }).click();
     await expect.poll(async () => (await host.getByLabel('Microphone').locator('option').allTextContents()).length).toBeGreaterThan(1);
+    await host.getByRole('dialog', { name: 'Input settings' }).getByRole('button', { name: 'Close' }).click();
     listenerUrl = await createSpaceInStudio(host, 'Skeleton show');
-    await expect.poll(async () => Number(await host.getByRole('meter').getAttribute('data-peak-db')), { timeout: 10_000 }).toBeGreaterThan(-40);
+    await expect.poll(async () => Number(await host.getByRole('region', { name: 'Input strip' }).getByRole('meter').getAttribute('data-peak-db')), { timeout: 10_000 }).toBeGreaterThan(-40);
     expect(listenerUrl).toMatch(/\/s\/[a-z0-9]{10}$/);
   });
 

@@ -82,6 +82,8 @@ describe('audio routing, live: a PulseAudio microphone, the program output, unpl
   it('routing is available; the OS inventory lists the devices and matches the browser list', async () => {
     await expect.poll(() => host.getByTestId('routing-status').textContent(), { timeout: 15_000 }).toMatch(/^available \(PulseAudio 16/);
     await registerInStudio(host, 'routing_host', 'Routing Host');
+    // The device choice opens from the mic strip.
+    await host.getByRole('region', { name: 'Input strip' }).getByRole('button', { name: 'Input settings' }).click();
     const options = (): Promise<string[]> => host.getByLabel('Microphone').locator('option').allTextContents();
     await expect.poll(options, { timeout: 15_000 }).toEqual(expect.arrayContaining(['Pro Mic', 'Backup Mic', 'Spaces Studio External Capture']));
     // Monitors are not inputs; the Studio's own program sink is an output.
@@ -96,6 +98,7 @@ describe('audio routing, live: a PulseAudio microphone, the program output, unpl
   it('Chromium (no fake devices) captures the PulseAudio mic; live, the listener hears it (r >= 0.8)', async () => {
     await host.getByLabel('Microphone').selectOption({ label: 'Pro Mic' });
     await expect.poll(capturedSources, { timeout: 10_000 }).toContain('pro_mic');
+    await host.getByRole('dialog', { name: 'Input settings' }).getByRole('button', { name: 'Close' }).click();
     const listenerUrl = await createSpaceInStudio(host, 'Routing show');
     await expect.poll(async () => Number(await micMeter().getAttribute('data-peak-db')), { timeout: 10_000 }).toBeGreaterThan(-40);
     await host.getByRole('button', { name: 'Go live' }).click();

@@ -95,6 +95,7 @@ describe('scheduled Spaces in the Studio and on the listener page', () => {
 
   it('the host schedules a Space from the panel; an edit made while the server is down is saved locally and reaches it later', async () => {
     await registerInStudio(host, 'ui_host', 'UI Host');
+    await host.getByRole('tab', { name: 'Schedule' }).click();
     const startsAt = Math.floor((Date.now() + 2 * HOUR) / 60_000) * 60_000;
     const form = panel.getByRole('form', { name: 'Schedule a Space' });
     await form.getByLabel('Title').fill('Radio hour');
@@ -148,7 +149,9 @@ describe('scheduled Spaces in the Studio and on the listener page', () => {
     // The server kept its start time, and so does the Studio now.
     const onServer = (await upcoming()).find((i) => i.id === radioId)!;
     expect(onServer.startsAt).toBeLessThan(Date.now() + DAY);
-    expect(await item('Radio hour (extended)').textContent()).toContain(wallTime(onServer.startsAt, 'Asia/Tokyo').replace('T', ' '));
+    // Shown in the host's language and the Space's time zone (Intl), here en-US.
+    const shown = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(onServer.startsAt);
+    expect(await item('Radio hour (extended)').textContent()).toContain(`${shown} (Asia/Tokyo)`);
   });
 
   it('the listener page: Scheduled, a reminder the host sees, the .ics, and the switch to live when the host starts it', async () => {

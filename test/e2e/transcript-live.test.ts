@@ -92,10 +92,13 @@ describe('live transcript and captions', () => {
     // Speaker labels come from the server's speaking events.
     expect(await host.getByTestId('transcript-lines').locator('li strong').first().textContent()).toBe('Caption Host:');
     // Captions toggle off and on.
-    await listener.getByRole('button', { name: 'Captions: on' }).click();
+    // Captions are labelled as automatic and stay off until the listener turns them on.
+    expect(await listener.locator('#captions-label').textContent()).toContain('Automatic captions by pocketsphinx');
     expect(await listener.locator('#captions').isHidden()).toBe(true);
     await listener.getByRole('button', { name: 'Captions: off' }).click();
     expect(await listener.locator('#captions').isVisible()).toBe(true);
+    await listener.getByRole('button', { name: 'Captions: on' }).click();
+    expect(await listener.locator('#captions').isHidden()).toBe(true);
   });
 
   it('exported SRT and VTT parse back with the same segments and monotonic timestamps; the server stores them', async () => {
@@ -177,6 +180,8 @@ describe('live transcript and captions', () => {
     });
     await new Promise<void>((r) => modelServer.listen(0, '127.0.0.1', r));
     try {
+      // The speech engine and its model are set in the Settings view.
+      await host.getByRole('tab', { name: 'Settings' }).click();
       await host.getByLabel('Speech engine').selectOption('sherpa-onnx');
       await expect.poll(() => host.getByTestId('engine-unavailable').textContent()).toMatch(/No speech model yet/);
       await expect.poll(() => host.getByTestId('transcript-status').textContent(), { timeout: 10_000 }).toMatch(/failed — sherpa-onnx: No speech model yet/);

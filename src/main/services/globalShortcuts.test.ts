@@ -16,7 +16,7 @@ describe('GlobalPadShortcuts', () => {
     const { host, active } = fakeHost();
     const pressed: string[] = [];
     const s = new GlobalPadShortcuts(host, (k) => pressed.push(k));
-    expect(s.setGlobalPadKeys({ keys: ['1', 'a'] })).toEqual({ registered: ['1', 'a'], reason: null });
+    expect(s.setGlobalPadKeys({ keys: ['1', 'a'] })).toEqual({ registered: ['1', 'a'], desktop: true, taken: [], reason: null });
     active.get('Alt+Shift+A')!();
     expect(pressed).toEqual(['a']);
     s.setGlobalPadKeys({ keys: ['a'] });
@@ -29,6 +29,8 @@ describe('GlobalPadShortcuts', () => {
     const { host } = fakeHost(['Alt+Shift+1']);
     expect(new GlobalPadShortcuts(host, () => undefined).setGlobalPadKeys({ keys: ['1', '2'] })).toEqual({
       registered: ['2'],
+      desktop: true,
+      taken: ['Alt+Shift+1'],
       reason: 'another application already uses Alt+Shift+1',
     });
     expect(new GlobalPadShortcuts(null, () => undefined).setGlobalPadKeys({ keys: ['1'] }).reason).toMatch(/desktop app/);

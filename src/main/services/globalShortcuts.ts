@@ -19,7 +19,7 @@ export class GlobalPadShortcuts {
   ) {}
 
   setGlobalPadKeys({ keys }: IpcParsedRequest<'setGlobalPadKeys'>): IpcResponse<'setGlobalPadKeys'> {
-    if (!this.host) return { registered: [], reason: 'global shortcuts need the desktop app; in the browser, pad keys work while the Studio has focus' };
+    if (!this.host) return { registered: [], desktop: false, taken: [], reason: 'global shortcuts need the desktop app; in the browser, pad keys work while the Studio has focus' };
     const host = this.host;
     const wanted = new Set(keys);
     for (const key of this.registered) {
@@ -36,6 +36,8 @@ export class GlobalPadShortcuts {
     }
     return {
       registered: [...this.registered].sort(),
+      desktop: true,
+      taken: refused.map((k) => accelerator(k)),
       reason: refused.length ? `another application already uses ${refused.map((k) => accelerator(k)).join(', ')}` : null,
     };
   }

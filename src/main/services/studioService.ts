@@ -230,24 +230,10 @@ export class StudioService {
     return this.hostedView(joined.space);
   }
 
-  acceptInvite = (req: IpcRequest<'acceptInvite'>) => this.call('invite.accept', req);
-  declineInvite = (req: IpcRequest<'declineInvite'>) => this.call('invite.decline', req);
-  addProducer = (req: IpcRequest<'addProducer'>) => this.call('producer.add', req);
-  removeProducer = (req: IpcRequest<'removeProducer'>) => this.call('producer.remove', req);
-  publishPads = (req: IpcRequest<'publishPads'>) => this.call('staff.pads', req);
-  cuePad = (req: IpcRequest<'cuePad'>) => this.call('staff.cue', req);
-  sendNote = (req: IpcRequest<'sendNote'>) => this.call('staff.note', req);
 
-  approveRequest = (req: IpcRequest<'approveRequest'>) => this.call('request.approve', req);
-  denyRequest = (req: IpcRequest<'denyRequest'>) => this.call('request.deny', req);
-  inviteToSpeak = (req: IpcRequest<'inviteToSpeak'>) => this.call('invite.send', req);
-  moveToAudience = (req: IpcRequest<'moveToAudience'>) => this.call('stage.toAudience', req);
-  muteMember = (req: IpcRequest<'muteMember'>) => this.call('member.mute', req);
-  unmuteSelf = (req: IpcRequest<'unmuteSelf'>) => this.call('member.unmute', req);
-  removeMember = (req: IpcRequest<'removeMember'>) => this.call('member.remove', req);
-  addCohost = (req: IpcRequest<'addCohost'>) => this.call('cohost.add', req);
-  removeCohost = (req: IpcRequest<'removeCohost'>) => this.call('cohost.remove', req);
-  react = (req: IpcRequest<'react'>) => this.call('reaction.send', req);
+
+  /** The generic relay: one Space action, already checked against its signaling schema. */
+  spaceAction = (req: IpcParsedRequest<'spaceAction'>): Promise<Record<string, never>> => this.call(req.type, req.params as never);
   listAudience = (req: IpcParsedRequest<'listAudience'>) => this.call('audience.list', req);
 
   setOnAir(req: IpcRequest<'setOnAir'>): { onAir: boolean } {

@@ -1,3 +1,4 @@
+import { i18next } from './i18n';
 import { BRIDGE_PATH, BridgeFrame } from '../../shared/bridge';
 import type { StudioApi } from '../../shared/ipc';
 import { buildStudioApi, type StudioTransport } from '../../shared/studioApi';
@@ -14,7 +15,7 @@ function bridgeTransport(): StudioTransport {
   const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_PATH}`);
   const ready = new Promise<void>((resolve, reject) => {
     ws.addEventListener('open', () => resolve());
-    ws.addEventListener('close', () => reject(new Error('the Studio service is not reachable')));
+    ws.addEventListener('close', () => reject(new Error(i18next.t('errors.serviceUnreachable'))));
   });
   let nextId = 1;
   const pending = new Map<number, (r: unknown) => void>();

@@ -1,4 +1,5 @@
 import { LIMITS, type Member, type MemberId, type Role, type Roster, type SelfState } from '../../shared/space';
+import { isAccountMember, isHost, mayManageStaff, mayModerate, outranks } from '../../shared/roles';
 
 /**
  * What this Studio may do to each person in a Space, from its own role (SelfState). The server
@@ -8,18 +9,11 @@ export type StageAction = 'unmute' | 'mute' | 'toAudience' | 'addCohost' | 'remo
 export type AudienceAction = 'invite' | 'addProducer' | 'remove';
 export type ProducerAction = 'removeProducer' | 'remove';
 
-export const ROLE_TEXT: Record<Role, string> = { host: 'Host', cohost: 'Co-host', speaker: 'Speaker', producer: 'Producer', listener: 'Listener' };
-
-/** Host, co-hosts and producers run the queue and the stage. */
-export const isModerator = (role: Role): boolean => role === 'host' || role === 'cohost' || role === 'producer';
+/** Host, co-hosts and producers run the queue and the stage (shared/roles.ts). */
+export const isModerator = mayModerate;
 
 /** Only accounts can speak; guests (`g_...`) can only listen. */
-export const canSpeak = (id: MemberId): boolean => id.startsWith('a_');
-
-/** Co-hosts and producers act on speakers and listeners; the host on everyone but themselves. */
-function outranks(me: Role, target: Role): boolean {
-  return target !== 'host' && ((target !== 'cohost' && target !== 'producer') || me === 'host');
-}
+export const canSpeak = (id: MemberId): boolean => isAccountMember(id);
 
 export function stageActions(me: SelfState | null, m: Member): StageAction[] {
   if (!me) return [];
@@ -28,8 +22,8 @@ export function stageActions(me: SelfState | null, m: Member): StageAction[] {
   const actions: StageAction[] = [];
   if (!m.muted) actions.push('mute');
   actions.push('toAudience');
-  if (me.role === 'host' && m.role === 'speaker') actions.push('addCohost');
-  if (me.role === 'host' && m.role === 'cohost') actions.push('removeCohost');
+  if (mayManageStaff(me.role) && m.role === 'speaker') actions.push('addCohost');
+  if (mayManageStaff(me.role) && m.role === 'cohost') actions.push('removeCohost');
   actions.push('remove');
   return actions;
 }
@@ -37,11 +31,11 @@ export function stageActions(me: SelfState | null, m: Member): StageAction[] {
 export function audienceActions(me: SelfState | null, m: Member): AudienceAction[] {
   if (!me || m.id === me.memberId || !isModerator(me.role)) return [];
   if (!canSpeak(m.id)) return ['remove'];
-  return me.role === 'host' ? ['invite', 'addProducer', 'remove'] : ['invite', 'remove'];
+  return mayManageStaff(me.role) ? ['invite', 'addProducer', 'remove'] : ['invite', 'remove'];
 }
 
 export function producerActions(me: SelfState | null, m: Member): ProducerAction[] {
-  return me && me.role === 'host' && m.id !== me.memberId ? ['removeProducer', 'remove'] : [];
+  return me && isHost(me.role) && m.id !== me.memberId ? ['removeProducer', 'remove'] : [];
 }
 
 export function mayAnswerRequests(me: SelfState | null): boolean {

@@ -1,3 +1,4 @@
+import { mayCaption } from '../../shared/roles.js';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors.js';
 import type { CaptionSegment } from '../../shared/transcript.js';
@@ -41,7 +42,7 @@ export class TranscriptService {
 
   post(p: Participant, spaceId: string, segment: CaptionSegment): void {
     const role = this.spaces.roleIn(p, spaceId);
-    if (role !== 'host' && role !== 'cohost') throw new AppError('forbidden', 'only the host and co-hosts may caption a Space');
+    if (!role || !mayCaption(role)) throw new AppError('forbidden', 'only the host and co-hosts may caption a Space');
     if (this.spaces.get(spaceId).state !== 'live') throw new AppError('invalid_state', 'captions are for live Spaces');
     const t = this.now();
     const times = (this.recent.get(spaceId) ?? []).filter((x) => t - x < 1000);

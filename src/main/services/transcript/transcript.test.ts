@@ -82,7 +82,7 @@ describe('TranscriptService', () => {
     svc.transcriptPcm({ pcm: tone(300, 0) });
     engines[0]!.emit('result', { text: 'hello there', final: true });
     const { segments } = svc.getTranscript();
-    expect(segments).toEqual([{ id: 's1', startMs: 500, endMs: 900, text: 'hello there', final: true, speakerId: 'a_hostxx', speakerName: 'Hosty' }]);
+    expect(segments).toEqual([{ id: 's1', startMs: 500, endMs: 900, text: 'hello there', final: true, speakerId: 'a_hostxx', speakerName: 'Hosty', engine: 'pocketsphinx' }]);
     expect(posted).toHaveLength(2);
     expect(svc.exportTranscript({ format: 'txt' }).content).toBe('[00:00:00] Hosty: hello there\n');
     expect(() => svc.transcriptPcm({ pcm: 'AAAA' })).toThrow(/whole 16-bit/);

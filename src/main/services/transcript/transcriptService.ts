@@ -253,7 +253,7 @@ export class TranscriptService {
     const endMs = Math.max(startMs, Math.round(this.lastVoicedMs >= startMs ? this.lastVoicedMs : nowMs));
     const id = this.current?.id ?? `s${this.nextId++}`;
     const speaker = this.speakerFor(this.utteranceStartWall || this.now() - 1000, this.lastVoicedWall || this.now());
-    const segment: CaptionSegment = { id, startMs, endMs, text: r.text, final: r.final, speakerId: speaker?.id ?? null, speakerName: speaker?.name ?? null };
+    const segment: CaptionSegment = { id, startMs, endMs, text: r.text, final: r.final, speakerId: speaker?.id ?? null, speakerName: speaker?.name ?? null, engine: this.status.engine };
     if (r.final) {
       this.current = null;
       this.utteranceStartMs = null;

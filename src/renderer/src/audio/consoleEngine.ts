@@ -17,6 +17,9 @@ export interface SourceRoute {
   disconnect(): void;
 }
 
+import { dbToGain } from './levels';
+import { LevelTap } from './levelTap';
+
 export class ConsoleEngine {
   readonly ctx = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
   /** Everything the audience hears from this Studio. */
@@ -28,13 +31,23 @@ export class ConsoleEngine {
   private stageSource: MediaStreamAudioSourceNode | null = null;
   /** The stage mix as a node that always exists (the take's stage-return track, issue 13). */
   readonly stageTap = this.ctx.createGain();
+  /** The stage return strip: the stage mix's level in the headphones (never broadcast). */
+  readonly stageReturn = this.ctx.createGain();
+  readonly stageMeter: LevelTap;
   private readonly loudness: LoudnessMeter;
 
   constructor() {
     this.broadcastOut.channelCount = 1;
     this.broadcast.connect(this.broadcastOut);
     this.monitor.connect(this.monitorOut);
+    this.stageReturn.connect(this.monitor);
+    this.stageMeter = new LevelTap(this.ctx, this.stageReturn);
     this.loudness = new LoudnessMeter(this.ctx, this.broadcast);
+  }
+
+  /** The stage return's level in the headphones, dB. */
+  setStageGainDb(db: number): void {
+    this.stageReturn.gain.setTargetAtTime(dbToGain(db), this.ctx.currentTime, 0.01);
   }
 
   /** The broadcast as one audio track: stays the same whatever the sources, so no renegotiation. */
@@ -93,7 +106,7 @@ export class ConsoleEngine {
   setStage(stream: MediaStream | null): void {
     this.stageSource?.disconnect();
     this.stageSource = stream ? this.ctx.createMediaStreamSource(stream) : null;
-    this.stageSource?.connect(this.monitor);
+    this.stageSource?.connect(this.stageReturn);
     this.stageSource?.connect(this.stageTap);
   }
 
@@ -109,13 +122,10 @@ export class ConsoleEngine {
 
 /**
  * EBU R128 / ITU-R BS.1770 short-term loudness: K-weighting (a high shelf then a high-pass),
- * mean square over the last 3 s, -0.691 + 10 log10(ms). Read from an AnalyserNode every 50 ms.
+ * mean square over the last 3 s, -0.691 + 10 log10(ms), computed in the meter worklet.
  */
 export class LoudnessMeter {
-  private readonly analyser: AnalyserNode;
-  private readonly buf: Float32Array<ArrayBuffer>;
-  private readonly blocks: number[] = [];
-  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly tap: LevelTap;
 
   constructor(ctx: AudioContext, input: AudioNode) {
     const shelf = ctx.createBiquadFilter();
@@ -126,28 +136,15 @@ export class LoudnessMeter {
     highpass.type = 'highpass';
     highpass.frequency.value = 38.13;
     highpass.Q.value = 0.5;
-    this.analyser = ctx.createAnalyser();
-    this.analyser.fftSize = 2048; // ~43 ms
-    input.connect(shelf).connect(highpass).connect(this.analyser);
-    this.buf = new Float32Array(this.analyser.fftSize);
-    this.timer = setInterval(() => this.sample(), 50);
-  }
-
-  private sample(): void {
-    this.analyser.getFloatTimeDomainData(this.buf);
-    let sum = 0;
-    for (const v of this.buf) sum += v * v;
-    this.blocks.push(sum / this.buf.length);
-    if (this.blocks.length > 60) this.blocks.shift(); // 60 x 50 ms = 3 s
+    input.connect(shelf).connect(highpass);
+    this.tap = new LevelTap(ctx, highpass, 3);
   }
 
   shortTerm(): number {
-    if (this.blocks.length === 0) return -Infinity;
-    const ms = this.blocks.reduce((a, b) => a + b, 0) / this.blocks.length;
-    return ms > 0 ? -0.691 + 10 * Math.log10(ms) : -Infinity;
+    return this.tap.lufs();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.tap.close();
   }
 }

@@ -1,5 +1,6 @@
 import type { ConsoleEngine, SourceRoute } from './consoleEngine';
 import { StripChain } from './stripChain';
+import type { LevelTap } from './levelTap';
 
 
 /**
@@ -43,11 +44,14 @@ export class ExternalInput {
     this.chain.setSilent(muted);
   }
 
-  /** Peak and RMS after the gain (before mute), dBFS. */
-  levels = (): { peakDb: number; rmsDb: number } => this.chain.levels();
+  /** Peak and RMS after the gain (before mute), from the strip's worklet meter. */
+  get meter(): LevelTap {
+    return this.chain.meter;
+  }
 
   close(): void {
     this.route.disconnect();
+    this.chain.close();
     this.source.disconnect();
     for (const t of this.stream.getTracks()) t.stop();
   }

@@ -1,5 +1,7 @@
+import { i18next } from '../i18n';
 import type { ConsoleEngine, MonitorMode, SourceRoute } from './consoleEngine';
 import { StripChain } from './stripChain';
+import type { LevelTap } from './levelTap';
 
 /** Which input channel(s) feed the strip: all mixed down, one channel, or a stereo pair. */
 export type ChannelSelect = 'mix' | `in-${number}` | `pair-${number}`;
@@ -66,7 +68,7 @@ export class InputStrip {
       video: false,
     });
     const track = stream.getAudioTracks()[0];
-    if (!track) throw new Error('the selected device gave no audio track');
+    if (!track) throw new Error(i18next.t('errors.noTrack'));
     await engine.resume();
     return new InputStrip(engine, stream, engine.ctx.createMediaStreamSource(stream), settings, track.getSettings(), track.label);
   }
@@ -104,8 +106,10 @@ export class InputStrip {
     this.route.setMode(mode);
   }
 
-  /** Peak and RMS after the gain (before mute), dBFS. */
-  levels = (): { peakDb: number; rmsDb: number } => this.chain.levels();
+  /** Peak and RMS after the gain (before mute), from the strip's worklet meter. */
+  get meter(): LevelTap {
+    return this.chain.meter;
+  }
 
   /** Records `ms` of the strip (after gain) to hear yourself; never goes to the broadcast. */
   async testRecording(ms = 10_000): Promise<Blob> {
@@ -125,6 +129,7 @@ export class InputStrip {
 
   close(): void {
     this.route.disconnect();
+    this.chain.close();
     this.source.disconnect();
     for (const t of this.stream.getTracks()) t.stop();
   }
@@ -151,12 +156,12 @@ function select(ctx: AudioContext, source: AudioNode, channel: ChannelSelect, ch
   return merge;
 }
 
-/** The channel choices a device with `channels` inputs offers. */
-export function channelChoices(channels: number): { value: ChannelSelect; label: string }[] {
-  const out: { value: ChannelSelect; label: string }[] = [{ value: 'mix', label: channels > 1 ? `All ${channels} (mixed)` : 'Mono' }];
+/** The channel choices a device with `channels` inputs offers (labels: mixer.channels.<kind>). */
+export function channelChoices(channels: number): { value: ChannelSelect; kind: 'mono' | 'mixed' | 'input' | 'pair'; n: number; m?: number }[] {
+  const out: { value: ChannelSelect; kind: 'mono' | 'mixed' | 'input' | 'pair'; n: number; m?: number }[] = [{ value: 'mix', kind: channels > 1 ? 'mixed' : 'mono', n: channels }];
   if (channels > 1) {
-    for (let i = 1; i <= channels; i++) out.push({ value: `in-${i}`, label: `Input ${i}` });
-    for (let i = 1; i < channels; i += 2) out.push({ value: `pair-${i}`, label: `Inputs ${i}+${i + 1} (stereo)` });
+    for (let i = 1; i <= channels; i++) out.push({ value: `in-${i}`, kind: 'input', n: i });
+    for (let i = 1; i < channels; i += 2) out.push({ value: `pair-${i}`, kind: 'pair', n: i, m: i + 1 });
   }
   return out;
 }

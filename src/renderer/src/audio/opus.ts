@@ -8,10 +8,11 @@ export interface BroadcastQuality {
   stereo: boolean;
 }
 
-export const QUALITY_PRESETS: { label: string; quality: BroadcastQuality }[] = [
-  { label: 'Voice (32 kb/s)', quality: { bitrate: 32_000, dtx: true, stereo: false } },
-  { label: 'Voice HD (64 kb/s)', quality: { bitrate: 64_000, dtx: false, stereo: false } },
-  { label: 'Music (128 kb/s, no DTX)', quality: { bitrate: 128_000, dtx: false, stereo: false } },
+/** `key` names the preset's label in the UI catalogues (quality.<key>). */
+export const QUALITY_PRESETS: { key: 'voice' | 'voiceHd' | 'music'; quality: BroadcastQuality }[] = [
+  { key: 'voice', quality: { bitrate: 32_000, dtx: true, stereo: false } },
+  { key: 'voiceHd', quality: { bitrate: 64_000, dtx: false, stereo: false } },
+  { key: 'music', quality: { bitrate: 128_000, dtx: false, stereo: false } },
 ];
 
 /**

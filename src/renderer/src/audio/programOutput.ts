@@ -1,3 +1,4 @@
+import { i18next } from '../i18n';
 import type { ConsoleEngine } from './consoleEngine';
 
 /**
@@ -28,7 +29,7 @@ export class ProgramOutput {
       this.el.srcObject = null;
       return;
     }
-    if (!this.el.setSinkId) throw new Error('this browser cannot choose an output device (setSinkId)');
+    if (!this.el.setSinkId) throw new Error(i18next.t('errors.noSetSinkId'));
     await this.el.setSinkId(deviceId);
     this.el.srcObject = this.out.stream;
     await this.engine.resume();

@@ -1,5 +1,8 @@
+import { i18next } from '../i18n';
 import type { Pad } from '../../../shared/soundboard';
 import type { ConsoleEngine, MonitorMode, SourceRoute } from './consoleEngine';
+import { dbToGain } from './levels';
+import { LevelTap } from './levelTap';
 
 interface Voice {
   source: AudioBufferSourceNode;
@@ -18,6 +21,8 @@ export class SoundboardPlayer {
   private readonly playing = new Map<string, Voice>();
   private readonly listeners = new Set<() => void>();
   private readonly fired = new Set<(pad: Pad) => void>();
+  private notifying: ReturnType<typeof setTimeout> | null = null;
+  private readonly slots = new Map<string, { gains: readonly [GainNode, GainNode]; next: 0 | 1 }>();
 
   constructor(
     private readonly engine: ConsoleEngine,
@@ -25,6 +30,15 @@ export class SoundboardPlayer {
   ) {
     this.bus = engine.ctx.createGain();
     this.route = engine.route(this.bus, monitorMode);
+    this.meter = new LevelTap(engine.ctx, this.bus);
+  }
+
+  /** The soundboard strip's meter (after its fader). */
+  readonly meter: LevelTap;
+
+  /** The soundboard strip's fader, dB. */
+  setGainDb(db: number): void {
+    this.bus.gain.setTargetAtTime(dbToGain(db), this.engine.ctx.currentTime, 0.01);
   }
 
   get monitorMode(): MonitorMode {
@@ -63,10 +77,31 @@ export class SoundboardPlayer {
     return () => this.fired.delete(fn);
   }
 
+  /**
+   * Builds each pad's two gain slots ahead of time (connected to the bus), so that a press only
+   * creates its source, connects it once and starts it. Two per pad, used in turn, so a restart
+   * can fade the previous sound on one while the new one starts on the other.
+   */
+  prepare(pads: readonly Pad[]): void {
+    const ctx = this.engine.ctx;
+    const ids = new Set(pads.map((p) => p.id));
+    for (const [id, slot] of this.slots) {
+      if (ids.has(id) || this.playing.has(id)) continue;
+      for (const g of slot.gains) g.disconnect();
+      this.slots.delete(id);
+    }
+    for (const pad of pads) {
+      if (this.slots.has(pad.id)) continue;
+      const gains = [ctx.createGain(), ctx.createGain()] as const;
+      for (const g of gains) g.connect(this.bus);
+      this.slots.set(pad.id, { gains, next: 0 });
+    }
+  }
+
   /** A press on the pad: what happens depends on its mode. Returns when the sound is scheduled. */
   trigger(pad: Pad, others: readonly Pad[]): void {
     const buffer = this.buffers.get(pad.clipId);
-    if (!buffer) throw new Error(`the clip of “${pad.name}” is not loaded yet`);
+    if (!buffer) throw new Error(i18next.t('errors.clipNotLoaded', { name: pad.name }));
     if (this.playing.has(pad.id) && pad.mode !== 'one-shot') {
       this.stop(pad);
       return;
@@ -74,28 +109,32 @@ export class SoundboardPlayer {
     if (pad.stopOthers) for (const other of others) if (other.id !== pad.id) this.stop(other);
     this.stop(pad, 0);
     const ctx = this.engine.ctx;
-    void this.engine.resume();
+    if (!this.slots.has(pad.id)) this.prepare([pad]);
+    const slot = this.slots.get(pad.id)!;
+    const gain = slot.gains[slot.next]!;
+    slot.next = slot.next === 0 ? 1 : 0;
     const source = ctx.createBufferSource();
     source.buffer = buffer;
     source.loop = pad.mode === 'loop';
-    const gain = ctx.createGain();
     const level = 10 ** (pad.gainDb / 20);
     const now = ctx.currentTime;
+    gain.gain.cancelScheduledValues(now);
     if (pad.fadeInMs > 0) {
       gain.gain.setValueAtTime(0, now);
       gain.gain.linearRampToValueAtTime(level, now + pad.fadeInMs / 1000);
     } else gain.gain.setValueAtTime(level, now);
-    source.connect(gain).connect(this.bus);
+    source.connect(gain);
+    source.start(now);
     const voice = { source, gain };
     source.onended = () => {
       if (this.playing.get(pad.id) === voice) {
         this.playing.delete(pad.id);
         this.changed();
       }
-      gain.disconnect();
+      source.disconnect();
     };
-    source.start(now);
     this.playing.set(pad.id, voice);
+    if (ctx.state !== 'running') void this.engine.resume();
     this.changed();
     for (const fn of this.fired) fn(pad);
   }
@@ -124,7 +163,15 @@ export class SoundboardPlayer {
     this.route.disconnect();
   }
 
+  /**
+   * Tells the UI, from a task of its own: a pad press (a keydown, a click) returns as soon as
+   * the sound is scheduled, and React renders afterwards.
+   */
   private changed(): void {
-    for (const fn of this.listeners) fn();
+    if (this.notifying) return;
+    this.notifying = setTimeout(() => {
+      this.notifying = null;
+      for (const fn of this.listeners) fn();
+    }, 0);
   }
 }

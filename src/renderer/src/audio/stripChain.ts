@@ -1,4 +1,5 @@
-import { dbToGain, readLevels } from './levels';
+import { dbToGain } from './levels';
+import { LevelTap } from './levelTap';
 
 /**
  * What every input strip has after its source: gain (dB) -> meter tap -> mute. The strip connects
@@ -7,16 +8,13 @@ import { dbToGain, readLevels } from './levels';
 export class StripChain {
   readonly input: GainNode;
   readonly output: GainNode;
-  private readonly analyser: AnalyserNode;
-  private readonly buf: Float32Array<ArrayBuffer>;
+  /** Peak and RMS after the gain (before mute), measured in an AudioWorklet. */
+  readonly meter: LevelTap;
 
   constructor(private readonly ctx: BaseAudioContext) {
     this.input = ctx.createGain();
     this.output = ctx.createGain();
-    this.analyser = ctx.createAnalyser();
-    this.analyser.fftSize = 2048;
-    this.buf = new Float32Array(this.analyser.fftSize);
-    this.input.connect(this.analyser);
+    this.meter = new LevelTap(ctx, this.input);
     this.input.connect(this.output);
   }
 
@@ -29,6 +27,7 @@ export class StripChain {
     this.output.gain.setTargetAtTime(silent ? 0 : 1, this.ctx.currentTime, 0.005);
   }
 
-  /** Peak and RMS after the gain (before mute), dBFS. */
-  levels = (): { peakDb: number; rmsDb: number } => readLevels(this.analyser, this.buf);
+  close(): void {
+    this.meter.close();
+  }
 }

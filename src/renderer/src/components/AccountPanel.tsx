@@ -1,10 +1,12 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { i18next } from '../i18n';
 import { z } from 'zod';
 import { Handle, Password, Registration, type AccountPublic } from '../../../shared/account';
 import { studio } from '../api';
 import type { Run } from '../hooks/useRunner';
 
-const FIELD_LABEL: Record<string, string> = { handle: 'Handle', displayName: 'Display name', password: 'Password' };
+const FIELD_LABEL: Record<string, string> = { handle: 'account.handle', displayName: 'account.displayName', password: 'account.password' };
 const SignInRequest = z.object({ handle: Handle, password: Password });
 
 /** Checks a form against the contract's schema; the first problem becomes the error line. */
@@ -13,10 +15,9 @@ function check<T>(schema: z.ZodType<T>, value: unknown): T {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = issue ? FIELD_LABEL[String(issue.path[0])] : undefined;
-  throw new Error(field && issue ? `${field}: ${issue.message}` : 'please check the form');
+  throw new Error(field && issue ? `${i18next.t(field)}: ${issue.message}` : i18next.t('account.checkForm'));
 }
 
-const followers = (n: number): string => `${n} follower${n === 1 ? '' : 's'}`;
 
 /** Signed in: who, and a way out (shown in the header). */
 export function AccountSummary({
@@ -33,6 +34,7 @@ export function AccountSummary({
   run: Run;
   onSignedOut: () => void;
 }) {
+  const { t, i18n } = useTranslation();
   const signOut = (): Promise<void> =>
     run(async () => {
       await studio.signOut({});
@@ -42,16 +44,16 @@ export function AccountSummary({
     <div className="account">
       <span className="account-name">{account.displayName}</span>
       <span className="muted" data-testid="account-summary">
-        @{account.handle} · {followers(account.followerCount)}
+        @{account.handle} · {t('account.followers', { count: account.followerCount, n: new Intl.NumberFormat(i18n.language).format(account.followerCount) })}
       </span>
       <button
         type="button"
         className="secondary small"
         onClick={() => void signOut()}
         disabled={busy || inSpace}
-        title={inSpace ? 'End the Space before signing out' : undefined}
+        title={inSpace ? t('account.endFirst') : undefined}
       >
-        Sign out
+        {t('account.signOut')}
       </button>
     </div>
   );
@@ -59,6 +61,7 @@ export function AccountSummary({
 
 /** Signed out: sign in or register on the connected server. */
 export function AccountPanel({ connected, busy, run, onAccount }: { connected: boolean; busy: boolean; run: Run; onAccount: (account: AccountPublic | null) => void }) {
+  const { t } = useTranslation();
   const [signIn, setSignIn] = useState({ handle: '', password: '' });
   const [register, setRegister] = useState({ handle: '', displayName: '', password: '' });
 
@@ -79,36 +82,36 @@ export function AccountPanel({ connected, busy, run, onAccount }: { connected: b
   const disabled = busy || !connected;
 
   return (
-    <section className="panel account-panel">
-      <h2>Account</h2>
-      <p className="muted">{connected ? 'Sign in or register on this server to host a Space.' : 'Connect to a Space server to sign in.'}</p>
+    <section className="panel account-panel" aria-label={t('account.title')}>
+      <h2>{t('account.title')}</h2>
+      <p className="muted">{connected ? t('account.intro') : t('account.connectFirst')}</p>
       <div className="account-forms">
-        <form aria-label="Sign in" onSubmit={submitSignIn} noValidate>
-          <h3>Have an account?</h3>
+        <form aria-label={t('account.signIn')} onSubmit={submitSignIn} noValidate>
+          <h3>{t('account.haveAccount')}</h3>
           <label>
-            Handle
+            {t('account.handle')}
             <input value={signIn.handle} autoComplete="username" maxLength={20} onChange={(e) => setSignIn({ ...signIn, handle: e.target.value })} />
           </label>
           <label>
-            Password
+            {t('account.password')}
             <input type="password" value={signIn.password} autoComplete="current-password" onChange={(e) => setSignIn({ ...signIn, password: e.target.value })} />
           </label>
           <button type="submit" disabled={disabled}>
-            Sign in
+            {t('account.signIn')}
           </button>
         </form>
-        <form aria-label="Register" onSubmit={submitRegister} noValidate>
-          <h3>New here?</h3>
+        <form aria-label={t('account.register')} onSubmit={submitRegister} noValidate>
+          <h3>{t('account.newHere')}</h3>
           <label>
-            Handle
+            {t('account.handle')}
             <input value={register.handle} autoComplete="username" maxLength={20} onChange={(e) => setRegister({ ...register, handle: e.target.value })} />
           </label>
           <label>
-            Display name
+            {t('account.displayName')}
             <input value={register.displayName} autoComplete="name" maxLength={60} onChange={(e) => setRegister({ ...register, displayName: e.target.value })} />
           </label>
           <label>
-            Password
+            {t('account.password')}
             <input
               type="password"
               value={register.password}
@@ -118,10 +121,10 @@ export function AccountPanel({ connected, busy, run, onAccount }: { connected: b
             />
           </label>
           <p className="muted hint" id="register-password-hint">
-            At least 10 characters.
+            {t('account.passwordHint')}
           </p>
           <button type="submit" disabled={disabled}>
-            Register
+            {t('account.register')}
           </button>
         </form>
       </div>

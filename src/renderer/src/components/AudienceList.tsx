@@ -1,4 +1,5 @@
 import { useEffect, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Member } from '../../../shared/space';
 import { studio } from '../api';
 import { SectionHead } from './PeoplePanel';
@@ -11,6 +12,7 @@ const PAGE = 50;
  * never pushes thousands of names (issue 11).
  */
 export function AudienceList({ spaceId, newest, searchable, children }: { spaceId: string; newest: Member[]; searchable: boolean; children: (m: Member) => ReactNode }) {
+  const { t } = useTranslation();
   const [query, setQuery] = useState('');
   const [paged, setPaged] = useState<{ members: Member[]; total: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -52,15 +54,17 @@ export function AudienceList({ spaceId, newest, searchable, children }: { spaceI
   if (!searchable && newest.length === 0) return null;
   return (
     <>
-      <SectionHead title="Audience" count={total === undefined ? String(newest.length) + (newest.length >= PAGE ? '+' : '') : `${shown.length}/${total}`} />
+      <SectionHead title={t('people.audience')} count={total === undefined ? String(newest.length) + (newest.length >= PAGE ? '+' : '') : `${shown.length}/${total}`} />
       {searchable && (
-        <input type="search" className="audience-search" aria-label="Search the audience" placeholder="Search by name or @handle" value={query} onChange={(e) => setQuery(e.target.value)} />
+        <input type="search" className="audience-search" aria-label={t('people.searchAudience')} placeholder={t('people.searchPlaceholder')} value={query} onChange={(e) => setQuery(e.target.value)} />
       )}
-      <ul className="people-list">{shown.map((m) => children(m))}</ul>
-      {shown.length === 0 && <p className="muted empty">{query.trim() ? 'Nobody in the audience matches.' : 'Nobody in the audience yet.'}</p>}
+      <ul className="people-list" aria-label={t('people.audience')}>
+        {shown.map((m) => children(m))}
+      </ul>
+      {shown.length === 0 && <p className="muted empty">{query.trim() ? t('people.noAudienceMatch') : t('people.noAudience')}</p>}
       {mayHaveMore && (
         <button type="button" className="secondary" onClick={() => void more()}>
-          Show more
+          {t('people.showMore')}
         </button>
       )}
       {error && <p role="alert">{error}</p>}

@@ -1,23 +1,18 @@
+import { useTranslation } from 'react-i18next';
 import type { MonitorMode } from '../audio/consoleEngine';
 
-export const MONITOR_MODES: { value: MonitorMode; label: string }[] = [
-  { value: 'off', label: 'Monitor off (broadcast only)' },
-  { value: 'monitor-only', label: 'Monitor only (not broadcast)' },
-  { value: 'monitor-and-output', label: 'Monitor and output' },
-];
+export const MONITOR_MODES: readonly MonitorMode[] = ['off', 'monitor-only', 'monitor-and-output'];
 
 /** A source's monitoring, as in OBS: where its sound goes (broadcast, headphones, both). */
 export function MonitorModeSelect({ label, value, onChange }: { label: string; value: MonitorMode; onChange: (mode: MonitorMode) => void }) {
+  const { t } = useTranslation();
   return (
-    <label>
-      {label}
-      <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value as MonitorMode)}>
-        {MONITOR_MODES.map((m) => (
-          <option key={m.value} value={m.value}>
-            {m.label}
-          </option>
-        ))}
-      </select>
-    </label>
+    <select className="monitor-mode" aria-label={label} title={label} value={value} onChange={(e) => onChange(e.target.value as MonitorMode)}>
+      {MONITOR_MODES.map((m) => (
+        <option key={m} value={m}>
+          {t(`monitor.${m}`)}
+        </option>
+      ))}
+    </select>
   );
 }

@@ -1,3 +1,6 @@
+import { useTranslation } from 'react-i18next';
+import { formatDateTime, formatMinutes, formatTime } from '../../../shared/intl';
+import { i18next } from '../i18n';
 import { useCallback, useEffect, useState } from 'react';
 import type { HostedSpace } from '../../../shared/ipc';
 import type { LocalScheduleItem, ScheduleFields, SyncStatus } from '../../../shared/schedule';
@@ -33,16 +36,17 @@ export function instantToZoned(ms: number, timeZone: string): string {
 }
 
 const SYNC_TEXT: Record<LocalScheduleItem['sync']['state'], string> = {
-  saved_locally: 'saved locally',
-  synced: 'synced',
-  conflict_resolved: 'conflict resolved',
-  rejected: 'rejected',
+  saved_locally: 'schedule.sync.saved_locally',
+  synced: 'schedule.sync.synced',
+  conflict_resolved: 'schedule.sync.conflict_resolved',
+  rejected: 'schedule.sync.rejected',
 };
 
-const STATUS_TEXT: Record<SyncStatus['state'], string> = { offline: 'Offline: edits are kept on this computer', syncing: 'Syncing…', idle: 'Up to date' };
-const FIELD_TEXT: Record<string, string> = { startsAt: 'start time', timeZone: 'time zone', durationMin: 'duration', soundboardSetId: 'soundboard set', cohosts: 'co-hosts' };
+const STATUS_TEXT: Record<SyncStatus['state'], string> = { offline: 'schedule.status.offline', syncing: 'schedule.status.syncing', idle: 'schedule.status.idle' };
+const FIELDS = new Set(['startsAt', 'timeZone', 'durationMin', 'soundboardSetId', 'cohosts']);
 /** The server's reasons name fields (`startsAt: ...`): say them as the form does. */
-const reasonText = (r: string): string => r.split('; ').map((part) => part.replace(/^(\w+): /, (_m, f: string) => `${FIELD_TEXT[f] ?? f}: `)).join('; ');
+const reasonText = (r: string): string =>
+  r.split('; ').map((part) => part.replace(/^(\w+): /, (_m, f: string) => `${FIELDS.has(f) ? i18next.t(`schedule.fields.${f}`) : f}: `)).join('; ');
 const zones: string[] = (() => {
   try {
     return (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
@@ -95,6 +99,7 @@ function fieldsOf(d: Draft): ScheduleFields {
  * got (saved locally / synced / conflict resolved / rejected and why), start one to host it.
  */
 export function SchedulePanel({ onStarted }: { onStarted: (h: HostedSpace) => void }) {
+  const { t: tr, i18n } = useTranslation();
   const [items, setItems] = useState<LocalScheduleItem[]>([]);
   const [query, setQuery] = useState('');
   const [sync, setSync] = useState<SyncStatus | null>(null);
@@ -117,12 +122,12 @@ export function SchedulePanel({ onStarted }: { onStarted: (h: HostedSpace) => vo
       studio.onScheduleRemoved(() => void refresh()),
       studio.onScheduleSync(setSync),
       studio.onScheduleReminder((r) => {
-        const text = `“${r.title}” starts at ${new Date(r.startsAt).toLocaleTimeString()}`;
+        const text = i18next.t('schedule.startsAt', { title: r.title, time: formatTime(r.startsAt, i18next.language) });
         if (typeof Notification !== 'undefined') {
-          if (Notification.permission === 'granted') new Notification('Your Space starts soon', { body: text });
+          if (Notification.permission === 'granted') new Notification(i18next.t('schedule.startsSoon'), { body: text });
           else if (Notification.permission !== 'denied') void Notification.requestPermission();
         }
-        setError(`Reminder: ${text}`);
+        setError(i18next.t('schedule.reminder', { text }));
       }),
     ];
     return () => offs.forEach((off) => off());
@@ -154,52 +159,52 @@ export function SchedulePanel({ onStarted }: { onStarted: (h: HostedSpace) => vo
     });
 
   return (
-    <section className="panel schedule" aria-label="Scheduled Spaces">
-      <h2>Scheduled Spaces</h2>
+    <section className="panel schedule" aria-label={tr('schedule.region')}>
+      <h2>{tr('schedule.region')}</h2>
       <div className="row">
         <span className={`chip sync-status sync-status-${sync?.state ?? 'offline'}`} data-testid="schedule-sync" role="status">
-          {sync ? `${STATUS_TEXT[sync.state]}${sync.pending ? ` · ${sync.pending} edit(s) waiting` : ''}` : '…'}
+          {sync ? `${tr(STATUS_TEXT[sync.state])}${sync.pending ? ` · ${tr('schedule.pending', { n: sync.pending })}` : ''}` : '…'}
         </span>
-        <button type="button" className="secondary small" onClick={() => void attempt(async () => setSync(await studio.syncNow({})))}>Sync now</button>
+        <button type="button" className="secondary small" onClick={() => void attempt(async () => setSync(await studio.syncNow({})))}>{tr('schedule.syncNow')}</button>
       </div>
       {sync?.error && <p className="muted">{sync.error}</p>}
       {error && <p className="error" role="alert">{error}</p>}
-      <form aria-label={editing ? 'Edit scheduled Space' : 'Schedule a Space'} onSubmit={(e) => { e.preventDefault(); void save(); }}>
-        <h3>{editing ? `Editing “${editingTitle ?? ''}”` : 'New scheduled Space'}</h3>
-        <label>Title <input value={draft.title} maxLength={120} onChange={set('title')} /></label>
+      <form aria-label={editing ? tr('schedule.editForm') : tr('schedule.newForm')} onSubmit={(e) => { e.preventDefault(); void save(); }}>
+        <h3>{editing ? tr('schedule.editing', { title: editingTitle ?? '' }) : tr('schedule.newTitle')}</h3>
+        <label>{tr('schedule.title')} <input value={draft.title} maxLength={120} onChange={set('title')} /></label>
         <div className="schedule-when">
-          <label>Starts <input type="datetime-local" value={draft.when} onChange={set('when')} required /></label>
-          <label>Time zone <input value={draft.timeZone} onChange={set('timeZone')} list="schedule-zones" required /></label>
-          <label>Minutes <input type="number" min={5} max={1440} value={draft.durationMin} onChange={set('durationMin')} required /></label>
+          <label>{tr('schedule.starts')} <input type="datetime-local" value={draft.when} onChange={set('when')} required /></label>
+          <label>{tr('schedule.timeZone')} <input value={draft.timeZone} onChange={set('timeZone')} list="schedule-zones" required /></label>
+          <label>{tr('schedule.minutes')} <input type="number" min={5} max={1440} value={draft.durationMin} onChange={set('durationMin')} required /></label>
         </div>
         <datalist id="schedule-zones">{zones.map((z) => <option key={z} value={z} />)}</datalist>
-        <label>Description <textarea value={draft.description} maxLength={2000} onChange={set('description')} /></label>
-        <label>Topics <input value={draft.topics} onChange={set('topics')} placeholder="comma separated" /></label>
-        <label>Co-hosts <input value={draft.cohosts} onChange={set('cohosts')} placeholder="handles, comma separated" /></label>
-        <label>Speakers <input value={draft.speakers} onChange={set('speakers')} placeholder="handles, comma separated" /></label>
-        <label className="check"><input type="checkbox" checked={draft.ticketed} onChange={set('ticketed')} /> Ticketed</label>
+        <label>{tr('schedule.description')} <textarea value={draft.description} maxLength={2000} onChange={set('description')} /></label>
+        <label>{tr('schedule.topics')} <input value={draft.topics} onChange={set('topics')} placeholder={tr('schedule.commaSeparated')} /></label>
+        <label>{tr('schedule.cohosts')} <input value={draft.cohosts} onChange={set('cohosts')} placeholder={tr('schedule.handles')} /></label>
+        <label>{tr('schedule.speakers')} <input value={draft.speakers} onChange={set('speakers')} placeholder={tr('schedule.handles')} /></label>
+        <label className="check"><input type="checkbox" checked={draft.ticketed} onChange={set('ticketed')} /> {tr('schedule.ticketed')}</label>
         {draft.ticketed && (
           <div className="schedule-when">
-            <label>Price <input type="number" min={0} step="0.01" value={draft.price} onChange={set('price')} /></label>
-            <label>Tickets <input type="number" min={1} value={draft.count} onChange={set('count')} /></label>
+            <label>{tr('schedule.price')} <input type="number" min={0} step="0.01" value={draft.price} onChange={set('price')} /></label>
+            <label>{tr('schedule.tickets')} <input type="number" min={1} value={draft.count} onChange={set('count')} /></label>
           </div>
         )}
-        <label>Soundboard set <input value={draft.soundboardSetId} onChange={set('soundboardSetId')} /></label>
-        <label>Private notes <textarea value={draft.notes} onChange={set('notes')} /></label>
+        <label>{tr('schedule.soundboardSet')} <input value={draft.soundboardSetId} onChange={set('soundboardSetId')} /></label>
+        <label>{tr('schedule.notes')} <textarea value={draft.notes} onChange={set('notes')} /></label>
         <div className="row">
-          <button type="submit" disabled={!draft.title.trim()}>{editing ? 'Save changes' : 'Schedule'}</button>
-          {editing && <button type="button" className="secondary" onClick={() => { setEditing(null); setDraft(emptyDraft()); }}>Cancel edit</button>}
+          <button type="submit" disabled={!draft.title.trim()}>{editing ? tr('schedule.save') : tr('schedule.schedule')}</button>
+          {editing && <button type="button" className="secondary" onClick={() => { setEditing(null); setDraft(emptyDraft()); }}>{tr('schedule.cancelEdit')}</button>}
         </div>
       </form>
       <div className="schedule-when">
-        <label>Search <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} /></label>
+        <label>{tr('schedule.search')} <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} /></label>
         <label>
-          Remind me (minutes before)
+          {tr('schedule.lead')}
           <input type="number" min={0} value={lead} onChange={(e) => void attempt(async () => setLead((await studio.updateScheduleSettings({ reminderLeadMin: Number(e.target.value) })).reminderLeadMin))} />
         </label>
       </div>
-      {items.length === 0 && <p className="muted empty">{query ? 'Nothing matches.' : 'Nothing scheduled yet.'}</p>}
-      <ul className="schedule-list" aria-label="Your scheduled Spaces">
+      {items.length === 0 && <p className="muted empty">{query ? tr('schedule.noMatch') : tr('schedule.none')}</p>}
+      <ul className="schedule-list" aria-label={tr('schedule.list')}>
         {items.map((i) => {
           const t = i.fields.title;
           const open = !i.status || i.status === 'scheduled';
@@ -208,27 +213,27 @@ export function SchedulePanel({ onStarted }: { onStarted: (h: HostedSpace) => vo
               <div className="who">
                 <strong className="name">{t}</strong>
                 <span className="muted">
-                  {instantToZoned(i.fields.startsAt, i.fields.timeZone).replace('T', ' ')} ({i.fields.timeZone}) · {i.fields.durationMin} min
+                  {formatDateTime(i.fields.startsAt, i18n.language, i.fields.timeZone)} ({i.fields.timeZone}) · {formatMinutes(i.fields.durationMin, i18n.language)}
                   {i.fields.topics.length > 0 && ` · ${i.fields.topics.join(', ')}`}
                 </span>
               </div>
-              <span className={`chip sync sync-${i.sync.state}`} data-testid="sync-state">{SYNC_TEXT[i.sync.state]}</span>
-              {i.status && i.status !== 'scheduled' && <span className="chip">{i.status}</span>}
-              <span className="muted" data-testid="reminders">{i.reminderCount} reminder{i.reminderCount === 1 ? '' : 's'}</span>
-              {i.fields.ticketing && <span className="muted" data-testid="tickets">{i.ticketsIssued}/{i.fields.ticketing.count} tickets</span>}
+              <span className={`chip sync sync-${i.sync.state}`} data-testid="sync-state">{tr(SYNC_TEXT[i.sync.state])}</span>
+              {i.status && i.status !== 'scheduled' && <span className="chip">{tr(`schedule.itemStatus.${i.status}`)}</span>}
+              <span className="muted" data-testid="reminders">{tr('schedule.reminders', { count: i.reminderCount })}</span>
+              {i.fields.ticketing && <span className="muted" data-testid="tickets">{tr('schedule.ticketsIssued', { issued: i.ticketsIssued, total: i.fields.ticketing.count })}</span>}
               {i.sync.reason && <p className={`sync-reason ${i.sync.state === 'rejected' ? 'error' : 'muted'}`} data-testid="sync-reason">{reasonText(i.sync.reason)}</p>}
               {codes[i.id] && (
-                <ul className="ticket-codes" aria-label={`Ticket codes for ${t}`}>
+                <ul className="ticket-codes" aria-label={tr('schedule.codesFor', { title: t })}>
                   {codes[i.id]!.map((c) => <li key={c}><code>{c}</code></li>)}
                 </ul>
               )}
               <div className="actions">
-                <button type="button" className="secondary small" aria-label={`Edit ${t}`} onClick={() => { setEditing(i.id); setDraft(draftOf(i)); }} disabled={!open}>Edit</button>
+                <button type="button" className="secondary small" aria-label={tr('schedule.editItem', { title: t })} onClick={() => { setEditing(i.id); setDraft(draftOf(i)); }} disabled={!open}>{tr('common.edit')}</button>
                 {i.fields.ticketing && open && (
-                  <button type="button" className="secondary small" aria-label={`Issue a complimentary ticket code for ${t}`} onClick={() => void issueCode(i)}>Ticket code</button>
+                  <button type="button" className="secondary small" aria-label={tr('schedule.issueFor', { title: t })} onClick={() => void issueCode(i)}>{tr('schedule.ticketCode')}</button>
                 )}
-                <button type="button" className="secondary small" aria-label={`Delete ${t}`} onClick={() => void attempt(() => studio.deleteScheduled({ id: i.id }).then(refresh))}>Delete</button>
-                {open && <button type="button" className="small" aria-label={`Start ${t}`} onClick={() => void attempt(async () => onStarted(await studio.startScheduled({ id: i.id })))}>Start</button>}
+                <button type="button" className="secondary small" aria-label={tr('schedule.deleteItem', { title: t })} onClick={() => void attempt(() => studio.deleteScheduled({ id: i.id }).then(refresh))}>{tr('common.delete')}</button>
+                {open && <button type="button" className="small" aria-label={tr('schedule.startItem', { title: t })} onClick={() => void attempt(async () => onStarted(await studio.startScheduled({ id: i.id })))}>{tr('schedule.start')}</button>}
               </div>
             </li>
           );

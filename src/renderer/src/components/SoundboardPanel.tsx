@@ -1,9 +1,9 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Clip, Library, Pad, PadMode } from '../../../shared/soundboard';
 import { studio } from '../api';
-import type { MonitorMode } from '../audio/consoleEngine';
+import { useSoundboardKeys } from '../audio/padKeys';
 import type { SoundboardPlayer } from '../audio/soundboardPlayer';
-import { MonitorModeSelect } from './MonitorModeSelect';
 
 const COLOURS = ['#1d9bf0', '#f4212e', '#00ba7c', '#ffd400', '#7856ff', '#ff7a00'];
 
@@ -67,7 +67,7 @@ export function SoundboardPanel({
   const [library, setLibrary] = useState<Library>({ clips: [], sets: [] });
   const [setId, setSetId] = useState<string | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [monitorMode, setMonitorMode] = useState<MonitorMode>(player.monitorMode);
+  const { t } = useTranslation();
   const [, setTick] = useState(0);
   const [dragging, setDragging] = useState<string | null>(null);
 
@@ -79,6 +79,9 @@ export function SoundboardPanel({
   const pads = useMemo(() => set?.pads ?? [], [set]);
   const clipOf = (id: string): Clip | undefined => library.clips.find((c) => c.id === id);
 
+  // Each pad's playback chain is built before its first press.
+  useEffect(() => player.prepare(pads), [player, pads]);
+
   // Decode each clip of the set once.
   useEffect(() => {
     for (const pad of pads) {
@@ -87,9 +90,9 @@ export function SoundboardPanel({
         .readClip({ clipId: pad.clipId })
         .then(async ({ dataBase64 }) => player.store(pad.clipId, await player.decode(fromBase64(dataBase64))))
         .then(() => setTick((t) => t + 1))
-        .catch((err: unknown) => onError(`Clip “${pad.name}”: ${err instanceof Error ? err.message : String(err)}`));
+        .catch((err: unknown) => onError(t('soundboard.clipFailed', { name: pad.name, reason: err instanceof Error ? err.message : String(err) })));
     }
-  }, [pads, player, onError]);
+  }, [pads, player, onError, t]);
 
   const trigger = useCallback(
     (pad: Pad) => {
@@ -105,7 +108,7 @@ export function SoundboardPanel({
   // Staff on other machines see this set's pads and may cue them; a cue plays here, on air.
   useEffect(() => {
     if (!hostOf) return;
-    void studio.publishPads({ spaceId: hostOf, pads: pads.map((p) => ({ id: p.id, name: p.name, colour: p.colour })) }).catch(() => undefined);
+    void studio.spaceAction({ type: 'staff.pads', params: { spaceId: hostOf, pads: pads.map((p) => ({ id: p.id, name: p.name, colour: p.colour })) } }).catch(() => undefined);
   }, [hostOf, pads]);
   useEffect(
     () =>
@@ -120,8 +123,20 @@ export function SoundboardPanel({
   const [globalNote, setGlobalNote] = useState<string | null>(null);
   const hotkeys = pads.map((p) => p.hotkey).filter((k): k is string => !!k).join('');
   useEffect(() => {
-    void studio.setGlobalPadKeys({ keys: [...hotkeys] }).then((r) => setGlobalNote(r.reason ?? (r.registered.length ? `Alt+Shift+${r.registered.join('/').toUpperCase()} play pads from any app` : null)), () => undefined);
-  }, [hotkeys]);
+    void studio.setGlobalPadKeys({ keys: [...hotkeys] }).then(
+      (r) =>
+        setGlobalNote(
+          !r.desktop
+            ? t('soundboard.globalBrowser')
+            : r.taken.length
+              ? t('soundboard.globalTaken', { keys: r.taken.join(', ') })
+              : r.registered.length
+                ? t('soundboard.globalKeys', { keys: r.registered.join('/').toUpperCase() })
+                : null,
+        ),
+      () => undefined,
+    );
+  }, [hotkeys, t]);
   useEffect(
     () =>
       studio.onGlobalPadKey(({ key }) => {
@@ -132,20 +147,7 @@ export function SoundboardPanel({
   );
 
   // Hotkeys while the window has focus (not while typing); Escape stops everything.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent): void => {
-      const t = e.target as HTMLElement | null;
-      if (e.repeat || e.ctrlKey || e.metaKey || e.altKey || (t && /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName))) return;
-      if (e.key === 'Escape') return player.stopAll(pads);
-      const pad = pads.find((p) => p.hotkey === e.key.toLowerCase());
-      if (pad) {
-        e.preventDefault();
-        trigger(pad);
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [pads, player, trigger]);
+  useSoundboardKeys(player, pads, onError);
 
   const importFile = (file: File): Promise<void> =>
     run(async () => {
@@ -154,18 +156,30 @@ export function SoundboardPanel({
       try {
         buffer = await player.decode(bytes.slice(0));
       } catch {
-        throw new Error(`Cannot import “${file.name}”: the file is damaged or not a sound this Studio can play (WAV, MP3, Ogg Opus/Vorbis, FLAC).`);
+        throw new Error(t('soundboard.importRefused', { name: file.name }));
       }
       const clip = await studio.importClip({ fileName: file.name, dataBase64: toBase64(bytes), durationMs: Math.max(1, Math.round(buffer.duration * 1000)), peaks: peaksOf(buffer) });
       player.store(clip.id, buffer);
       let lib = await studio.getLibrary({});
       let target = set?.id ?? lib.sets[0]?.id;
       if (!target) {
-        lib = await studio.createSet({ name: 'My show' });
+        lib = await studio.createSet({ name: t('soundboard.firstSet') });
         target = lib.sets[0]!.id;
       }
       setSetId(target);
       setLibrary(await studio.savePad({ setId: target, clipId: clip.id, name: clip.name, colour: COLOURS[lib.clips.length % COLOURS.length]!, gainDb: 0, mode: 'one-shot', stopOthers: false, fadeInMs: 0, fadeOutMs: 0, hotkey: null }));
+    });
+
+  /** Ctrl+Left/Right on a pad moves it (the keyboard's way to reorder). */
+  const move = (padId: string, by: -1 | 1): Promise<void> =>
+    run(async () => {
+      if (!set) return;
+      const ids = pads.map((p) => p.id);
+      const from = ids.indexOf(padId);
+      const to = from + by;
+      if (from < 0 || to < 0 || to >= ids.length) return;
+      ids.splice(to, 0, ...ids.splice(from, 1));
+      setLibrary(await studio.reorderPads({ setId: set.id, padIds: ids }));
     });
 
   const drop = (targetId: string): Promise<void> =>
@@ -176,68 +190,108 @@ export function SoundboardPanel({
       setLibrary(await studio.reorderPads({ setId: set.id, padIds: ids }));
     });
 
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [dropping, setDropping] = useState(false);
   return (
-    <section className="panel soundboard" aria-label="Soundboard">
-      <h2>Soundboard</h2>
-      <div className="row">
-        <select aria-label="Pad set" value={set?.id ?? ''} onChange={(e) => setSetId(e.target.value)}>
+    <section
+      className={dropping ? 'panel soundboard dropping' : 'panel soundboard'}
+      aria-label={t('soundboard.region')}
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDropping(true);
+      }}
+      onDragLeave={() => setDropping(false)}
+      onDrop={(e) => {
+        const file = e.dataTransfer.files[0];
+        setDropping(false);
+        if (!file) return;
+        e.preventDefault();
+        void importFile(file);
+      }}
+    >
+      <div className="panel-head">
+        <h2>{t('soundboard.title')}</h2>
+        <select aria-label={t('soundboard.padSet')} value={set?.id ?? ''} onChange={(e) => setSetId(e.target.value)}>
           {library.sets.map((s) => (
             <option key={s.id} value={s.id}>
               {s.name}
             </option>
           ))}
         </select>
-        <button type="button" className="secondary" onClick={() => void run(async () => setLibrary(await studio.createSet({ name: `Show ${library.sets.length + 1}` })))}>
-          New set
+        <button type="button" className="secondary small" onClick={() => void run(async () => setLibrary(await studio.createSet({ name: t('soundboard.setName', { n: library.sets.length + 1 }) })))}>
+          {t('soundboard.newSet')}
         </button>
-        <label className="file">
-          Import clip
-          <input type="file" aria-label="Import clip" accept=".wav,.mp3,.ogg,.opus,.flac,audio/*" onChange={(e) => {
+        <button type="button" className="secondary small" onClick={() => fileInput.current?.click()} aria-describedby="import-formats">
+          {t('soundboard.importButton')}
+        </button>
+        <input
+          ref={fileInput}
+          className="visually-hidden"
+          type="file"
+          tabIndex={-1}
+          aria-label={t('soundboard.importClip')}
+          accept=".wav,.mp3,.ogg,.opus,.flac,audio/*"
+          onChange={(e) => {
             const file = e.target.files?.[0];
             e.target.value = '';
             if (file) void importFile(file);
-          }} />
-        </label>
-        <button type="button" className="danger" onClick={() => player.stopAll(pads)} title="Escape">
-          Stop all
+          }}
+        />
+        <button type="button" className="danger small" onClick={() => player.stopAll(pads)} aria-keyshortcuts="Escape">
+          {t('soundboard.stopAll')} <kbd>Esc</kbd>
         </button>
       </div>
-      <ul className="pads" aria-label="Pads">
-        {pads.map((pad) => (
-          <li
-            key={pad.id}
-            draggable
-            onDragStart={() => setDragging(pad.id)}
-            onDragOver={(e) => e.preventDefault()}
-            onDrop={() => void drop(pad.id)}
-            data-testid={`pad-${pad.name}`}
-          >
-            <button
-              type="button"
-              className={player.isPlaying(pad.id) ? 'pad playing' : 'pad'}
-              data-colour={pad.colour}
-              aria-pressed={player.isPlaying(pad.id)}
-              aria-label={`Play ${pad.name}`}
-              onClick={() => trigger(pad)}
-              style={{ borderColor: pad.colour }}
+      <ul className="pads" aria-label={t('soundboard.pads')}>
+        {pads.map((pad) => {
+          const playing = player.isPlaying(pad.id);
+          const clip = clipOf(pad.clipId);
+          return (
+            <li
+              key={pad.id}
+              draggable
+              onDragStart={() => setDragging(pad.id)}
+              onDragOver={(e) => e.preventDefault()}
+              onDrop={() => void drop(pad.id)}
+              data-testid={`pad-${pad.name}`}
             >
-              <span className="pad-name">{pad.name}</span>
-              <Waveform peaks={clipOf(pad.clipId)?.peaks ?? []} />
-              <span className="pad-meta">
-                {pad.mode}
-                {pad.hotkey ? ` · ${pad.hotkey.toUpperCase()}` : ''}
-              </span>
-            </button>
-            <button type="button" className="link" aria-label={`Edit ${pad.name}`} onClick={() => setDraft(draftOf(pad))}>
-              Edit
-            </button>
-          </li>
-        ))}
+              <button
+                type="button"
+                className={playing ? 'pad playing' : 'pad'}
+                data-colour={pad.colour}
+                aria-pressed={playing}
+                aria-label={t('soundboard.play', { name: pad.name })}
+                aria-keyshortcuts={pad.hotkey ?? undefined}
+                onClick={() => trigger(pad)}
+                onKeyDown={(e) => {
+                  if (!e.ctrlKey || (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight')) return;
+                  e.preventDefault();
+                  void move(pad.id, e.key === 'ArrowLeft' ? -1 : 1);
+                }}
+                style={{ borderColor: pad.colour, ['--pad-colour' as string]: pad.colour, ['--pad-ms' as string]: `${clip?.durationMs ?? 1000}ms` }}
+              >
+                <span className={playing ? `ring running ${pad.mode}` : 'ring'} aria-hidden="true" />
+                {pad.hotkey && <kbd className="pad-key">{pad.hotkey.toUpperCase()}</kbd>}
+                <span className="pad-name">{pad.name}</span>
+                <Waveform peaks={clip?.peaks ?? []} />
+                <span className="pad-meta">{t(`soundboard.modes.${pad.mode}`)}</span>
+              </button>
+              <button type="button" className="link small" aria-label={t('soundboard.edit', { name: pad.name })} onClick={() => setDraft(draftOf(pad))}>
+                {t('common.edit')}
+              </button>
+            </li>
+          );
+        })}
       </ul>
+      {pads.length === 0 && (
+        <p className="muted drop-hint" id="import-formats">
+          {t('soundboard.empty')}
+        </p>
+      )}
       {draft && (
         <form
-          className="pad-editor"
-          aria-label="Edit pad"
+          className="pad-editor drawer"
+          aria-label={t('soundboard.editPad')}
           onSubmit={(e) => {
             e.preventDefault();
             void run(async () => {
@@ -247,61 +301,55 @@ export function SoundboardPanel({
           }}
         >
           <label>
-            Name <input value={draft.name} maxLength={40} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
+            {t('soundboard.name')} <input value={draft.name} maxLength={40} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
           </label>
           <label>
-            Colour <input type="color" value={draft.colour} onChange={(e) => setDraft({ ...draft, colour: e.target.value })} />
+            {t('soundboard.colour')} <input type="color" value={draft.colour} onChange={(e) => setDraft({ ...draft, colour: e.target.value })} />
           </label>
           <label>
-            Pad gain ({draft.gainDb} dB) <input type="range" min={-30} max={12} value={draft.gainDb} onChange={(e) => setDraft({ ...draft, gainDb: Number(e.target.value) })} />
+            {t('soundboard.padGain', { db: draft.gainDb })} <input type="range" min={-30} max={12} value={draft.gainDb} onChange={(e) => setDraft({ ...draft, gainDb: Number(e.target.value) })} />
           </label>
           <label>
-            Mode
+            {t('soundboard.mode')}
             <select value={draft.mode} onChange={(e) => setDraft({ ...draft, mode: e.target.value as PadMode })}>
-              <option value="one-shot">One-shot</option>
-              <option value="toggle">Toggle</option>
-              <option value="loop">Loop</option>
+              <option value="one-shot">{t('soundboard.modeNames.one-shot')}</option>
+              <option value="toggle">{t('soundboard.modeNames.toggle')}</option>
+              <option value="loop">{t('soundboard.modeNames.loop')}</option>
             </select>
           </label>
           <label className="check">
-            <input type="checkbox" checked={draft.stopOthers} onChange={(e) => setDraft({ ...draft, stopOthers: e.target.checked })} /> Stop others
+            <input type="checkbox" checked={draft.stopOthers} onChange={(e) => setDraft({ ...draft, stopOthers: e.target.checked })} /> {t('soundboard.stopOthers')}
           </label>
           <label>
-            Fade in (ms) <input type="number" min={0} max={10000} step={50} value={draft.fadeInMs} onChange={(e) => setDraft({ ...draft, fadeInMs: Number(e.target.value) })} />
+            {t('soundboard.fadeIn')} <input type="number" min={0} max={10000} step={50} value={draft.fadeInMs} onChange={(e) => setDraft({ ...draft, fadeInMs: Number(e.target.value) })} />
           </label>
           <label>
-            Fade out (ms) <input type="number" min={0} max={10000} step={50} value={draft.fadeOutMs} onChange={(e) => setDraft({ ...draft, fadeOutMs: Number(e.target.value) })} />
+            {t('soundboard.fadeOut')} <input type="number" min={0} max={10000} step={50} value={draft.fadeOutMs} onChange={(e) => setDraft({ ...draft, fadeOutMs: Number(e.target.value) })} />
           </label>
           <label>
-            Hotkey
-            <input value={draft.hotkey ?? ''} maxLength={1} placeholder="a-z, 0-9" onChange={(e) => setDraft({ ...draft, hotkey: e.target.value.toLowerCase() || null })} />
+            {t('soundboard.hotkey')}
+            <input value={draft.hotkey ?? ''} maxLength={1} placeholder={t('soundboard.hotkeyHint')} onChange={(e) => setDraft({ ...draft, hotkey: e.target.value.toLowerCase() || null })} />
           </label>
           <div className="row">
-            <button type="submit">Save pad</button>
+            <button type="submit">{t('soundboard.savePad')}</button>
             <button type="button" className="secondary" onClick={() => setDraft(null)}>
-              Cancel
+              {t('common.cancel')}
             </button>
             {draft.id && (
               <button type="button" className="danger" onClick={() => void run(async () => {
                 setLibrary(await studio.deletePad({ padId: draft.id! }));
                 setDraft(null);
               })}>
-                Delete pad
+                {t('soundboard.deletePad')}
               </button>
             )}
           </div>
         </form>
       )}
-      <MonitorModeSelect
-        label="Soundboard monitoring"
-        value={monitorMode}
-        onChange={(m) => {
-          player.setMonitorMode(m);
-          setMonitorMode(m);
-        }}
-      />
-      <p className="muted">{library.clips.length} clips in the library. Keys play pads while this window has focus; Escape stops all.</p>
-      {globalNote && <p className="muted" data-testid="global-keys">{globalNote}</p>}
+      <p className="muted small-print">
+        {t('soundboard.clips', { count: library.clips.length })} {t('soundboard.keysHint')}
+      </p>
+      {globalNote && <p className="muted small-print" data-testid="global-keys">{globalNote}</p>}
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { CuePad } from '../../../shared/signaling';
 import type { IpcEventPayload } from '../../../shared/ipc';
 import { studio } from '../api';
@@ -33,28 +34,29 @@ export function useStaffDesk(): StaffDesk {
  * machine, and private notes that listeners never see.
  */
 export function StaffPanel({ spaceId, isHost, desk, busy, run }: { spaceId: string; isHost: boolean; desk: StaffDesk; busy: boolean; run: Run }) {
+  const { t } = useTranslation();
   const [text, setText] = useState('');
   const pads = desk.spaceId === spaceId ? desk.pads : [];
   const notes = desk.notes.filter((n) => n.spaceId === spaceId);
 
   return (
-    <section className="panel staff" aria-label="Producer desk">
-      <h2>Producer desk</h2>
+    <section className="panel staff" aria-label={t('staff.region')}>
+      <h2>{t('staff.region')}</h2>
       {!isHost && (
         <>
-          <h3>Cue the host's pads</h3>
-          {pads.length === 0 && <p className="muted">The host's soundboard has no pads yet.</p>}
+          <h3>{t('staff.cueTitle')}</h3>
+          {pads.length === 0 && <p className="muted">{t('staff.noPads')}</p>}
           <div className="row">
             {pads.map((pad) => (
-              <button key={pad.id} type="button" className="secondary" style={{ borderColor: pad.colour }} disabled={busy} onClick={() => void run(async () => void (await studio.cuePad({ spaceId, padId: pad.id })))}>
-                Cue {pad.name}
+              <button key={pad.id} type="button" className="secondary" style={{ borderColor: pad.colour }} disabled={busy} onClick={() => void run(async () => void (await studio.spaceAction({ type: 'staff.cue', params: { spaceId, padId: pad.id } })))}>
+                {t('staff.cue', { name: pad.name })}
               </button>
             ))}
           </div>
         </>
       )}
-      <h3>Notes (staff only)</h3>
-      <ul className="notes" aria-label="Staff notes">
+      <h3>{t('staff.notes')}</h3>
+      <ul className="notes" aria-label={t('staff.notesList')}>
         {notes.map((n) => (
           <li key={`${n.at}-${n.from}-${n.text}`}>
             <strong>{n.from}</strong>: {n.text}
@@ -66,14 +68,14 @@ export function StaffPanel({ spaceId, isHost, desk, busy, run }: { spaceId: stri
         onSubmit={(e) => {
           e.preventDefault();
           void run(async () => {
-            await studio.sendNote({ spaceId, text });
+            await studio.spaceAction({ type: 'staff.note', params: { spaceId, text } });
             setText('');
           });
         }}
       >
-        <input aria-label="Note to staff" value={text} maxLength={500} onChange={(e) => setText(e.target.value)} placeholder="Wrap up in 5 minutes…" />
+        <input aria-label={t('staff.note')} value={text} maxLength={500} onChange={(e) => setText(e.target.value)} placeholder={t('staff.notePlaceholder')} />
         <button type="submit" disabled={busy || !text.trim()}>
-          Send
+          {t('staff.send')}
         </button>
       </form>
     </section>

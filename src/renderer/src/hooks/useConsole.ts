@@ -1,3 +1,4 @@
+import { i18next } from '../i18n';
 import { useEffect, useRef, useState } from 'react';
 import { ConsoleEngine } from '../audio/consoleEngine';
 import { InputStrip, type InputSettings, DEFAULT_INPUT } from '../audio/inputStrip';
@@ -29,7 +30,7 @@ export function useConsole(deviceId: string | null, onError: (message: string) =
         opened = s;
         setStrip(s);
       })
-      .catch((err: unknown) => onErrorRef.current(`Microphone: ${err instanceof Error ? err.message : String(err)}`));
+      .catch((err: unknown) => onErrorRef.current(i18next.t('errors.microphone', { reason: err instanceof Error ? err.message : String(err) })));
     return () => {
       cancelled = true;
       opened?.close();

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ModelStatus, SpeechEngineInfo, SpeechEngineName } from '../../../shared/transcript';
 import { SPEECH_ENGINES } from '../../../shared/transcript';
 import { studio } from '../api';
 
 const ENGINE_KEY = 'spaces.transcriptEngine';
-const ENGINE_LABEL: Record<SpeechEngineName, string> = { pocketsphinx: 'pocketsphinx (built in)', 'sherpa-onnx': 'sherpa-onnx (downloaded model)' };
 
 /** The engine the user picked last on this computer (pocketsphinx until they choose). */
 export function useSpeechEngine(): [SpeechEngineName, (e: SpeechEngineName) => void] {
@@ -15,9 +15,6 @@ export function useSpeechEngine(): [SpeechEngineName, (e: SpeechEngineName) => v
   return [engine, (e) => (localStorage.setItem(ENGINE_KEY, e), setEngine(e))];
 }
 
-function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
 
 /**
  * Engine choice, and for sherpa-onnx its model: status (missing / downloading / ready / corrupt),
@@ -25,6 +22,8 @@ function mb(bytes: number): string {
  * engine is unavailable on this computer.
  */
 export function SpeechModelSettings({ engine, onEngine, disabled }: { engine: SpeechEngineName; onEngine: (e: SpeechEngineName) => void; disabled: boolean }) {
+  const { t, i18n } = useTranslation();
+  const mb = (bytes: number): string => `${new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 1, minimumFractionDigits: 1 }).format(bytes / 1e6)} MB`;
   const [engines, setEngines] = useState<SpeechEngineInfo[]>([]);
   const [model, setModel] = useState<ModelStatus | null>(null);
   const [url, setUrl] = useState('');
@@ -61,14 +60,14 @@ export function SpeechModelSettings({ engine, onEngine, disabled }: { engine: Sp
   return (
     <div className="speech-engine" data-testid="speech-engine">
       <label>
-        Engine{' '}
-        <select aria-label="Speech engine" value={engine} disabled={disabled} onChange={(e) => onEngine(e.target.value as SpeechEngineName)}>
+        {t('transcript.engine')}{' '}
+        <select aria-label={t('transcript.speechEngine')} value={engine} disabled={disabled} onChange={(e) => onEngine(e.target.value as SpeechEngineName)}>
           {SPEECH_ENGINES.map((name) => {
             const i = engines.find((x) => x.name === name);
             return (
               <option key={name} value={name}>
-                {ENGINE_LABEL[name]}
-                {i && !i.available ? ' — unavailable' : ''}
+                {t(`transcript.engines.${name}`)}
+                {i && !i.available ? ` — ${t('transcript.unavailable')}` : ''}
               </option>
             );
           })}
@@ -82,29 +81,29 @@ export function SpeechModelSettings({ engine, onEngine, disabled }: { engine: Sp
       {engine === 'sherpa-onnx' && model && (
         <div className="speech-model" data-testid="speech-model" data-state={model.state}>
           <p className="muted" role="status">
-            Model: {model.state}
+            {t('transcript.model', { state: t(`transcript.modelStates.${model.state}`) })}
             {model.state === 'ready' ? ` (${mb(model.bytes)})` : ''}
             {model.message ? ` — ${model.message}` : ''}
           </p>
           {(downloading || partial) && (
             <p>
-              <progress aria-label="Model download" value={model.bytes} max={model.totalBytes ?? undefined} />{' '}
+              <progress aria-label={t('transcript.modelDownload')} value={model.bytes} max={model.totalBytes ?? undefined} />{' '}
               <span className="muted">
                 {mb(model.bytes)}
-                {model.totalBytes ? ` of ${mb(model.totalBytes)}` : ''}
-                {partial ? ' downloaded so far' : ''}
+                {model.totalBytes ? ` ${t('transcript.of', { total: mb(model.totalBytes) })}` : ''}
+                {partial ? ` ${t('transcript.soFar')}` : ''}
               </span>
             </p>
           )}
           {model.state !== 'ready' && (
             <>
               <p className="muted">
-                A streaming zipformer model archive (.tar.bz2 from the sherpa-onnx releases, with encoder, decoder, joiner .onnx and tokens.txt) and its SHA-256.
+                {t('transcript.modelHint')}
               </p>
-              <input type="url" aria-label="Model URL" placeholder="https://…/sherpa-onnx-streaming-zipformer-en-….tar.bz2" value={url} onChange={(e) => setUrl(e.target.value)} disabled={downloading} />
-              <input type="text" aria-label="Model SHA-256" placeholder="SHA-256 (64 hex digits)" value={sha256} onChange={(e) => setSha256(e.target.value)} disabled={downloading} />
+              <input type="url" aria-label={t('transcript.modelUrl')} placeholder="https://…/sherpa-onnx-streaming-zipformer-en-….tar.bz2" value={url} onChange={(e) => setUrl(e.target.value)} disabled={downloading} />
+              <input type="text" aria-label={t('transcript.modelSha')} placeholder={t('transcript.shaPlaceholder')} value={sha256} onChange={(e) => setSha256(e.target.value)} disabled={downloading} />
               <button type="button" className="secondary" disabled={downloading || !url.trim() || !/^[0-9a-fA-F]{64}$/.test(sha256.trim())} onClick={() => void download()}>
-                {downloading ? 'Downloading…' : partial ? 'Resume download' : model.state === 'corrupt' ? 'Download again' : 'Download model'}
+                {downloading ? t('transcript.downloading') : partial ? t('transcript.resume') : model.state === 'corrupt' ? t('transcript.downloadAgain') : t('transcript.download')}
               </button>
             </>
           )}

@@ -1,10 +1,11 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { CaptionSegment, TranscriptFormat, TranscriptStatus } from '../../../shared/transcript';
+import { useTranslation } from 'react-i18next';
+import { formatClock } from '../../../shared/intl';
+import type { CaptionSegment, SpeechEngineName, TranscriptFormat, TranscriptStatus } from '../../../shared/transcript';
 import { TRANSCRIPT_FORMATS } from '../../../shared/transcript';
 import { studio } from '../api';
 import type { ConsoleEngine } from '../audio/consoleEngine';
 import { TranscriptFeed } from './transcriptFeed';
-import { SpeechModelSettings, useSpeechEngine } from './SpeechModelSettings';
 
 /** One feed per console engine: App passes it the stage mix. */
 export function useTranscriptFeed(engine: ConsoleEngine): TranscriptFeed {
@@ -13,18 +14,15 @@ export function useTranscriptFeed(engine: ConsoleEngine): TranscriptFeed {
   return feed;
 }
 
-function clock(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
-}
 
 /**
  * The live transcript: final lines with speaker labels and the current partial line; follows the
  * newest line unless the user scrolled up; search; export as SRT, VTT, TXT or JSON.
  */
-export function TranscriptPanel({ spaceId, live, feed }: { spaceId: string; live: boolean; feed: TranscriptFeed }) {
+export function TranscriptPanel({ spaceId, live, feed, engine }: { spaceId: string; live: boolean; feed: TranscriptFeed; engine: SpeechEngineName }) {
+  const { t, i18n } = useTranslation();
+  const clock = (ms: number): string => formatClock(ms, i18n.language);
   const [enabled, setEnabled] = useState(true);
-  const [engine, setEngine] = useSpeechEngine();
   const [status, setStatus] = useState<TranscriptStatus | null>(null);
   const [finals, setFinals] = useState<CaptionSegment[]>([]);
   const [partial, setPartial] = useState<CaptionSegment | null>(null);
@@ -93,24 +91,31 @@ export function TranscriptPanel({ spaceId, live, feed }: { spaceId: string; live
 
   const state = status?.state ?? 'stopped';
   return (
-    <section className="panel transcript" aria-label="Transcript">
-      <h2>Transcript</h2>
-      <label>
-        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Transcribe while live (on this computer)
-      </label>
-      <SpeechModelSettings engine={engine} onEngine={setEngine} disabled={false} />
-      <p className={`muted transcript-status transcript-${state}`} data-testid="transcript-status" data-state={state} role="status">
-        Engine: {state}
-        {status?.restarts ? ` (restarted ${status.restarts}×)` : ''}
-        {status?.message ? ` — ${status.message}` : ''}
-      </p>
+    <section className="panel transcript" aria-label={t('transcript.region')}>
+      <div className="panel-head">
+        <h2>{t('transcript.title')}</h2>
+        <label className="check inline">
+          <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> {t('transcript.enabled')}
+        </label>
+        <p className={`muted transcript-status transcript-${state}`} data-testid="transcript-status" data-state={state} role="status">
+          {t('transcript.engineState', { state: t(`transcript.states.${state}`) })}
+          {status?.restarts ? t('transcript.restarted', { n: status.restarts }) : ''}
+          {status?.message ? ` — ${status.message}` : ''}
+        </p>
+        <input type="search" aria-label={t('transcript.search')} placeholder={t('transcript.searchPlaceholder')} value={query} onChange={(e) => setQuery(e.target.value)} />
+        {TRANSCRIPT_FORMATS.map((f) => (
+          <button key={f} type="button" className="secondary small" onClick={() => void exportAs(f)} disabled={finals.length === 0}>
+            {t('transcript.export', { format: f.toUpperCase() })}
+          </button>
+        ))}
+      </div>
       {error && <p className="error">{error}</p>}
-      <input type="search" aria-label="Search transcript" placeholder="Search" value={query} onChange={(e) => setQuery(e.target.value)} />
       <ol
         ref={list}
         className="transcript-lines"
         data-testid="transcript-lines"
-        style={{ maxHeight: '16rem', overflowY: 'auto' }}
+        tabIndex={0}
+        aria-label={t('transcript.lines')}
         onScroll={(e) => {
           const el = e.currentTarget;
           setFollow(el.scrollHeight - el.scrollTop - el.clientHeight < 24);
@@ -118,27 +123,20 @@ export function TranscriptPanel({ spaceId, live, feed }: { spaceId: string; live
       >
         {shown.map((s) => (
           <li key={s.id} data-segment-id={s.id}>
-            <span className="muted">{clock(s.startMs)}</span> <strong>{s.speakerName ?? 'Unknown'}:</strong> <span className="text">{s.text}</span>
+            <span className="muted">{clock(s.startMs)}</span> <strong>{s.speakerName ?? t('transcript.unknown')}:</strong> <span className="text">{s.text}</span>
           </li>
         ))}
         {partial && !query && (
           <li className="partial" data-testid="transcript-partial">
-            <span className="muted">{clock(partial.startMs)}</span> <strong>{partial.speakerName ?? 'Unknown'}:</strong> <em>{partial.text}</em>
+            <span className="muted">{clock(partial.startMs)}</span> <strong>{partial.speakerName ?? t('transcript.unknown')}:</strong> <em>{partial.text}</em>
           </li>
         )}
       </ol>
       {!follow && (
-        <button type="button" className="secondary" onClick={() => setFollow(true)}>
-          Jump to live
+        <button type="button" className="secondary small jump" onClick={() => setFollow(true)}>
+          {t('transcript.jump')}
         </button>
       )}
-      <div className="row">
-        {TRANSCRIPT_FORMATS.map((f) => (
-          <button key={f} type="button" className="secondary" onClick={() => void exportAs(f)} disabled={finals.length === 0}>
-            Export {f.toUpperCase()}
-          </button>
-        ))}
-      </div>
     </section>
   );
 }

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ConsoleEngine } from '../audio/consoleEngine';
 import { ExternalInput } from '../audio/externalInput';
 import { Meter } from '../components/Meter';
+import { Fader, Strip } from '../components/MixerPanel';
 import { DEFAULT_PROFILE } from '../../../shared/devices';
 import { inputIdByLabel, type DeviceInventoryState } from './useDeviceInventory';
 import { useDeviceProfiles } from './useDeviceProfiles';
@@ -10,7 +12,8 @@ import { useDeviceProfiles } from './useDeviceProfiles';
  * The external input's strip (gain, mute, meter): another app's audio, played into the Studio's
  * virtual "External Input" device, mixed into the broadcast. Shown only where routing works.
  */
-export function ExternalInputPanel({ engine, devices, onError }: { engine: ConsoleEngine; devices: DeviceInventoryState; onError: (m: string) => void }) {
+export function ExternalInputStrip({ engine, devices, onError }: { engine: ConsoleEngine; devices: DeviceInventoryState; onError: (m: string) => void }) {
+  const { t } = useTranslation();
   const ext = devices.inventory?.routing.externalInput ?? null;
   const deviceId = inputIdByLabel(devices, ext?.sourceDescription);
   const [strip, setStrip] = useState<ExternalInput | null>(null);
@@ -27,13 +30,13 @@ export function ExternalInputPanel({ engine, devices, onError }: { engine: Conso
         opened = s;
         setStrip(s);
       })
-      .catch((err: unknown) => onError(`External input: ${err instanceof Error ? err.message : String(err)}`));
+      .catch((err: unknown) => onError(t('mixer.externalFailed', { reason: err instanceof Error ? err.message : String(err) })));
     return () => {
       cancelled = true;
       opened?.close();
       setStrip(null);
     };
-  }, [engine, deviceId, onError]);
+  }, [engine, deviceId, onError, t]);
 
   useEffect(() => strip?.setGainDb(gainDb), [strip, gainDb]);
   useEffect(() => strip?.setMuted(muted), [strip, muted]);
@@ -42,25 +45,19 @@ export function ExternalInputPanel({ engine, devices, onError }: { engine: Conso
 
   if (!ext) return null;
   return (
-    <section className="panel external-input" data-testid="external-input" aria-label="External input">
-      <h2>External input</h2>
-      <p className="muted">
-        Play any app (music player, DAW, a call) to <strong>{ext.sinkDescription}</strong>: it goes into the broadcast.
+    <Strip
+      name={t('mixer.external')}
+      region={t('mixer.externalRegion')}
+      testId="external-input"
+      meter={strip ? <Meter tap={strip.meter} label={t('mixer.externalLevel')} vertical /> : <div className="meter vertical placeholder" aria-hidden="true" />}
+      fader={<Fader label={t('mixer.externalFader')} value={gainDb} onChange={setGainDb} testId="external-gain-db" />}
+    >
+      <button type="button" className="small" aria-pressed={muted} disabled={!strip} onClick={() => setMuted((m) => !m)}>
+        {muted ? t('mixer.unmuteExternal') : t('mixer.muteExternal')}
+      </button>
+      <p className="muted small-print" title={t('mixer.externalHint', { sink: ext.sinkDescription })}>
+        {strip ? t('mixer.externalTo', { sink: ext.sinkDescription }) : t('mixer.externalWaiting')}
       </p>
-      {strip ? (
-        <>
-          <label>
-            Gain <output data-testid="external-gain-db">{gainDb > 0 ? `+${gainDb}` : gainDb} dB</output>
-            <input aria-label="External input gain" type="range" min={-24} max={24} step={1} value={gainDb} onChange={(e) => setGainDb(Number(e.target.value))} />
-          </label>
-          <button type="button" aria-pressed={muted} onClick={() => setMuted((m) => !m)}>
-            {muted ? 'Unmute external input' : 'Mute external input'}
-          </button>
-          <Meter read={strip.levels} />
-        </>
-      ) : (
-        <p className="muted">Waiting for the device (allow the microphone first).</p>
-      )}
-    </section>
+    </Strip>
   );
 }

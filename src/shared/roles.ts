@@ -1,0 +1,36 @@
+import { STAGE_ROLES, type MemberId, type Role } from './space.js';
+
+/**
+ * Who may do what in a Space: one set of pure predicates for the server's rules (room.ts), the
+ * Studio's buttons (renderer people.ts) and the listener page. The server decides; clients use
+ * the same answers only to keep buttons off the screen that would be refused.
+ */
+
+/** Host, co-hosts and speakers are heard (on the stage). */
+export const isOnStageRole = (role: Role): boolean => STAGE_ROLES.includes(role);
+
+/** Staff run the show: the host, co-hosts and producers (request queue, moderation, cues, notes). */
+export const isStaff = (role: Role): boolean => role === 'host' || role === 'cohost' || role === 'producer';
+
+/** Moderating (approve/deny, invite, mute, move, remove) is a staff matter. */
+export const mayModerate = isStaff;
+
+/** Only the host ends the Space, adds or removes co-hosts and producers, publishes the soundboard. */
+export const isHost = (role: Role): boolean => role === 'host';
+export const mayEnd = isHost;
+export const mayManageStaff = isHost;
+
+/** Captions come from the host's or a co-host's Studio. */
+export const mayCaption = (role: Role): boolean => role === 'host' || role === 'cohost';
+
+/** Only accounts can speak; guests (`g_...`) can listen and react. */
+export const isAccountMember = (id: MemberId): boolean => id.startsWith('a_');
+
+/** Why `actor` may not act on `target` (null: they may): nobody acts on the host; on co-hosts and producers only the host. */
+export function outranksProblem(actor: Role, target: Role): string | null {
+  if (target === 'host') return 'nobody can do that to the host';
+  if ((target === 'cohost' || target === 'producer') && actor !== 'host') return `only the host may do that to a ${target === 'cohost' ? 'co-host' : 'producer'}`;
+  return null;
+}
+
+export const outranks = (actor: Role, target: Role): boolean => outranksProblem(actor, target) === null;
