@@ -160,7 +160,10 @@ export function App() {
 
   return (
     <div className="studio">
-      <TopBar status={status} account={account ?? null} hosted={hosted} busy={busy} run={run} onSignedOut={() => setAccount(null)} action={action} />
+      <TopBar status={status} account={account ?? null} hosted={hosted} busy={busy} run={run} onSignedOut={() => setAccount(null)}
+        action={action}
+        recording={open ? <RecordingIndicator spaceId={hosted.space.id} isHost={people.self?.role === 'host'} onError={setError} /> : null}
+      />
       <ViewTabs view={view} onView={setView} />
       {(status?.error || error || micFallback.state) && (
         <div className="messages">
@@ -174,14 +177,14 @@ export function App() {
         </div>
       )}
       {status?.certificate && status.state !== 'connected' && (
-        <section className="panel trust" aria-label="Untrusted certificate">
+        <section className="panel trust" aria-label={t('trust.label')}>
           <p>
-            Only trust this certificate if the server's operator gives you the same SHA-256 fingerprint:
+            {t('trust.compare')}
             <br />
             <code data-testid="certificate-fingerprint">{status.certificate.fingerprint256}</code>
             <br />
             <span className="muted">
-              {status.certificate.subject} · issued by {status.certificate.issuer || 'unknown'} · valid until {status.certificate.validTo.slice(0, 10)}
+              {t('trust.details', { subject: status.certificate.subject, issuer: status.certificate.issuer || t('trust.unknownIssuer'), until: status.certificate.validTo.slice(0, 10) })}
             </span>
           </p>
           <button
@@ -189,7 +192,7 @@ export function App() {
             disabled={busy}
             onClick={() => run(async () => setStatus(await studio.trustCertificate({ serverUrl: status.serverUrl, fingerprint256: status.certificate!.fingerprint256 })))}
           >
-            Trust this certificate for {status.serverUrl}
+            {t('trust.button', { server: status.serverUrl })}
           </button>
         </section>
       )}
@@ -209,7 +212,6 @@ export function App() {
               {account === null && <AccountPanel connected={connected} busy={busy} run={run} onAccount={setAccount} />}
             </>
           )}
-          {open && <RecordingIndicator spaceId={hosted.space.id} isHost={people.self?.role === 'host'} onError={setError} />}
         </div>
         <MixerPanel
           engine={engine}

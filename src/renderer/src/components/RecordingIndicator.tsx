@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { RecordingState } from '../../../shared/recording';
+import { useTranslation } from 'react-i18next';
 import { studio } from '../api';
 
 /**
@@ -7,6 +8,7 @@ import { studio } from '../api';
  * the switch (before or during the Space). The server decides who may switch it.
  */
 export function RecordingIndicator({ spaceId, isHost, onError }: { spaceId: string; isHost: boolean; onError: (message: string) => void }) {
+  const { t } = useTranslation();
   const [state, setState] = useState<RecordingState | null>(null);
   useEffect(() => {
     let alive = true;
@@ -19,9 +21,9 @@ export function RecordingIndicator({ spaceId, isHost, onError }: { spaceId: stri
   }, [spaceId]);
   const on = !!state?.on;
   return (
-    <div className="recording-indicator" role="group" aria-label="Recording">
+    <div className="recording-indicator" role="group" aria-label={t('recording.label')}>
       <span className={on ? 'badge badge-live' : 'badge'} data-testid="recording-state">
-        {on ? (state?.availability === 'recording' ? '● Recording' : '● Will be recorded') : 'Not recorded'}
+        {on ? (state?.availability === 'recording' ? t('recording.recording') : t('recording.willBe')) : t('recording.off')}
       </span>
       {isHost && (
         <button
@@ -31,7 +33,7 @@ export function RecordingIndicator({ spaceId, isHost, onError }: { spaceId: stri
             void studio.setRecording({ spaceId, on: !on }).then(setState, (err: unknown) => onError(err instanceof Error ? err.message : String(err)))
           }
         >
-          {on ? 'Stop recording' : 'Record this Space'}
+          {on ? t('recording.stop') : t('recording.start')}
         </button>
       )}
     </div>

@@ -33,6 +33,8 @@ export function TopBar(props: {
   run: Run;
   onSignedOut: () => void;
   action: React.ReactNode;
+  /** Whether the Space is recorded, and the host's switch (RecordingIndicator). */
+  recording?: React.ReactNode;
 }) {
   const { t, i18n } = useTranslation();
   const { status, hosted } = props;
@@ -67,9 +69,7 @@ export function TopBar(props: {
             <span className="listeners" data-testid="listener-count" data-count={hosted.space.listenerCount}>
               {t('top.listening', { count: hosted.space.listenerCount, n: formatNumber(hosted.space.listenerCount, i18n.language) })}
             </span>
-            <span className="rec" data-testid="recording-state" title={t('top.recordingHint')}>
-              {t('top.notRecording')}
-            </span>
+            {props.recording}
           </>
         )}
         {props.action}

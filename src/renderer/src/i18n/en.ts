@@ -4,6 +4,35 @@
  * that every key the code uses exists). Plurals use i18next's `_one` / `_other` suffixes.
  */
 export const en = {
+  trust: {
+    label: 'Untrusted certificate',
+    compare: "Only trust this certificate if the server's operator gives you the same SHA-256 fingerprint:",
+    details: '{{subject}} · issued by {{issuer}} · valid until {{until}}',
+    unknownIssuer: 'unknown',
+    button: 'Trust this certificate for {{server}}',
+  },
+  recording: {
+    label: 'Recording',
+    recording: '● Recording',
+    willBe: '● Will be recorded',
+    off: 'Not recorded',
+    stop: 'Stop recording',
+    start: 'Record this Space',
+  },
+  take: {
+    label: 'Record',
+    title: 'Record (multitrack)',
+    lowDisk: 'Low disk space: ',
+    minutesFit: 'About {{n}} minutes fit on this disk.',
+    stop: 'Stop take',
+    record: 'Record take',
+    recording: 'Recording {{clock}}',
+    upload: 'upload {{state}}',
+    takes: 'Takes',
+    status: { recording: 'recording', stopped: 'complete', recovered: 'recovered' },
+    export: 'Export',
+    exported: 'Exported to {{folder}} (and {{zip}})',
+  },
   app: { name: 'Spaces Studio' },
   errors: {
     microphone: 'Microphone: {{reason}}',

@@ -2,6 +2,35 @@ import type { Catalogue } from './en';
 
 /** Il catalogo italiano dello Studio (stesse chiavi di en.ts). */
 export const it: Catalogue = {
+  trust: {
+    label: 'Certificato non attendibile',
+    compare: "Fidati di questo certificato solo se il gestore del server ti dà la stessa impronta SHA-256:",
+    details: '{{subject}} · emesso da {{issuer}} · valido fino al {{until}}',
+    unknownIssuer: 'sconosciuto',
+    button: 'Fidati di questo certificato per {{server}}',
+  },
+  recording: {
+    label: 'Registrazione',
+    recording: '● In registrazione',
+    willBe: '● Sarà registrato',
+    off: 'Non registrato',
+    stop: 'Ferma la registrazione',
+    start: 'Registra questo Space',
+  },
+  take: {
+    label: 'Registra',
+    title: 'Registra (multitraccia)',
+    lowDisk: 'Poco spazio su disco: ',
+    minutesFit: 'Su questo disco entrano circa {{n}} minuti.',
+    stop: 'Ferma la ripresa',
+    record: 'Registra una ripresa',
+    recording: 'In registrazione {{clock}}',
+    upload: 'caricamento {{state}}',
+    takes: 'Riprese',
+    status: { recording: 'in registrazione', stopped: 'completa', recovered: 'recuperata' },
+    export: 'Esporta',
+    exported: 'Esportata in {{folder}} (e {{zip}})',
+  },
   app: { name: 'Spaces Studio' },
   errors: {
     microphone: 'Microfono: {{reason}}',

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { useEffect, useRef, useState } from 'react';
 import type { DiskInfo, ExportResult, TakeInfo } from '../../../shared/multitrack';
 import type { Role } from '../../../shared/space';
@@ -11,7 +12,6 @@ function clock(ms: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-const STATUS_TEXT: Record<TakeInfo['status'], string> = { recording: 'recording', stopped: 'complete', recovered: 'recovered' };
 
 /**
  * The Record control (issue 13), separate from the Space's public recording: a lossless local
@@ -21,6 +21,7 @@ const STATUS_TEXT: Record<TakeInfo['status'], string> = { recording: 'recording'
  * host's export has everyone's lossless voice. Takes cut short by a crash are listed as recovered.
  */
 export function RecordPanel({ engine, player, mic, spaceId, role }: { engine: ConsoleEngine; player: SoundboardPlayer; mic: MediaStreamTrack | null; spaceId: string | null; role: Role | undefined }) {
+  const { t, t: tr } = useTranslation();
   const [tap] = useState(() => new TakeTap(engine));
   const [takes, setTakes] = useState<TakeInfo[]>([]);
   const [disk, setDisk] = useState<DiskInfo | null>(null);
@@ -106,26 +107,27 @@ export function RecordPanel({ engine, player, mic, spaceId, role }: { engine: Co
 
   const recording = takes.find((t) => t.id === current);
   return (
-    <section className="panel" aria-label="Record">
-      <h2>Record (multitrack)</h2>
+    <section className="panel" aria-label={t('take.label')}>
+      <h2>{t('take.title')}</h2>
       {disk && (
         <p className={disk.low ? 'warning' : 'muted'} data-testid="take-disk">
-          {disk.low ? 'Low disk space: ' : ''}About {Math.floor(disk.minutesLeft)} minutes fit on this disk.
+          {disk.low ? t('take.lowDisk') : ''}
+          {t('take.minutesFit', { n: Math.floor(disk.minutesLeft) })}
         </p>
       )}
       {current ? (
         <button type="button" className="end" onClick={() => void stop()} disabled={busy}>
-          Stop take
+          {t('take.stop')}
         </button>
       ) : (
         <button type="button" onClick={() => void record()} disabled={busy || !mic}>
-          Record take
+          {t('take.record')}
         </button>
       )}
       {recording && (
         <p data-testid="take-elapsed">
-          Recording {clock(recording.durationMs)}
-          {recording.upload ? ` · upload ${recording.upload.state} ${Math.floor(recording.upload.sentBytes / 1024)} KiB` : ''}
+          {t('take.recording', { clock: clock(recording.durationMs) })}
+          {recording.upload ? ` · ${t('take.upload', { state: recording.upload.state })} ${Math.floor(recording.upload.sentBytes / 1024)} KiB` : ''}
         </p>
       )}
       {error && (
@@ -133,12 +135,12 @@ export function RecordPanel({ engine, player, mic, spaceId, role }: { engine: Co
           {error}
         </p>
       )}
-      <ul aria-label="Takes" className="takes">
+      <ul aria-label={t('take.takes')} className="takes">
         {takes.map((t) => (
           <li key={t.id} data-testid={`take-${t.id}`} data-status={t.status}>
             <span>
-              {new Date(t.startedAt).toLocaleTimeString()} · {clock(t.durationMs)} · {STATUS_TEXT[t.status]}
-              {t.upload && t.status !== 'recording' ? ` · upload ${t.upload.state}` : ''}
+              {new Date(t.startedAt).toLocaleTimeString()} · {clock(t.durationMs)} · {tr(`take.status.${t.status}`)}
+              {t.upload && t.status !== 'recording' ? ` · ${tr('take.upload', { state: t.upload.state })}` : ''}
             </span>
             {t.message && <span className="muted take-message"> — {t.message}</span>}
             {t.status !== 'recording' && (
@@ -146,13 +148,13 @@ export function RecordPanel({ engine, player, mic, spaceId, role }: { engine: Co
                 const r = await studio.exportTake({ takeId: t.id });
                 setExported((cur) => ({ ...cur, [t.id]: r }));
               })}>
-                Export
+                {tr('take.export')}
               </button>
             )}
             {exported[t.id] && (
               <span className="muted" data-testid="take-export">
                 {' '}
-                Exported to {exported[t.id]!.folder} (and {exported[t.id]!.zip})
+                {tr('take.exported', { folder: exported[t.id]!.folder, zip: exported[t.id]!.zip })}
               </span>
             )}
           </li>
