@@ -96,13 +96,19 @@ async function alignmentRun(minutes: number): Promise<{ alignment: number[]; sig
     await host.goto(hostStudio.url);
     await cohost.goto(spawned.url);
     await register(host, 'mt_host', 'Host Hannah');
-    await host.getByLabel('Microphone').selectOption({ label: 'HostMic' });
+    // The device choice lives in the mic strip's input settings.
+    await host.getByRole('region', { name: 'Input strip' }).getByRole('button', { name: 'Input settings' }).click();
+    await host.getByRole('dialog', { name: 'Input settings' }).getByLabel('Microphone').selectOption({ label: 'HostMic' });
+    await host.getByRole('dialog', { name: 'Input settings' }).getByRole('button', { name: 'Close' }).click();
     await host.getByRole('form', { name: 'Create a Space' }).getByLabel('Title').fill('Multitrack bench');
     await host.getByRole('button', { name: 'Create Space' }).click();
     const link = (await host.getByTestId('listener-link').textContent())!;
     await host.getByRole('button', { name: 'Go live' }).click();
     await register(cohost, 'mt_cohost', 'Cohost Carl');
-    await cohost.getByLabel('Microphone').selectOption({ label: 'CohostMic' });
+    // The device choice lives in the mic strip's input settings.
+    await cohost.getByRole('region', { name: 'Input strip' }).getByRole('button', { name: 'Input settings' }).click();
+    await cohost.getByRole('dialog', { name: 'Input settings' }).getByLabel('Microphone').selectOption({ label: 'CohostMic' });
+    await cohost.getByRole('dialog', { name: 'Input settings' }).getByRole('button', { name: 'Close' }).click();
     await cohost.getByLabel('Join as co-host or producer (link or id)').fill(link);
     await cohost.getByRole('button', { name: 'Join Space' }).click();
     await host.locator('li', { hasText: 'Cohost Carl' }).getByRole('button', { name: 'Invite to speak' }).click();

@@ -93,12 +93,12 @@ describe('a multitrack take with a host and a remote co-host', () => {
 
   it('host and co-host are on stage, each with their own microphone', async () => {
     await registerInStudio(host, 'pod_host', 'Host Hannah');
-    await host.getByLabel('Microphone').selectOption({ label: 'HostMic' });
+    await chooseMic(host, 'HostMic');
     const link = await createSpaceInStudio(host, 'Multitrack podcast');
     spaceId = /\/s\/([a-z0-9]{10})/.exec(link)![1]!;
     await host.getByRole('button', { name: 'Go live' }).click();
     await registerInStudio(cohost, 'pod_cohost', 'Cohost Carl');
-    await cohost.getByLabel('Microphone').selectOption({ label: 'CohostMic' });
+    await chooseMic(cohost, 'CohostMic');
     await cohost.getByLabel('Join as co-host or producer (link or id)').fill(link);
     await cohost.getByRole('button', { name: 'Join Space' }).click();
     await host.locator('li', { hasText: 'Cohost Carl' }).getByRole('button', { name: 'Invite to speak' }).click();
@@ -201,6 +201,14 @@ describe('a multitrack take with a host and a remote co-host', () => {
     expect(rh).toBeGreaterThanOrEqual(0.8);
     expect(rc).toBeGreaterThanOrEqual(0.8);
   });
+
+  /** The device choice lives in the mic strip's input settings. */
+  async function chooseMic(page: Page, label: string): Promise<void> {
+    await page.getByRole('region', { name: 'Input strip' }).getByRole('button', { name: 'Input settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Input settings' });
+    await dialog.getByLabel('Microphone').selectOption({ label });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  }
 
   async function expectText(loc: ReturnType<Page['getByTestId']>): Promise<string> {
     await expect.poll(() => loc.count(), { timeout: 60_000 }).toBe(1);
