@@ -8,7 +8,7 @@ import type { AddReport, NodeRange, WindowReport } from './support/audienceBots.
 import { speechOpusPackets } from './support/opusFeed.js';
 import { ask, cpuMs, findJanusPid, load, onAbort, pin, raiseOpenFileLimit, spawnHelper, stopChild } from './support/proc.js';
 import { startStageHost, MEDIA_IP, wsUrl, type StageHost } from './support/weriftHost.js';
-import { percentile, round1 } from './stats.js';
+import { percentile, round1, intOption } from './stats.js';
 
 /**
  * `npm run bench -- audience`: how many WebRTC listeners one Janus core carries (issue 11).
@@ -72,13 +72,8 @@ function parseArgs(args: string[]): Options {
     eventLoops: undefined,
     mountpointThreads: undefined,
   };
-  const int = (name: string, v: string | undefined, min: number, max: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} needs an integer between ${min} and ${max}`);
-    return n;
-  };
   const list = (name: string, v: string | undefined): number[] => {
-    const xs = (v ?? '').split(',').map((x) => int(name, x, 1, 5000));
+    const xs = (v ?? '').split(',').map((x) => intOption(name, x, 1, 5000));
     if (xs.length < 2 || xs.some((x, i) => i > 0 && x <= xs[i - 1]!)) throw new Error(`${name} needs at least two increasing sizes, e.g. 50,100,150`);
     return xs;
   };
@@ -88,15 +83,15 @@ function parseArgs(args: string[]): Options {
     else if (a === '--steps') o.steps = list(a, args[++i]);
     else if (a === '--cascade-steps') o.cascadeSteps = list(a, args[++i]);
     else if (a === '--no-cascade') o.cascade = false;
-    else if (a === '--window-s') o.windowS = int(a, args[++i], 2, 600);
-    else if (a === '--settle-s') o.settleS = int(a, args[++i], 0, 120);
-    else if (a === '--bots-per-process') o.botsPerProcess = int(a, args[++i], 1, 2000);
-    else if (a === '--concurrency') o.concurrency = int(a, args[++i], 1, 100);
-    else if (a === '--node-cap') o.nodeCap = int(a, args[++i], 1, 100_000);
-    else if (a === '--janus-cpu') o.janusCpu = int(a, args[++i], 0, 255);
-    else if (a === '--bot-cpu') o.botCpu = int(a, args[++i], 0, 255);
-    else if (a === '--event-loops') o.eventLoops = int(a, args[++i], 0, 64);
-    else if (a === '--mountpoint-threads') o.mountpointThreads = int(a, args[++i], 0, 64);
+    else if (a === '--window-s') o.windowS = intOption(a, args[++i], 2, 600);
+    else if (a === '--settle-s') o.settleS = intOption(a, args[++i], 0, 120);
+    else if (a === '--bots-per-process') o.botsPerProcess = intOption(a, args[++i], 1, 2000);
+    else if (a === '--concurrency') o.concurrency = intOption(a, args[++i], 1, 100);
+    else if (a === '--node-cap') o.nodeCap = intOption(a, args[++i], 1, 100_000);
+    else if (a === '--janus-cpu') o.janusCpu = intOption(a, args[++i], 0, 255);
+    else if (a === '--bot-cpu') o.botCpu = intOption(a, args[++i], 0, 255);
+    else if (a === '--event-loops') o.eventLoops = intOption(a, args[++i], 0, 64);
+    else if (a === '--mountpoint-threads') o.mountpointThreads = intOption(a, args[++i], 0, 64);
     else
       throw new Error(
         `unknown option "${a}" (options: --json, --steps 50,100,150, --cascade-steps 40,80,120, --no-cascade, --window-s S, --settle-s S, --bots-per-process N, --concurrency N, --node-cap N, --janus-cpu C, --bot-cpu C, --event-loops N, --mountpoint-threads N)`,

@@ -1,3 +1,4 @@
+import { intOption } from './stats.js';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -50,19 +51,14 @@ interface Options {
 
 function parseArgs(args: string[]): Options {
   const o: Options = { json: false, clicks: 24, periodMs: 450, warmupMs: 3000, prebuffer: configFromEnv(process.env).prebuffer, sessions: 3 };
-  const int = (name: string, v: string | undefined, min: number, max: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} needs an integer between ${min} and ${max}`);
-    return n;
-  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') o.json = true;
-    else if (a === '--clicks') o.clicks = int(a, args[++i], 20, 500);
-    else if (a === '--period-ms') o.periodMs = int(a, args[++i], 300, 2000);
-    else if (a === '--warmup-ms') o.warmupMs = int(a, args[++i], 0, 60_000);
-    else if (a === '--prebuffer') o.prebuffer = int(a, args[++i], 1, 20);
-    else if (a === '--sessions') o.sessions = int(a, args[++i], 1, 50);
+    else if (a === '--clicks') o.clicks = intOption(a, args[++i], 20, 500);
+    else if (a === '--period-ms') o.periodMs = intOption(a, args[++i], 300, 2000);
+    else if (a === '--warmup-ms') o.warmupMs = intOption(a, args[++i], 0, 60_000);
+    else if (a === '--prebuffer') o.prebuffer = intOption(a, args[++i], 1, 20);
+    else if (a === '--sessions') o.sessions = intOption(a, args[++i], 1, 50);
     else throw new Error(`unknown option "${a}" (options: --json, --sessions N, --clicks N, --period-ms MS, --warmup-ms MS, --prebuffer PACKETS)`);
   }
   return o;

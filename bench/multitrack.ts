@@ -10,6 +10,7 @@ import { startTestPulse } from '../test/support/pulse.js';
 import { requireNetns, startTestServer, startTestStudio, tempDir } from '../test/support/stack.js';
 import { spawnStudio } from '../test/support/studioChild.js';
 import { percentile, round1 } from './stats.js';
+import { registerInStudio } from '../test/support/studioPage.js';
 
 /**
  * Podcast multitrack (issue 13). A host Studio and a co-host Studio on a machine of its own
@@ -40,15 +41,6 @@ async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: n
   }
 }
 
-async function register(page: Page, handle: string, name: string): Promise<void> {
-  await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor({ timeout: 20_000 });
-  const form = page.getByRole('form', { name: 'Register' });
-  await form.getByLabel('Handle').fill(handle);
-  await form.getByLabel('Display name').fill(name);
-  await form.getByLabel('Password').fill('correct horse battery');
-  await form.getByRole('button', { name: 'Register' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
 
 /** CPU seconds (user + system) a process has used. */
 function cpuSeconds(pid: number): number {
@@ -95,7 +87,7 @@ async function alignmentRun(minutes: number): Promise<{ alignment: number[]; sig
     const cohost = await (await browsers[1]!.newContext({ permissions: ['microphone'] })).newPage();
     await host.goto(hostStudio.url);
     await cohost.goto(spawned.url);
-    await register(host, 'mt_host', 'Host Hannah');
+    await registerInStudio(host, 'mt_host', 'Host Hannah', 20_000);
     // The device choice lives in the mic strip's input settings.
     await host.getByRole('region', { name: 'Input strip' }).getByRole('button', { name: 'Input settings' }).click();
     await host.getByRole('dialog', { name: 'Input settings' }).getByLabel('Microphone').selectOption({ label: 'HostMic' });
@@ -104,7 +96,7 @@ async function alignmentRun(minutes: number): Promise<{ alignment: number[]; sig
     await host.getByRole('button', { name: 'Create Space' }).click();
     const link = (await host.getByTestId('listener-link').textContent())!;
     await host.getByRole('button', { name: 'Go live' }).click();
-    await register(cohost, 'mt_cohost', 'Cohost Carl');
+    await registerInStudio(cohost, 'mt_cohost', 'Cohost Carl', 20_000);
     // The device choice lives in the mic strip's input settings.
     await cohost.getByRole('region', { name: 'Input strip' }).getByRole('button', { name: 'Input settings' }).click();
     await cohost.getByRole('dialog', { name: 'Input settings' }).getByLabel('Microphone').selectOption({ label: 'CohostMic' });

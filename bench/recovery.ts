@@ -6,6 +6,7 @@ import { launchChromium } from '../test/support/browser.js';
 import { makeSilenceWav } from '../test/support/audio.js';
 import { TestMachine } from '../test/support/netns.js';
 import { startServerProcess } from '../test/support/serverProcess.js';
+import { registerInStudio } from '../test/support/studioPage.js';
 import { requireNetns, startTestStudio, tempDir } from '../test/support/stack.js';
 import { percentile, round1 } from './stats.js';
 
@@ -106,21 +107,12 @@ export async function run(args: string[]): Promise<number> {
     const [host, cohost, listener] = await Promise.all(browsers.map((b) => b.newPage()));
     await host!.goto(hostStudio.url);
     await cohost!.goto(cohostUrl);
-    const register = async (page: Page, handle: string, name: string): Promise<void> => {
-      await page.getByTestId('connection-status').filter({ hasText: 'connected' }).waitFor();
-      const form = page.getByRole('form', { name: 'Register' });
-      await form.getByLabel('Handle').fill(handle);
-      await form.getByLabel('Display name').fill(name);
-      await form.getByLabel('Password').fill('correct horse battery');
-      await form.getByRole('button', { name: 'Register' }).click();
-      await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    };
-    await register(host!, 'bench_host', 'Bench Host');
+    await registerInStudio(host!, 'bench_host', 'Bench Host');
     await host!.getByRole('form', { name: 'Create a Space' }).getByLabel('Title').fill('Recovery bench');
     await host!.getByRole('button', { name: 'Create Space' }).click();
     const link = (await host!.getByTestId('listener-link').textContent())!;
     await host!.getByRole('button', { name: 'Go live' }).click();
-    await register(cohost!, 'bench_cohost', 'Bench Cohost');
+    await registerInStudio(cohost!, 'bench_cohost', 'Bench Cohost');
     await cohost!.getByLabel('Join as co-host or producer (link or id)').fill(link);
     await cohost!.getByRole('button', { name: 'Join Space' }).click();
     await host!.locator('li', { hasText: 'Bench Cohost' }).getByRole('button', { name: 'Invite to speak' }).click();

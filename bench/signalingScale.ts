@@ -5,7 +5,7 @@ import { startServerProcess } from '../test/support/serverProcess.js';
 import { ask, cpuMs, load, onAbort, raiseOpenFileLimit, rssMb, spawnHelper, stopChild } from './support/proc.js';
 import type { JoinReport, SocketStats } from './support/signalingListeners.js';
 import { connectClient, startStageHost, wsUrl, type StageHost } from './support/weriftHost.js';
-import { round1 } from './stats.js';
+import { round1, intOption } from './stats.js';
 
 /**
  * `npm run bench -- signaling --listeners N`: the control plane's cost per listener as the
@@ -40,22 +40,17 @@ export interface ScaleOptions {
 export const SCALE_OPTIONS = {
   parse(args: string[]): ScaleOptions {
     const o: ScaleOptions = { json: false, listeners: 10_000, burst: 100, stepTimeoutS: 900, fresh: false, steadyS: 20, reactionsPerS: 4, maxServerRssMb: 3000 };
-    const int = (name: string, v: string | undefined, min: number, max: number): number => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} needs an integer between ${min} and ${max}`);
-      return n;
-    };
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
       if (a === '--json') o.json = true;
       // The client process holds one file per socket under a 20,000 hard limit (ENVIRONMENT.md).
-      else if (a === '--listeners') o.listeners = int(a, args[++i], 1, 19_000);
-      else if (a === '--burst') o.burst = int(a, args[++i], 1, 1000);
-      else if (a === '--step-timeout-s') o.stepTimeoutS = int(a, args[++i], 10, 7200);
+      else if (a === '--listeners') o.listeners = intOption(a, args[++i], 1, 19_000);
+      else if (a === '--burst') o.burst = intOption(a, args[++i], 1, 1000);
+      else if (a === '--step-timeout-s') o.stepTimeoutS = intOption(a, args[++i], 10, 7200);
       else if (a === '--fresh') o.fresh = true;
-      else if (a === '--steady-s') o.steadyS = int(a, args[++i], 1, 600);
-      else if (a === '--reactions-per-s') o.reactionsPerS = int(a, args[++i], 1, 100);
-      else if (a === '--max-server-rss-mb') o.maxServerRssMb = int(a, args[++i], 200, 20_000);
+      else if (a === '--steady-s') o.steadyS = intOption(a, args[++i], 1, 600);
+      else if (a === '--reactions-per-s') o.reactionsPerS = intOption(a, args[++i], 1, 100);
+      else if (a === '--max-server-rss-mb') o.maxServerRssMb = intOption(a, args[++i], 200, 20_000);
       else
         throw new Error(
           `unknown option "${a}" (scale mode: --listeners N, --json, --fresh, --burst N, --step-timeout-s S, --steady-s S, --reactions-per-s N, --max-server-rss-mb MB)`,

@@ -6,3 +6,10 @@ export function percentile(samples: number[], p: number): number {
 }
 
 export const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** A benchmark's integer option: `v` parsed and checked against [min, max], or an error naming `name`. */
+export function intOption(name: string, v: string | undefined, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} needs an integer between ${min} and ${max}`);
+  return n;
+}

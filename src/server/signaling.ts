@@ -60,17 +60,17 @@ export class SignalingServer {
       const account = this.accounts.resume(this.requireToken(c)).account;
       this.accounts.assertMayHost(account);
       const space = this.spaces.create(account, p.title);
-      this.follow(c, space.id);
+      c.follow(space.id);
       return { space };
     },
     'space.watch': (c, p) => {
       const space = this.spaces.get(p.spaceId);
-      this.follow(c, p.spaceId);
+      c.follow(p.spaceId);
       return { space };
     },
     'space.join': (c, p) => {
       const joined = this.spaces.join(c.participant, p.spaceId, p.displayName);
-      this.follow(c, p.spaceId);
+      c.follow(p.spaceId);
       return joined;
     },
     'space.leave': async (c, p) => {
@@ -206,10 +206,6 @@ export class SignalingServer {
   private requireToken(c: Connection): string {
     if (!c.participant.token) throw new AppError('unauthenticated', 'sign in to host a Space');
     return c.participant.token;
-  }
-
-  private follow(c: Connection, spaceId: string): void {
-    this.hub.subscribe(c, spaceId);
   }
 
   private send(c: Connection, message: ServerMessage): void {

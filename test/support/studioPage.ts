@@ -1,15 +1,18 @@
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 
-/** Drives the Studio renderer the way a host does. */
-export async function registerInStudio(page: Page, handle: string, displayName: string): Promise<void> {
-  await expect.poll(() => page.getByTestId('connection-status').textContent(), { timeout: 15_000 }).toBe('connected');
+/**
+ * Drives the Studio renderer the way a host does. Plain Playwright waits (no vitest), so the
+ * benchmarks use it too.
+ */
+export async function registerInStudio(page: Page, handle: string, displayName: string, timeout = 15_000): Promise<void> {
+  await page.getByTestId('connection-status').filter({ hasText: /^connected$/ }).waitFor({ timeout });
   const form = page.getByRole('form', { name: 'Register' });
   await form.getByLabel('Handle').fill(handle);
   await form.getByLabel('Display name').fill(displayName);
   await form.getByLabel('Password').fill('correct horse battery');
   await form.getByRole('button', { name: 'Register' }).click();
-  await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).count(), { timeout: 15_000 }).toBe(1);
+  await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout });
 }
 
 export async function createSpaceInStudio(page: Page, title: string): Promise<string> {

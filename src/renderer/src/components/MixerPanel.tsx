@@ -141,16 +141,18 @@ export function MixerPanel(props: {
   );
 }
 
-/** The microphone's strip: fader, meter, mute, cough, monitoring; device and processing in its settings. */
-function MicStrip(props: {
-  engine: ConsoleEngine;
+/** What the mic strip and its input settings both work on. */
+interface MicProps {
   strip: InputStrip | null;
   input: InputSettings;
   inputs: Device[];
   onDevice: (deviceId: string | null) => void;
   onChange: (patch: Partial<InputSettings>) => void;
   onError: (message: string) => void;
-}) {
+}
+
+/** The microphone's strip: fader, meter, mute, cough, monitoring; device and processing in its settings. */
+function MicStrip(props: MicProps & { engine: ConsoleEngine }) {
   const { t } = useTranslation();
   const { strip, input, onChange } = props;
   const [muted, setMuted] = useState(false);
@@ -189,16 +191,7 @@ function MicStrip(props: {
 }
 
 /** Device, channels, processing and a test recording: opened from the mic strip. */
-function InputSettingsDrawer(props: {
-  id: string;
-  strip: InputStrip | null;
-  input: InputSettings;
-  inputs: Device[];
-  onDevice: (deviceId: string | null) => void;
-  onChange: (patch: Partial<InputSettings>) => void;
-  onError: (message: string) => void;
-  onClose: () => void;
-}) {
+function InputSettingsDrawer(props: MicProps & { id: string; onClose: () => void }) {
   const { t, i18n } = useTranslation();
   const { strip, input, onChange } = props;
   const [recording, setRecording] = useState<'idle' | 'recording' | 'ready'>('idle');

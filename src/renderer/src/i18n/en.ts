@@ -55,8 +55,6 @@ export const en = {
     liveFor: 'Live for',
     listening_one: '{{n}} listening',
     listening_other: '{{n}} listening',
-    notRecording: 'Not recording',
-    recordingHint: 'This Studio does not record the Space yet.',
   },
   account: {
     title: 'Account',

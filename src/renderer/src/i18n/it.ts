@@ -53,8 +53,6 @@ export const it: Catalogue = {
     liveFor: 'In diretta da',
     listening_one: '{{n}} in ascolto',
     listening_other: '{{n}} in ascolto',
-    notRecording: 'Non in registrazione',
-    recordingHint: 'Questo Studio non registra ancora lo Space.',
   },
   account: {
     title: 'Account',
