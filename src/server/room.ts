@@ -417,14 +417,19 @@ export class Room {
    */
   audiencePage(query: string, offset: number, limit: number): { members: Member[]; total: number } {
     const q = query.trim().toLowerCase();
-    const matches: MemberState[] = [];
+    // Insertion order is join order (newest last): keep only the newest offset+limit matches, so a
+    // snapshot of a room of 10,000 does not copy the whole audience on every flush.
+    const keep = offset + limit;
+    let tail: MemberState[] = [];
+    let total = 0;
     for (const m of this.members.values()) {
       if (m.role !== 'listener') continue;
       if (q && !m.displayName.toLowerCase().includes(q) && !(m.handle ?? '').toLowerCase().includes(q)) continue;
-      matches.push(m);
+      total++;
+      tail.push(m);
+      if (tail.length >= 2 * keep + 64) tail = tail.slice(-keep);
     }
-    matches.reverse(); // insertion order is join order: newest last
-    return { members: matches.slice(offset, offset + limit).map(memberView), total: matches.length };
+    return { members: tail.slice(-keep).reverse().slice(offset, offset + limit).map(memberView), total };
   }
 
   self(m: MemberState): SelfState {
