@@ -10,6 +10,7 @@ import { GlobalPadShortcuts, type ShortcutHost } from './services/globalShortcut
 import { soundboardIpcCalls } from '../shared/soundboard.js';
 import { AudioRouting } from './services/audioRouting.js';
 import { deviceIpcCalls } from '../shared/devices.js';
+import { MediaConnect } from '../shared/mediaEngine.js';
 import { ScheduleService } from './services/scheduleService.js';
 import { scheduleIpcCalls } from '../shared/schedule.js';
 import { TranscriptService } from './services/transcript/transcriptService.js';
@@ -75,6 +76,8 @@ export function createStudioServices(opts: {
     ...bindHandlers(transcript, Object.keys(transcriptIpcCalls) as (keyof typeof transcriptIpcCalls)[]),
     // The stage link's ICE servers (TURN credentials) come from the connected Space server.
     getIceServers: async () => IceConfig.parse(await service.requestOnServer('ice.servers', {})),
+    // Which media engine the server runs; on LiveKit, this member's access token (issue 20).
+    connectMedia: async (req) => MediaConnect.parse(await service.requestOnServer('media.connect', req)),
     ...bindHandlers(multitrack, Object.keys(multitrackIpcCalls) as (keyof typeof multitrackIpcCalls)[]),
     // Recording (issue 12): relayed to the server, which decides who may.
     ...bindHandlers(

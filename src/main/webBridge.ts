@@ -10,8 +10,9 @@ import { loadStatic } from './staticFiles.js';
 import { dispatchIpc } from './ipcRouter.js';
 import type { IpcHandlers } from '../shared/ipc.js';
 
+/** `ws: wss:` in connect-src: on a LiveKit server the renderer connects to the LiveKit URL the Space server names (issue 20). */
 export const RENDERER_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; media-src 'self' blob: mediastream:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob: mediastream:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
 

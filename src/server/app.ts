@@ -13,6 +13,9 @@ import { createWebApp, type ServerFactory } from './web.js';
 import { JanusSupervisor } from './janus/supervisor.js';
 import { ClientHub, DEFAULT_BACKPRESSURE } from './clientHub.js';
 import { JanusMediaPool, LOCAL_NODE } from './media/pool.js';
+import { startLiveKitEngine, type LiveKitEngine } from './media/livekit/engine.js';
+import type { LiveKitMedia } from './media/livekit/port.js';
+import { mediaHandlers } from './media/handlers.js';
 import type { JanusNodeOptions } from './media/janusNode.js';
 import { watchEdgesFile } from './media/edgesFile.js';
 import type { JanusNatOptions, ManagedJanusOptions } from './janus/config.js';
@@ -39,7 +42,8 @@ export interface RunningServer {
   http: Server;
   spaces: SpaceService;
   accounts: AccountService;
-  media: JanusMediaPool;
+  /** The media engine: Janus nodes (default) or LiveKit (SPACES_MEDIA=livekit, issue 20). */
+  media: JanusMediaPool | LiveKitMedia;
   signaling: SignalingServer;
   hub: ClientHub;
   recording: RecordingService;
@@ -47,6 +51,8 @@ export interface RunningServer {
   janus?: JanusSupervisor;
   /** Extra Janus processes the server started (SPACES_LOCAL_EDGES). */
   localEdges: JanusSupervisor[];
+  /** Present with SPACES_MEDIA=livekit. */
+  livekit?: LiveKitEngine;
   close(): Promise<void>;
 }
 
@@ -61,7 +67,8 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   const forwardRanges = splitRange(parseRange(config.forwardPortRange), parts);
   // Each PeerConnection (bundled, rtcp-mux) takes one RTP port: a node must have more than its cap.
   const rtpPorts = rtpRanges[0]![1] - rtpRanges[0]![0] + 1;
-  if (!config.janusUrl && rtpPorts < config.nodeCap + 32) {
+  const livekit = config.media === 'livekit' ? await startLiveKit(config) : undefined;
+  if (!livekit && !config.janusUrl && rtpPorts < config.nodeCap + 32) {
     throw new Error(
       `JANUS_RTP_PORT_RANGE gives each Janus ${rtpPorts} ports, but a node takes up to SPACES_NODE_CAP=${config.nodeCap} listeners (a port each) plus the stage: widen the range or lower the cap`,
     );
@@ -72,8 +79,8 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     s.start();
     return s;
   };
-  const janus = config.janusUrl ? undefined : supervise('janus', config.janusWsPort, rtpRanges[0]!);
-  const localEdges = Array.from({ length: config.localEdges }, (_, i) => supervise(`janus-edge-${i + 1}`, config.janusWsPort + 1 + i, rtpRanges[i + 1]!));
+  const janus = config.janusUrl || livekit ? undefined : supervise('janus', config.janusWsPort, rtpRanges[0]!);
+  const localEdges = Array.from({ length: livekit ? 0 : config.localEdges }, (_, i) => supervise(`janus-edge-${i + 1}`, config.janusWsPort + 1 + i, rtpRanges[i + 1]!));
   const node = (id: string, url: string, mediaAddress: string, forwardPorts: [number, number]): JanusNodeOptions => ({
     id,
     url,
@@ -85,7 +92,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     reconnectMs: 100,
   });
   const edgeNodes = (text: string): JanusNodeOptions[] => parseEdges(text).map((e) => node(e.url, e.url, e.mediaAddress, parseRange(config.forwardPortRange)));
-  const media = new JanusMediaPool({ prebuffer: config.prebuffer, audienceLingerMs: 10_000, mountpointThreads: config.janusMountpointThreads }, [
+  const media = livekit?.media ?? new JanusMediaPool({ prebuffer: config.prebuffer, audienceLingerMs: 10_000, mountpointThreads: config.janusMountpointThreads }, [
     node(LOCAL_NODE, config.janusUrl ?? janus!.url, config.forwardHost, forwardRanges[0]!),
     ...localEdges.map((s, i) => node(`local-edge-${i + 1}`, s.url, config.forwardHost, forwardRanges[i + 1]!)),
     ...edgeNodes(config.janusEdges),
@@ -93,7 +100,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   const stopEdgesFile = config.janusEdgesFile
     ? watchEdgesFile(config.janusEdgesFile, (text) => {
         try {
-          media.setEdges([...edgeNodes(config.janusEdges), ...edgeNodes(text)]);
+          if (media instanceof JanusMediaPool) media.setEdges([...edgeNodes(config.janusEdges), ...edgeNodes(text)]);
         } catch (err) {
           console.error(`[media] ${config.janusEdgesFile}: ${(err as Error).message}; the pool is unchanged`);
         }
@@ -117,7 +124,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   const stopMedia = async (): Promise<void> => {
     stopEdgesFile();
     media.stop();
-    await Promise.all([janus?.stop(), ...localEdges.map((s) => s.stop())]);
+    await Promise.all([janus?.stop(), livekit?.stop(), ...localEdges.map((s) => s.stop())]);
   };
   let url = config.publicUrl ?? '';
   const recording = new RecordingService(db, media, spaces, {
@@ -168,6 +175,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     },
     ...recordingHandlers(recording),
     ...iceHandlers(turn),
+    ...mediaHandlers(spaces),
     ...multitrack,
   });
   const accountOf = (token: string): string | null => {
@@ -181,6 +189,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     spaces,
     listenerDist,
     routes: [scheduleRoutes(schedule), transcriptRoutes(transcript), recordingRoutes(recording, accountOf)],
+    mediaOrigins: livekit?.origins,
     // HTTPS when a certificate is configured (issue 15); a caller may pass its own factory.
     serverFactory: serverFactory ?? ((handler) => createWebServer(tls, handler)),
     health: () => ({
@@ -211,6 +220,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     recording,
     janus,
     localEdges,
+    livekit,
     async close() {
       signaling.close();
       spaces.stop();
@@ -220,6 +230,25 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       db.close();
     },
   };
+}
+
+/** The LiveKit engine from the environment (SPACES_MEDIA=livekit). */
+function startLiveKit(config: ServerConfig): Promise<LiveKitEngine> {
+  return startLiveKitEngine({
+    dataDir: config.dataDir,
+    url: config.livekitUrl,
+    apiKey: config.livekitApiKey,
+    apiSecret: config.livekitApiSecret,
+    binary: config.livekitBinary,
+    nodeIp: config.livekitNodeIp ?? '127.0.0.1',
+    port: config.livekitPort,
+    rtcPort: config.livekitRtcPort,
+    interfaces: config.livekitInterfaces,
+    redis: config.livekitRedis,
+    extraNodes: config.livekitNodes.split(',').map((u) => u.trim()).filter(Boolean),
+    tokenTtlSeconds: config.livekitTokenTtlSeconds,
+    cap: config.nodeCap,
+  });
 }
 
 /** Splits [lo, hi] into `n` consecutive ranges of (nearly) equal size. */

@@ -41,6 +41,8 @@ export interface WebOptions {
   /** Feature routes (schedule, transcript, recording), as Fastify plugins. */
   routes: FastifyPluginAsync<FeatureRouteOptions>[];
   serverFactory?: ServerFactory;
+  /** Origins of the media engine's signaling the listener page connects to (LiveKit's ws:// URLs). */
+  mediaOrigins?: string[];
 }
 
 /**
@@ -58,8 +60,11 @@ export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
   });
   await app.register(rateLimit, { global: false });
 
+  // The listener page may also connect to the media engine's own signaling (LiveKit, issue 20).
+  const headers: Record<string, string> = { ...SECURITY_HEADERS };
+  if (opts.mediaOrigins?.length) headers['Content-Security-Policy'] = headers['Content-Security-Policy']!.replace("connect-src 'self'", `connect-src 'self' ${opts.mediaOrigins.join(' ')}`);
   app.addHook('onSend', async (_req, reply, payload) => {
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    for (const [k, v] of Object.entries(headers)) reply.header(k, v);
     if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store');
     return payload;
   });

@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { MediaEngine, MediaGrant } from '../../shared/mediaEngine.js';
 
 /**
  * The one interface between the Space service and media (issue 11). A Space's stage is one
@@ -35,6 +36,16 @@ export interface MediaPort extends EventEmitter<MediaEvents> {
   setParticipantRecording(key: number, dir: string | null): Promise<void>;
   /** For operators, benchmarks and tests: each node's state and load. */
   nodes(): NodeStatus[];
+  /**
+   * The engine (issue 20). Absent or `janus`: clients negotiate SDP through the server
+   * (`joinStage`, `listen`). `livekit`: clients connect to the media server themselves with a
+   * grant from `stageGrant` / `listenGrant`, and `joinStage` / `listen` are refused.
+   */
+  readonly engine?: MediaEngine;
+  /** A grant to publish on the stage (LiveKit): the peer stands for that connection, as with `joinStage`. */
+  stageGrant?(key: number, display: string, muted: boolean): Promise<{ grant: MediaGrant; peer: StagePeer }>;
+  /** A grant to listen (LiveKit): subscribe only, hidden. */
+  listenGrant?(key: number): Promise<{ grant: MediaGrant; peer: ListenPeer }>;
 }
 
 export interface MediaEvents {
