@@ -156,7 +156,9 @@ async function syncMedia(): Promise<void> {
     hangUp();
     const e = AppError.from(err);
     notice(e.code === 'media_unavailable' ? t('audioRestarting') : e.message);
-    if (wantsToListen && !['invalid_state', 'forbidden'].includes(e.code)) setTimeout(() => void syncMedia(), 500);
+    // What we may do changed while this attempt failed (a role change racing a dropped link): try that now.
+    if (renegotiateAgain) setTimeout(() => void syncMedia(), 0);
+    else if (wantsToListen && !['invalid_state', 'forbidden'].includes(e.code)) setTimeout(() => void syncMedia(), 500);
   } finally {
     negotiating = false;
   }

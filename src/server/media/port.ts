@@ -23,7 +23,7 @@ export interface MediaPort extends EventEmitter<MediaEvents> {
    */
   listen(key: number): Promise<{ offer: string; peer: ListenPeer }>;
   /**
-   * Sends a copy of the stage mix (plain RTP, Opus, payload type 111) to `host:port` for as long
+   * Sends a copy of the stage mix (plain RTP, `tapFormat`) to `host:port` for as long
    * as the stage exists, re-created wherever the stage goes (recording, issue 12).
    */
   addTap(key: number, tap: ProgramTap): Promise<void>;
@@ -42,6 +42,8 @@ export interface MediaPort extends EventEmitter<MediaEvents> {
    * grant from `stageGrant` / `listenGrant`, and `joinStage` / `listen` are refused.
    */
   readonly engine?: MediaEngine;
+  /** What a program tap carries: RTP Opus, payload type 111 (absent: Janus), or RTP L16 mono 48 kHz, payload type 96 (LiveKit's mix). */
+  readonly tapFormat?: 'opus' | 'l16';
   /** A grant to publish on the stage (LiveKit): the peer stands for that connection, as with `joinStage`. */
   stageGrant?(key: number, display: string, muted: boolean): Promise<{ grant: MediaGrant; peer: StagePeer }>;
   /** A grant to listen (LiveKit): subscribe only, hidden. */

@@ -21,7 +21,7 @@ import { Recorder, readRunSegments } from './recorder.js';
 import { livePlaylist, segmentsCovering, vodPlaylist, type PlaylistSegment } from './playlist.js';
 
 /** What the recording service needs of media: the program tap and the stage-reset signal (issue 11's port). */
-export type TapPort = Pick<MediaPort, 'addTap' | 'removeTap'> & {
+export type TapPort = Pick<MediaPort, 'addTap' | 'removeTap' | 'tapFormat'> & {
   on(event: 'stageReset', listener: (e: { key: number; node: string }) => void): unknown;
 };
 
@@ -522,7 +522,7 @@ export class RecordingService {
     const run = Math.max(0, ...this.runsOnDisk(spaceId)) + 1;
     // Claim the run's playlist name at once, so a crash before its first segment cannot reuse it.
     writeFileSync(join(dir, `r${run}.m3u8`), '#EXTM3U\n');
-    const recorder = new Recorder({ dir, host: this.options.tapHost, port: a.port, segmentS: this.options.segmentS, gstBinary: this.options.gstBinary }, run);
+    const recorder = new Recorder({ dir, host: this.options.tapHost, port: a.port, segmentS: this.options.segmentS, gstBinary: this.options.gstBinary, input: this.media.tapFormat }, run);
     a.recorder = recorder;
     let exited!: () => void;
     a.exited = new Promise((r) => (exited = r));

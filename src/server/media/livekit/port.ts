@@ -5,6 +5,7 @@ import { AppError } from '../../../shared/errors.js';
 import type { MediaGrant } from '../../../shared/mediaEngine.js';
 import type { ListenPeer, MediaEvents, MediaPort, NodeStatus, ProgramTap, StagePeer } from '../port.js';
 import { RoomObserver } from './observer.js';
+import { ProgramMix } from './programMix.js';
 
 /** One LiveKit server the Space server can use (its own, or an external one / cluster entry point). */
 export interface LiveKitNode {
@@ -97,8 +98,11 @@ const stagePermission = (muted: boolean): Partial<ParticipantPermission> => ({
  */
 export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort {
   readonly engine = 'livekit' as const;
+  readonly tapFormat = 'l16' as const;
   private readonly peers = new Map<string, LiveKitPeer>();
-  private readonly stages = new Map<number, { node: LiveKitNode; observer: RoomObserver }>();
+  private readonly stages = new Map<number, { node: LiveKitNode; observer: RoomObserver; mix: ProgramMix }>();
+  /** Program taps per stage, kept across stage re-creation. */
+  private readonly taps = new Map<number, Map<string, ProgramTap>>();
   /** Stages the Space service wants open (re-made after a node loss until closed). */
   private readonly wanted = new Set<number>();
   private readonly up = new Map<string, boolean>();
@@ -137,7 +141,10 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
   stop(): void {
     this.stopped = true;
     clearTimeout(this.healthTimer);
-    for (const st of this.stages.values()) st.observer.close();
+    for (const st of this.stages.values()) {
+      st.observer.close();
+      st.mix.close();
+    }
     this.stages.clear();
   }
 
@@ -149,10 +156,16 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
     await this.call(node, (api) => api.createRoom({ name: this.roomName(key), emptyTimeout: 300, departureTimeout: 20 }));
     if (this.stages.get(key) === existing) {
       existing?.observer.close();
-      const observer = new RoomObserver(node.wsUrl, () => this.token(OBSERVER_IDENTITY, key, { hidden: true, canSubscribe: true, canPublish: false }), (identities) =>
-        this.onSpeakers(key, identities),
+      existing?.mix.close();
+      const mix = new ProgramMix();
+      for (const tap of this.taps.get(key)?.values() ?? []) mix.addTap(tap);
+      const observer = new RoomObserver(
+        node.wsUrl,
+        () => this.token(OBSERVER_IDENTITY, key, { hidden: true, canSubscribe: true, canPublish: false }),
+        (identities) => this.onSpeakers(key, identities),
+        (sid, track) => (track ? mix.addTrack(sid, track) : mix.removeTrack(sid)),
       );
-      this.stages.set(key, { node, observer });
+      this.stages.set(key, { node, observer, mix });
       observer.start();
     }
   }
@@ -161,7 +174,9 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
     this.wanted.delete(key);
     const st = this.stages.get(key);
     this.stages.delete(key);
+    this.taps.delete(key);
     st?.observer.close();
+    st?.mix.close();
     for (const p of [...this.peers.values()]) if (p.key === key) this.peers.delete(p.identity);
     await this.call(st?.node ?? this.liveNode(), (api) => api.deleteRoom(this.roomName(key))).catch(() => undefined);
   }
@@ -193,11 +208,18 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
     return { grant: { url: st.node.wsUrl, token, identity: peer.identity }, peer };
   }
 
-  async addTap(_key: number, _tap: ProgramTap): Promise<void> {
-    throw new AppError('invalid_state', 'recording is not available on the LiveKit engine yet');
+  /** The program mix (every speaker, summed by the server's participant) as RTP L16 to `tap`. */
+  async addTap(key: number, tap: ProgramTap): Promise<void> {
+    let taps = this.taps.get(key);
+    if (!taps) this.taps.set(key, (taps = new Map()));
+    taps.set(tap.id, tap);
+    this.stages.get(key)?.mix.addTap(tap);
   }
 
-  async removeTap(): Promise<void> {}
+  async removeTap(key: number, tapId: string): Promise<void> {
+    this.taps.get(key)?.delete(tapId);
+    this.stages.get(key)?.mix.removeTap(tapId);
+  }
 
   async setParticipantRecording(_key: number, dir: string | null): Promise<void> {
     if (dir) throw new AppError('invalid_state', 'per-speaker server tracks are not available on the LiveKit engine yet');
@@ -341,6 +363,7 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
     for (const [key, st] of [...this.stages]) {
       if (st.node.id !== node.id) continue;
       st.observer.close();
+      st.mix.close();
       this.stages.delete(key);
       const peers = [...this.peers.values()].filter((p) => p.key === key);
       for (const p of peers) this.peers.delete(p.identity);
