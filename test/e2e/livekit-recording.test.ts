@@ -3,6 +3,9 @@ import type { Browser } from 'playwright-core';
 import type { SignalingClient } from '../../src/shared/signalingClient.js';
 import type { RunningServer } from '../../src/server/app.js';
 import type { RecordingTimeline } from '../../src/shared/recording.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MAX_UPLOAD_CHUNK_BYTES } from '../../src/shared/multitrack.js';
 import { apiClient } from '../support/apiClient.js';
 import { envelope, makeSpeechWav, readWav, rms, segmentedLoopCorrelation } from '../support/audio.js';
 import { launchChromium } from '../support/browser.js';
@@ -14,7 +17,7 @@ import { livekitConfig, requireNetns, startTestServer, tempDir } from '../suppor
  * Recording on LiveKit (issue 20): LiveKit mixes nothing, so the server's own participant in the
  * room decodes every speaker, mixes them and feeds the existing recorder (RTP L16 instead of
  * Janus' Opus forward). The host speaks through a LiveKit client; after End the replay page plays
- * the recording.
+ * the recording; the server's per-speaker tracks are each speaker's own voice, named by speaker.
  */
 describe('LiveKit: a recorded Space, HLS and replay', () => {
   let server: RunningServer;
@@ -57,8 +60,30 @@ describe('LiveKit: a recorded Space, HLS and replay', () => {
     await expect.poll(async () => (await fetch(`${server.url}/s/${spaceId}/hls/live.m3u8`)).status, { timeout: 15_000 }).toBe(200);
   });
 
-  it('after End the replay plays the host (r >= 0.8)', async () => {
+  it("the server's per-speaker tracks: one WAV per speaker, named by speaker, that is their voice", async () => {
+    expect((await host.request('stage.record', { spaceId, on: true })).on).toBe(true);
     await new Promise((r) => setTimeout(r, 12_000)); // about two passes of the speech
+    expect((await host.request('stage.record', { spaceId, on: false })).on).toBe(false);
+    const { tracks } = await host.request('stage.tracks', { spaceId });
+    console.info(`stage tracks: ${JSON.stringify(tracks)}`);
+    expect(tracks.map((t) => t.displayName)).toEqual(['Rec Host']);
+    const chunks: Buffer[] = [];
+    for (let offset = 0; offset < tracks[0]!.bytes; ) {
+      const { data } = await host.request('stage.trackRead', { spaceId, name: tracks[0]!.name, offset, length: Math.min(MAX_UPLOAD_CHUNK_BYTES, tracks[0]!.bytes - offset) });
+      const b = Buffer.from(data, 'base64');
+      chunks.push(b);
+      offset += b.length;
+    }
+    const file = join(tempDir('lk-track'), 'track.wav');
+    writeFileSync(file, Buffer.concat(chunks));
+    const track = envelope(readWav(file));
+    const r = segmentedLoopCorrelation(track.slice(200), reference);
+    console.info(`per-speaker track: ${(track.length / 100).toFixed(1)} s, envelope r=${r.toFixed(3)}`);
+    expect(track.length).toBeGreaterThan(1000);
+    expect(r).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('after End the replay plays the host (r >= 0.8)', async () => {
     await host.request('space.end', { spaceId });
     await expect.poll(async () => (await host.request('recording.get', { spaceId })).state.availability, { timeout: 10_000 }).toBe('replay');
     const timeline = (await (await fetch(`${server.url}/s/${spaceId}/recording.json`)).json()) as RecordingTimeline;

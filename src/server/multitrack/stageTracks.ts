@@ -87,6 +87,12 @@ export class StageTracks {
         file: wav,
       });
     }
+    // LiveKit (issue 20): the server's participant writes each speaker's WAV itself, `lk-user-<id>-<first sample ms>.wav`.
+    for (const f of readdirSync(dir).filter((x) => /^lk-user-\d+-\d+\.wav$/.test(x)).sort()) {
+      const [, id, at] = /^lk-user-(\d+)-(\d+)\.wav$/.exec(f)!;
+      const file = join(dir, f);
+      out.push({ name: f, displayName: this.names.get(`${key}/${id}`) || `participant ${id}`, startedAt: Number(at), bytes: statSync(file).size, sampleRate: 48_000, file });
+    }
     return out;
   }
 

@@ -39,6 +39,8 @@ type Kind = 'stage' | 'listen';
 class LiveKitPeer {
   muted = false;
   speaking = false;
+  /** Numeric id for per-speaker track names (`participant` events, as AudioBridge ids on Janus). */
+  numericId = 0;
   /** LiveKit reported the participant in the room (webhook `participant_joined`). */
   joined = false;
   constructor(
@@ -101,6 +103,9 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
   readonly tapFormat = 'l16' as const;
   private readonly peers = new Map<string, LiveKitPeer>();
   private readonly stages = new Map<number, { node: LiveKitNode; observer: RoomObserver; mix: ProgramMix }>();
+  /** Per-speaker recording folder per stage (multitrack), kept across stage re-creation. */
+  private readonly recordDirs = new Map<number, string>();
+  private nextNumericId = 1;
   /** Program taps per stage, kept across stage re-creation. */
   private readonly taps = new Map<number, Map<string, ProgramTap>>();
   /** Stages the Space service wants open (re-made after a node loss until closed). */
@@ -159,11 +164,12 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
       existing?.mix.close();
       const mix = new ProgramMix();
       for (const tap of this.taps.get(key)?.values() ?? []) mix.addTap(tap);
+      mix.setRecording(this.recordDirs.get(key) ?? null);
       const observer = new RoomObserver(
         node.wsUrl,
         () => this.token(OBSERVER_IDENTITY, key, { hidden: true, canSubscribe: true, canPublish: false }),
         (identities) => this.onSpeakers(key, identities),
-        (sid, track) => (track ? mix.addTrack(sid, track) : mix.removeTrack(sid)),
+        (sid, track, identity) => (track ? mix.addTrack(sid, track, `lk-user-${this.peers.get(identity)?.numericId ?? 0}`) : mix.removeTrack(sid)),
       );
       this.stages.set(key, { node, observer, mix });
       observer.start();
@@ -175,6 +181,7 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
     const st = this.stages.get(key);
     this.stages.delete(key);
     this.taps.delete(key);
+    this.recordDirs.delete(key);
     st?.observer.close();
     st?.mix.close();
     for (const p of [...this.peers.values()]) if (p.key === key) this.peers.delete(p.identity);
@@ -193,7 +200,9 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
     const st = this.requireStage(key);
     const peer = new LiveKitStagePeer(this, 'stage', key, this.newIdentity('s'), st.node.id);
     peer.muted = muted;
+    peer.numericId = this.nextNumericId++;
     this.peers.set(peer.identity, peer);
+    this.emit('participant', { key, id: peer.numericId, display });
     const token = await this.token(peer.identity, key, { ...stagePermission(muted), name: display });
     return { grant: { url: st.node.wsUrl, token, identity: peer.identity }, peer };
   }
@@ -221,8 +230,11 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
     this.stages.get(key)?.mix.removeTap(tapId);
   }
 
-  async setParticipantRecording(_key: number, dir: string | null): Promise<void> {
-    if (dir) throw new AppError('invalid_state', 'per-speaker server tracks are not available on the LiveKit engine yet');
+  /** Each speaker's own track as a WAV in `dir` (written by the server's participant), or off. */
+  async setParticipantRecording(key: number, dir: string | null): Promise<void> {
+    if (dir) this.recordDirs.set(key, dir);
+    else this.recordDirs.delete(key);
+    this.stages.get(key)?.mix.setRecording(dir);
   }
 
   /** Some LiveKit node answers. */

@@ -1,4 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AudioStream, type RemoteAudioTrack } from '@livekit/rtc-node';
 import type { ProgramTap } from '../port.js';
@@ -6,9 +8,9 @@ import type { ProgramTap } from '../port.js';
 const RATE = 48_000;
 /** One packet = 10 ms of mono 48 kHz. */
 const FRAME = 480;
-/** A speaker's queue beyond this (their clock runs fast, or we stalled) is cut back to `KEEP`. */
-const MAX_QUEUED = 20 * FRAME;
-const KEEP = 4 * FRAME;
+/** A speaker's queue beyond this (their clock runs fast, or decoding came in a burst) is cut back to `KEEP`. */
+const MAX_QUEUED = 50 * FRAME;
+const KEEP = 10 * FRAME;
 
 /** One speaker's decoded audio waiting to be mixed. */
 class SpeakerQueue {
@@ -60,7 +62,9 @@ class SpeakerQueue {
  * nobody speaks), like AudioBridge. Decoding starts only while a tap exists.
  */
 export class ProgramMix {
-  private readonly tracks = new Map<string, { track: RemoteAudioTrack; queue?: SpeakerQueue; reader?: ReadableStreamDefaultReader }>();
+  private readonly tracks = new Map<string, { track: RemoteAudioTrack; name: string; queue?: SpeakerQueue; reader?: ReadableStreamDefaultReader; file?: SpeakerFile }>();
+  /** Per-speaker recording (multitrack): one WAV per speaker track into this folder, or off. */
+  private recordDir: string | null = null;
   private readonly taps = new Map<string, ProgramTap>();
   private socket?: Socket;
   private timer?: NodeJS.Timeout;
@@ -70,16 +74,36 @@ export class ProgramMix {
   private started = 0;
   private sent = 0;
 
-  addTrack(sid: string, track: RemoteAudioTrack): void {
+  /** `name`: the file name stem of this speaker's own track (`lk-user-<id>`). */
+  addTrack(sid: string, track: RemoteAudioTrack, name: string): void {
     if (this.tracks.has(sid)) return;
-    this.tracks.set(sid, { track });
-    if (this.taps.size) this.decode(sid);
+    this.tracks.set(sid, { track, name });
+    if (this.taps.size || this.recordDir) this.decode(sid);
   }
 
   removeTrack(sid: string): void {
     const t = this.tracks.get(sid);
     this.tracks.delete(sid);
     void t?.reader?.cancel().catch(() => undefined);
+    t?.file?.finish();
+  }
+
+  /**
+   * Each speaker's own track as it arrives (48 kHz 16-bit WAV, `<name>-<first sample, server ms>.wav`,
+   * finished when the speaker leaves or recording stops), or off with `null`.
+   */
+  setRecording(dir: string | null): void {
+    this.recordDir = dir;
+    for (const [sid, t] of this.tracks) {
+      if (dir) {
+        this.decode(sid);
+        t.file ??= new SpeakerFile(dir, t.name);
+      } else {
+        t.file?.finish();
+        t.file = undefined;
+      }
+    }
+    if (!dir && !this.taps.size) this.stopDecoding();
   }
 
   addTap(tap: ProgramTap): void {
@@ -98,6 +122,7 @@ export class ProgramMix {
 
   close(): void {
     this.taps.clear();
+    this.recordDir = null;
     this.stop();
     for (const sid of [...this.tracks.keys()]) this.removeTrack(sid);
   }
@@ -109,12 +134,14 @@ export class ProgramMix {
     const reader = new AudioStream(t.track, { sampleRate: RATE, numChannels: 1 }).getReader();
     t.queue = queue;
     t.reader = reader;
+    if (this.recordDir) t.file ??= new SpeakerFile(this.recordDir, t.name);
     void (async () => {
       try {
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          queue.push(value.data as Int16Array);
+          if (this.timer) queue.push(value.data as Int16Array);
+          t.file?.write(value.data as Int16Array);
         }
       } catch {
         /* track gone */
@@ -136,6 +163,10 @@ export class ProgramMix {
     this.timer = undefined;
     this.socket?.close();
     this.socket = undefined;
+    if (!this.recordDir) this.stopDecoding();
+  }
+
+  private stopDecoding(): void {
     for (const t of this.tracks.values()) {
       void t.reader?.cancel().catch(() => undefined);
       t.reader = undefined;
@@ -145,8 +176,8 @@ export class ProgramMix {
 
   private tick(): void {
     const due = Math.floor((performance.now() - this.started) / 10);
-    // After a long stall, do not burst more than 100 ms: the gap stays a gap.
-    if (due - this.sent > 10) this.sent = due - 10;
+    // After a stall, catch up (the recorder's jitter buffer holds 300 ms); beyond that the gap stays a gap.
+    if (due - this.sent > 25) this.sent = due - 25;
     while (this.sent < due) {
       this.sent++;
       this.send();
@@ -166,5 +197,46 @@ export class ProgramMix {
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + FRAME) >>> 0;
     for (const tap of this.taps.values()) this.socket?.send(packet, tap.port, tap.host);
+  }
+}
+
+/** One speaker's track being written: raw samples into `<name>-<ms>.wav.part`, a WAV once finished. */
+class SpeakerFile {
+  private fd: number | null;
+  private bytes = 0;
+  private readonly path: string;
+
+  constructor(dir: string, name: string) {
+    this.path = join(dir, `${name}-${Date.now()}.wav`);
+    this.fd = openSync(`${this.path}.part`, 'w');
+    writeSync(this.fd, Buffer.alloc(44)); // the header, written for real at the end
+  }
+
+  write(samples: Int16Array): void {
+    if (this.fd === null) return;
+    const b = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+    writeSync(this.fd, b);
+    this.bytes += b.length;
+  }
+
+  finish(): void {
+    if (this.fd === null) return;
+    const h = Buffer.alloc(44);
+    h.write('RIFF', 0, 'ascii');
+    h.writeUInt32LE(36 + this.bytes, 4);
+    h.write('WAVEfmt ', 8, 'ascii');
+    h.writeUInt32LE(16, 16);
+    h.writeUInt16LE(1, 20);
+    h.writeUInt16LE(1, 22);
+    h.writeUInt32LE(RATE, 24);
+    h.writeUInt32LE(RATE * 2, 28);
+    h.writeUInt16LE(2, 32);
+    h.writeUInt16LE(16, 34);
+    h.write('data', 36, 'ascii');
+    h.writeUInt32LE(this.bytes, 40);
+    writeSync(this.fd, h, 0, 44, 0);
+    closeSync(this.fd);
+    this.fd = null;
+    renameSync(`${this.path}.part`, this.path);
   }
 }
