@@ -288,7 +288,7 @@ window.bench = (() => {
   /** Receive-side jitter buffer totals (inbound-rtp) per path, to split the latency up. */
   async function jitter() {
     const out = {};
-    const sub = (room) => room && room.engine && room.engine.pcManager && room.engine.pcManager.subscriber;
+    const sub = (room) => { const m = room && room.engine && room.engine.pcManager; return m && (m.subscriber || m.publisher); };
     for (const [label, pc] of [['stage', pcs.stage || sub(rooms.stage)], ['audience', pcs.audience || sub(rooms.audience)], ['reference', pcs.refRecv]]) {
       if (!pc || !pc.getStats) continue;
       const stats = await pc.getStats().catch(() => null);
@@ -635,6 +635,7 @@ export async function run(args: string[]): Promise<number> {
       clicks_per_session: opts.clicks,
       click_period_ms: opts.periodMs,
       prebuffer: opts.prebuffer,
+      engine: opts.engine,
       load_average: Math.round(load * 100) / 100,
       cores: cpus().length,
       targets: { ...TARGETS, stage_met: met.stage, audience_met: met.audience },
@@ -646,11 +647,11 @@ export async function run(args: string[]): Promise<number> {
     const row = (name: string, r: PathSummary, target: string): string =>
       `${name.padEnd(42)}${f(r.p50)}${f(r.p95)}${f(r.min)}${f(r.max)}${`${r.samples}/${sent}`.padStart(9)}   ${list(r.sessionP50).padEnd(16)}${list(r.jitterBufferMs).padEnd(12)}${target}`;
     const lines = [
-      `Mouth-to-ear latency: ${opts.sessions} sessions x ${opts.clicks} clicks ${opts.periodMs} ms apart; AudioBridge prebuffer ${opts.prebuffer} packets (x 20 ms); load ${load.toFixed(2)} on ${cpus().length} cores`,
+      `Mouth-to-ear latency (${opts.engine}): ${opts.sessions} sessions x ${opts.clicks} clicks ${opts.periodMs} ms apart; ${opts.engine === 'livekit' ? 'LiveKit SFU' : `AudioBridge prebuffer ${opts.prebuffer} packets (x 20 ms)`}; load ${load.toFixed(2)} on ${cpus().length} cores`,
       '',
       `${'path'.padEnd(42)}${'p50'.padStart(10)}${'p95'.padStart(10)}${'min'.padStart(10)}${'max'.padStart(10)}${'clicks'.padStart(9)}   ${'session p50'.padEnd(16)}${'jbuf'.padEnd(12)}target`,
-      row('stage     host -> AudioBridge -> speaker', stage, `p50 <= ${TARGETS.stage_p50_ms} ms: ${met.stage ? 'met' : 'MISSED'}`),
-      row('audience  host -> ... Streaming -> listener', audience, `p50 <= ${TARGETS.audience_p50_ms} ms: ${met.audience ? 'met' : 'MISSED'}`),
+      row(opts.engine === 'livekit' ? 'stage     host -> LiveKit SFU -> speaker' : 'stage     host -> AudioBridge -> speaker', stage, `p50 <= ${TARGETS.stage_p50_ms} ms: ${met.stage ? 'met' : 'MISSED'}`),
+      row(opts.engine === 'livekit' ? 'audience  host -> LiveKit SFU -> listener' : 'audience  host -> ... Streaming -> listener', audience, `p50 <= ${TARGETS.audience_p50_ms} ms: ${met.audience ? 'met' : 'MISSED'}`),
       row('reference host -> peer, no server', reference, '(browser-only baseline)'),
       '',
       "session p50: each session's median (ms); jbuf: mean jitter buffer delay of the receiving browser per session (ms, getStats).",
