@@ -70,6 +70,21 @@ describe('a live Space on LiveKit, from the Studio to a listener', () => {
     expect((await listenerHears()).level).toBeGreaterThan(SILENCE_RMS * 3);
   });
 
+  it('livekit-server SIGKILLed: the server restarts it, re-opens the room, and the listener hears the host again without reloading', async () => {
+    const oldPid = server.livekit!.supervisor!.pid!;
+    const navigations: string[] = [];
+    listener.on('framenavigated', (f) => navigations.push(f.url()));
+    const killedAt = Date.now();
+    process.kill(oldPid, 'SIGKILL');
+    await expect.poll(() => server.livekit!.supervisor!.pid !== undefined && server.livekit!.supervisor!.pid !== oldPid, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => server.media.isUp, { timeout: 10_000 }).toBe(true);
+    // The Studio re-joins the stage and the page connects again by itself (media.reset); poll until speech is back.
+    await expect.poll(async () => (await listenerHears(4000)).r, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(0.8);
+    console.info(`heard again within ${Date.now() - killedAt} ms of the SIGKILL (4 s recording windows)`);
+    expect(navigations).toEqual([]);
+    await expect.poll(() => listener.locator('#state').textContent()).toBe('Live');
+  });
+
   it("a client holding a listener's token cannot publish: LiveKit refuses", async () => {
     // A real LiveKit client (the Rust SDK in @livekit/rtc-node) with a listener's grant from the server.
     const api = await apiClient(server.url);
