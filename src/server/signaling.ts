@@ -13,9 +13,9 @@ import {
   type ServerMessage,
 } from '../shared/signaling.js';
 import type { SignedIn } from '../shared/account.js';
-import type { AccountService } from './accounts.js';
+import type { AccountService } from './accounts/service.js';
 import type { ClientHub, Connection } from './clientHub.js';
-import type { SpaceService } from './spaces.js';
+import type { SpaceService } from './spaces/service.js';
 
 export type { Connection } from './clientHub.js';
 

@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import { SpaceId } from '../shared/space.js';
 import { AppError } from '../shared/errors.js';
-import type { SpaceService } from './spaces.js';
+import type { SpaceService } from './spaces/service.js';
 
 export const SECURITY_HEADERS = {
   'Content-Security-Policy':

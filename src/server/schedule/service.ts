@@ -14,10 +14,10 @@ import {
   type scheduleRequests,
 } from '../../shared/schedule.js';
 import type { SpacePublic } from '../../shared/space.js';
-import type { AccountService } from '../accounts.js';
-import { SpaceStore } from '../db.js';
+import type { AccountService } from '../accounts/service.js';
+import { SpaceStore } from '../spaces/store.js';
 import type { Handler } from '../signaling.js';
-import type { Participant, SpaceService } from '../spaces.js';
+import type { Participant, SpaceService } from '../spaces/service.js';
 import type { TicketGate } from './ticketGate.js';
 import { CodeProvider, TicketSigner, type PaymentProvider } from './tickets.js';
 

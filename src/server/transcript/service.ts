@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors.js';
 import type { CaptionSegment } from '../../shared/transcript.js';
 import type { FeatureHandlers } from '../signaling.js';
-import type { Participant, SpaceService } from '../spaces.js';
+import type { Participant, SpaceService } from '../spaces/service.js';
 
 /** Per Space, at most this many caption posts in any second (partials are throttled by the Studio to ~4/s). */
 const POSTS_PER_SECOND = 20;

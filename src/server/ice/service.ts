@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import type { IceConfig } from '../shared/ice.js';
-import type { Handler } from './signaling.js';
+import type { IceConfig } from '../../shared/ice.js';
+import type { Handler } from '../signaling.js';
 
 /** The TURN relay(s) clients get credentials for: coturn with `use-auth-secret`. */
 export interface TurnOptions {

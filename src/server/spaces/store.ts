@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { openMigratedDb } from '../shared/sqlite.js';
-import type { SpacePublic, SpaceState } from '../shared/space.js';
+import { openMigratedDb } from '../../shared/sqlite.js';
+import type { SpacePublic, SpaceState } from '../../shared/space.js';
 import type { MemberState } from './room.js';
 
 /** Versioned migrations: index + 1 is the schema version (PRAGMA user_version). */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../shared/errors.js';
-import type { SavedMember } from './db.js';
-import { isHost, isOnStageRole, mayModerate, outranksProblem } from '../shared/roles.js';
-import { LIMITS, type Member, type MemberId, type Role, type Roster, type SelfState } from '../shared/space.js';
+import { AppError } from '../../shared/errors.js';
+import type { SavedMember } from './store.js';
+import { isHost, isOnStageRole, mayModerate, outranksProblem } from '../../shared/roles.js';
+import { LIMITS, type Member, type MemberId, type Role, type Roster, type SelfState } from '../../shared/space.js';
 
 /** Who is asking: a connection's identity as the server knows it. */
 export interface Identity {
