@@ -1,6 +1,6 @@
 import { readSync, openSync, closeSync } from 'node:fs';
 import { AppError } from '../../shared/errors.js';
-import type { FeatureHandlers } from '../signaling.js';
+import type { FeatureHandlers } from '../feature.js';
 import type { SpaceService } from '../spaces/service.js';
 import type { StageTracks } from './stageTracks.js';
 import type { TrackUploads } from './uploads.js';

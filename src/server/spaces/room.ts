@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors.js';
-import type { SavedMember } from './store.js';
 import { isHost, isOnStageRole, mayModerate, outranksProblem } from '../../shared/roles.js';
 import { LIMITS, type Member, type MemberId, type Role, type Roster, type SelfState } from '../../shared/space.js';
 
@@ -28,6 +27,9 @@ export interface MemberState {
   connections: number;
   joinedAt: number;
 }
+
+/** What survives a server restart of a member (the rest is about their connections). */
+export type SavedMember = Omit<MemberState, 'connections' | 'onStage' | 'speaking'>;
 
 export function memberIdOf(who: Identity): MemberId {
   return who.accountId ? `a_${who.accountId}` : `g_${who.guestKey}`;

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountPublic } from '../../shared/account.js';
 import type { ServerEvent } from '../../shared/signaling.js';
-import { SpaceStore, openServerDb } from './store.js';
+import { SpaceStore } from './store.js';
+import { openServerDb } from '../database.js';
 import { FakeMediaPort } from '../media/fakeMedia.js';
 import { SpaceService } from './service.js';
 import type { Notifier, SpaceSnapshot } from './notifier.js';
