@@ -44,9 +44,9 @@ export async function startLiveKitEngine(c: LiveKitEngineConfig): Promise<LiveKi
   const keys = c.url ? { apiKey: c.apiKey!, apiSecret: c.apiSecret! } : c.apiKey && c.apiSecret ? { apiKey: c.apiKey, apiSecret: c.apiSecret } : newLiveKitKeys();
   let media: LiveKitMedia | undefined;
   const inbox = new WebhookInbox(keys.apiKey, keys.apiSecret, (e) => media?.onWebhook(e));
-  // LiveKit nodes of our own post webhooks to an address they reach: loopback for one in our
-  // namespace, the node address otherwise.
-  const webhookUrl = await inbox.listen(c.url ? '127.0.0.1' : c.nodeIp);
+  // Our own livekit-server runs on this machine and posts to loopback; nothing else can reach the
+  // inbox (an external LiveKit's webhooks are the operator's to point at the server, docs/deploy.md).
+  const webhookUrl = await inbox.listen('127.0.0.1');
   let supervisor: LiveKitSupervisor | undefined;
   if (!c.url) {
     supervisor = new LiveKitSupervisor(
