@@ -91,6 +91,7 @@ export async function run(args: string[]): Promise<number> {
   const cleanup: (() => Promise<void>)[] = [];
   try {
     for (const speakerCount of o.speakers) {
+      log(`${speakerCount} speaker(s): putting them on stage`);
       const host = await apiClient(server.url);
       cleanup.push(async () => host.close());
       await host.request('auth.register', { handle: `lkaud_h${speakerCount}`, displayName: 'Host', password: 'audience bench password' });
@@ -115,6 +116,7 @@ export async function run(args: string[]): Promise<number> {
         await c.request('invite.accept', { spaceId });
         await speak(c);
       }
+      log(`${speakerCount} speaker(s) publishing; adding listeners`);
       const listeners: Listener[] = [];
       for (const target of o.steps) {
         while (listeners.length < target) {
@@ -157,10 +159,12 @@ export async function run(args: string[]): Promise<number> {
         steps.push(report);
         log(`${speakerCount} speaker(s), ${target} listeners: livekit-server ${report.cpu_pct}% of a core, loss ${report.loss_pct}%, join p50 ${report.join_p50_ms} ms p95 ${report.join_p95_ms} ms (${received} packets received)`);
       }
-      for (const l of listeners) {
-        await l.room.disconnect().catch(() => undefined);
-        l.api.close();
-      }
+      await Promise.all(
+        listeners.map(async (l) => {
+          await Promise.race([l.room.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+          l.api.close();
+        }),
+      );
     }
   } finally {
     for (const c of cleanup.reverse()) await c().catch(() => undefined);
