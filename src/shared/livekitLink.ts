@@ -89,7 +89,7 @@ export async function connectLiveKit(opts: {
     await publish();
   } catch (err) {
     closed = true;
-    await room.disconnect();
+    await room.disconnect(false);
     void ctx.close();
     throw err;
   }
@@ -110,7 +110,8 @@ export async function connectLiveKit(opts: {
     },
     close() {
       closed = true;
-      void room.disconnect();
+      // `disconnect()` stops the local tracks by default: the caller's track must live on.
+      void room.disconnect(false);
       for (const s of sources.values()) s.keepAlive.srcObject = null;
       void ctx.close();
     },

@@ -62,6 +62,8 @@ export async function startLiveKitEngine(c: LiveKitEngineConfig): Promise<LiveKi
   const nodes = [first, ...c.extraNodes.map((u) => ({ id: u, httpUrl: httpOf(u), wsUrl: u }))];
   // The caller starts it (`media.start`) and stops the engine if that fails.
   media = new LiveKitMedia({ nodes, ...keys, tokenTtlSeconds: c.tokenTtlSeconds, cap: c.cap });
+  // It restarts faster than a health poll may notice: its rooms are gone all the same.
+  supervisor?.on('exit', () => media!.nodeExited('local'));
   const stop = async (): Promise<void> => {
     media!.stop();
     inbox.close();

@@ -16,6 +16,8 @@ export class RoomObserver {
     private readonly onSpeakers: (identities: Set<string>) => void,
     /** A speaker's audio track arrived (`track`) or went (`null`): the program mix follows. */
     private readonly onTrack: (sid: string, track: RemoteAudioTrack | null, identity: string) => void = () => undefined,
+    /** A (re)connect failed (the room may be gone); it keeps retrying. */
+    private readonly onFail: () => void = () => undefined,
   ) {}
 
   start(): void {
@@ -41,7 +43,10 @@ export class RoomObserver {
       await room.connect(this.url, await this.token(), { autoSubscribe: true, dynacast: false });
       if (this.closed) await room.disconnect();
     } catch {
-      if (this.room === room && !this.closed) this.retry = setTimeout(() => void this.connect(), 500);
+      if (this.room === room && !this.closed) {
+        this.onFail();
+        this.retry = setTimeout(() => void this.connect(), 500);
+      }
     }
   }
 

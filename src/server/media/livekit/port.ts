@@ -170,6 +170,7 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
         () => this.token(OBSERVER_IDENTITY, key, { hidden: true, canSubscribe: true, canPublish: false }),
         (identities) => this.onSpeakers(key, identities),
         (sid, track, identity) => (track ? mix.addTrack(sid, track, `lk-user-${this.peers.get(identity)?.numericId ?? 0}`) : mix.removeTrack(sid)),
+        () => void this.observerFailed(key),
       );
       this.stages.set(key, { node, observer, mix });
       observer.start();
@@ -368,20 +369,44 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
   }
 
   /**
+   * The supervisor saw our own livekit-server exit: it is down now, whatever the next health poll
+   * says (it restarts within a moment, with no rooms: faster than a poll might notice).
+   */
+  nodeExited(nodeId: string): void {
+    const node = this.options.nodes.find((n) => n.id === nodeId);
+    if (!node || !this.up.get(nodeId)) return;
+    this.up.set(nodeId, false);
+    this.emit('node', this.nodes().find((x) => x.id === nodeId)!);
+    this.nodeLost(node);
+  }
+
+  /** The server's participant could not get back into a stage's room: if LiveKit no longer has it, the stage is re-made. */
+  private async observerFailed(key: number): Promise<void> {
+    const st = this.stages.get(key);
+    if (!st || !this.up.get(st.node.id)) return;
+    const rooms = await this.call(st.node, (api) => api.listRooms([this.roomName(key)])).catch(() => null);
+    if (!rooms || rooms.length > 0 || this.stages.get(key) !== st) return;
+    this.stageLost(key, 'the media server lost the room');
+  }
+
+  private stageLost(key: number, reason: string): void {
+    const st = this.stages.get(key);
+    if (!st) return;
+    st.observer.close();
+    st.mix.close();
+    this.stages.delete(key);
+    const peers = [...this.peers.values()].filter((p) => p.key === key);
+    for (const p of peers) this.peers.delete(p.identity);
+    if (peers.length) this.emit('lost', { key, peers: peers as (LiveKitStagePeer | LiveKitListenPeer)[], reason });
+    void this.reopen(key);
+  }
+
+  /**
    * A node went down: every connection to its rooms died with it. Those clients are told to
    * connect again (`lost`); the stages are re-made on a live node (or on it when it returns).
    */
   private nodeLost(node: LiveKitNode): void {
-    for (const [key, st] of [...this.stages]) {
-      if (st.node.id !== node.id) continue;
-      st.observer.close();
-      st.mix.close();
-      this.stages.delete(key);
-      const peers = [...this.peers.values()].filter((p) => p.key === key);
-      for (const p of peers) this.peers.delete(p.identity);
-      if (peers.length) this.emit('lost', { key, peers: peers as (LiveKitStagePeer | LiveKitListenPeer)[], reason: 'the media server restarted' });
-      void this.reopen(key);
-    }
+    for (const [key, st] of [...this.stages]) if (st.node.id === node.id) this.stageLost(key, 'the media server restarted');
   }
 
   private async reopen(key: number): Promise<void> {
