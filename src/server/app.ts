@@ -20,6 +20,9 @@ import type { JanusNodeOptions } from './media/janusNode.js';
 import { watchEdgesFile } from './media/edgesFile.js';
 import type { JanusNatOptions, ManagedJanusOptions } from './janus/config.js';
 import { SignalingServer } from './signaling.js';
+import { createLogger, type Logger } from './operator/logging.js';
+import { ServerMetrics, metricsRoute, startMetricsListener } from './operator/metrics.js';
+import type { DestinationStream } from 'pino';
 import { SpaceService } from './spaces/service.js';
 import { spaceHandlers } from './spaces/handlers.js';
 import { ScheduleService } from './schedule/service.js';
@@ -51,11 +54,36 @@ export interface RunningServer {
   janus?: JanusSupervisor;
   /** Extra Janus processes the server started (SPACES_LOCAL_EDGES). */
   localEdges: JanusSupervisor[];
+  log: Logger;
+  metrics: ServerMetrics;
+  /** The /metrics listener of its own, when SPACES_METRICS_ADDRESS is set. */
+  metricsServer?: Server;
   close(): Promise<void>;
 }
 
 /** Starts the Space server: its own Janus (or an external one), SQLite, HTTP and WebSocket. */
-export async function startSpaceServer(config: ServerConfig, listenerDist = LISTENER_DIST, serverFactory?: ServerFactory): Promise<RunningServer> {
+export async function startSpaceServer(
+  config: ServerConfig,
+  listenerDist = LISTENER_DIST,
+  serverFactory?: ServerFactory,
+  /** Where the JSON log goes (default stdout). */
+  logDestination?: DestinationStream,
+): Promise<RunningServer> {
+  const log = createLogger(config.logLevel, logDestination);
+  // Read at each scrape (the features below exist by then).
+  const metrics = new ServerMetrics({
+    liveSpaces: () => spaces.liveAudiences(),
+    audiences: () => {
+      const spaceOf = new Map(spaces.liveAudiences().map((s) => [s.key, s.spaceId]));
+      return media.audiences().flatMap((a) => {
+        const spaceId = spaceOf.get(a.key);
+        return spaceId ? [{ spaceId, node: a.node, listeners: a.listeners }] : [];
+      });
+    },
+    nodes: () => media.nodes(),
+    connections: () => ({ open: hub.size, slowClosed: hub.slowClosed }),
+    recorders: () => recording.recorderStates(),
+  });
   const tls = tlsOptions(config.tlsCert, config.tlsKey); // a bad certificate stops start-up, before Janus
   const turn = turnOptions(config);
   // The server's own Janus (unless JANUS_URL names one) and any extra local ones split the RTP
@@ -72,7 +100,11 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   }
   const supervise = (name: string, wsPort: number, rtp: [number, number]): JanusSupervisor => {
     const s = new JanusSupervisor({ ...janusOptions(config, join(config.dataDir, name)), wsPort, rtpPortRange: `${rtp[0]}-${rtp[1]}`, binary: config.janusBinary });
-    s.on('error', (err: Error) => console.error(`[${name}] ${err.message}`));
+    s.on('error', (err: Error) => log.error({ process: name, err: err.message }, 'Janus process error'));
+    let spawns = 0;
+    s.on('spawn', () => {
+      if (spawns++ > 0) metrics.janusRestarted(name);
+    });
     s.start();
     return s;
   };
@@ -94,12 +126,14 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     ...localEdges.map((s, i) => node(`local-edge-${i + 1}`, s.url, config.forwardHost, forwardRanges[i + 1]!)),
     ...edgeNodes(config.janusEdges),
   ]);
+  media.on('node', (n) => metrics.nodeStatus(n));
+  for (const n of media.nodes()) metrics.nodeStatus(n);
   const stopEdgesFile = config.janusEdgesFile
     ? watchEdgesFile(config.janusEdgesFile, (text) => {
         try {
           media.setEdges([...edgeNodes(config.janusEdges), ...edgeNodes(text)]);
         } catch (err) {
-          console.error(`[media] ${config.janusEdgesFile}: ${(err as Error).message}; the pool is unchanged`);
+          log.error({ file: config.janusEdgesFile, err: (err as Error).message }, 'edges file refused; the media pool is unchanged');
         }
       })
     : () => undefined;
@@ -164,7 +198,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   const signaling = new SignalingServer(
     hub,
     {
-      ...accountHandlers(accounts, spaces),
+      ...accountHandlers(accounts, spaces, log.child({ component: 'accounts' })),
       ...spaceHandlers(spaces, hostCheck(accounts)),
       ...scheduleHandlers(schedule),
       ...captions,
@@ -180,6 +214,8 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     },
     sameHost,
     (p) => spaces.disconnect(p),
+    log.child({ component: 'signaling' }),
+    (type, seconds, errorCode) => metrics.signalingRequest(type, seconds, errorCode),
   );
   const accountOf = (token: string): string | null => {
     try {
@@ -190,6 +226,11 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   };
   const web = await createWebApp({
     spaces,
+    logger: log,
+    instrument: (app) => {
+      metrics.instrument(app);
+      metricsRoute(app, metrics, config.metricsToken);
+    },
     listenerDist,
     routes: [scheduleRoutes(schedule), transcriptRoutes(transcript), recordingRoutes(recording, accountOf)],
     // HTTPS when a certificate is configured (issue 15); a caller may pass its own factory.
@@ -207,6 +248,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     else socket.destroy();
   });
   await web.listen({ port: config.port, host: config.host });
+  const metricsServer = config.metricsAddress ? await startMetricsListener(config.metricsAddress, metrics) : undefined;
   recording.startSweeping();
   const addr = http.address() as AddressInfo;
   url = config.publicUrl ?? `${tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
@@ -222,7 +264,11 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     recording,
     janus,
     localEdges,
+    log,
+    metrics,
+    metricsServer,
     async close() {
+      metricsServer?.close();
       signaling.close();
       spaces.stop();
       await web.close();

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { HostingPolicy } from '../shared/account.js';
 import type { TurnOptions } from './ice/service.js';
+import { LOG_LEVELS } from './operator/logging.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const PortRange = z.string().regex(/^\d+-\d+$/, 'a port range looks like 20000-29999');
@@ -100,6 +101,14 @@ export const ServerConfig = z.object({
     .string()
     .regex(/^(host|cohost|speaker|producer|listener)(,(host|cohost|speaker|producer|listener))*$/, 'clip roles look like host,cohost')
     .default('host,cohost'),
+
+  // For the operator (docs/deploy.md, "Metrics and logs")
+  /** Log level of the JSON log on stdout (pino): fatal, error, warn, info, debug, trace or silent. */
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  /** A bearer token that opens /metrics on the server's own port (unset: /metrics is not served there). */
+  metricsToken: z.string().min(16, 'the metrics token needs at least 16 characters').optional(),
+  /** host:port of a listener of its own serving only /metrics, e.g. 127.0.0.1:9464 (bind it to a private address). */
+  metricsAddress: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d+$/, 'host:port').optional(),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -147,6 +156,9 @@ const ENV: Record<keyof ServerConfig, string> = {
   segmentSeconds: 'SPACES_HLS_SEGMENT_SECONDS',
   recordingRetentionDays: 'SPACES_RECORDING_RETENTION_DAYS',
   clipRoles: 'SPACES_CLIP_ROLES',
+  logLevel: 'SPACES_LOG_LEVEL',
+  metricsToken: 'SPACES_METRICS_TOKEN',
+  metricsAddress: 'SPACES_METRICS_ADDRESS',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {

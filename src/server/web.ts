@@ -1,13 +1,14 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import { SpaceId } from '../shared/space.js';
 import { AppError } from '../shared/errors.js';
 import type { SpaceService } from './spaces/service.js';
 import type { FeatureRouteOptions } from './feature.js';
+import { requestId } from './operator/logging.js';
 
 export const SECURITY_HEADERS = {
   'Content-Security-Policy':
@@ -42,6 +43,10 @@ export interface WebOptions {
   /** Feature routes (schedule, transcript, recording), as Fastify plugins. */
   routes: FastifyPluginAsync<FeatureRouteOptions>[];
   serverFactory?: ServerFactory;
+  /** The server's logger: Fastify logs each request with its id through it. */
+  logger: FastifyBaseLogger;
+  /** Hooks added before any route (metrics timing). */
+  instrument?: (app: FastifyInstance) => void;
 }
 
 /**
@@ -51,22 +56,27 @@ export interface WebOptions {
  */
 export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: false,
+    loggerInstance: opts.logger,
+    // A proxy's X-Request-Id carries through; otherwise each request gets a UUID (logged as reqId, answered as X-Request-Id).
+    genReqId: requestId,
+    requestIdHeader: false,
     // Link ids are short; anything long is not ours.
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 16 * 1024,
     ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
   });
   await app.register(rateLimit, { global: false });
+  opts.instrument?.(app);
 
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', async (req, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    reply.header('X-Request-Id', req.id);
     if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store');
     return payload;
   });
-  app.setErrorHandler((err, _req, reply) => {
+  app.setErrorHandler((err, req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) console.error(err);
+    if (status >= 500) req.log.error({ err }, 'request failed');
     void reply.code(status).type('text/plain; charset=utf-8').send(status >= 500 ? 'internal error' : (err as Error).message);
   });
   const notFound = (what: string): string =>
@@ -128,4 +138,3 @@ export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
   return app;
 }
 
-/** What feature routes get from the web app: how to answer with the listener page (clip pages use it). */

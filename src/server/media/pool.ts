@@ -131,6 +131,11 @@ export class JanusMediaPool extends EventEmitter<MediaEvents> implements MediaPo
     return [...this.pool.values()].map((n) => ({ id: n.id, up: n.isUp, listeners: n.placed, cap: n.cap, stages: n.stages }));
   }
 
+  /** WebRTC listeners by stage key and node (operator metrics). */
+  audiences(): { key: number; node: string; listeners: number }[] {
+    return [...this.stages.values()].flatMap((st) => [...st.audiences].map(([node, a]) => ({ key: st.key, node, listeners: a.peers.size })));
+  }
+
   /**
    * Replaces the external nodes (all but the server's own) with `edges`: new ones join at once,
    * removed ones are drained (their listeners are placed elsewhere) and disconnected.

@@ -512,6 +512,17 @@ export class RecordingService {
     })();
   }
 
+  /** Recorders of the recorded live Spaces by state: running, restarting (after an exit), starting (operator metrics). */
+  recorderStates(): { running: number; restarting: number; starting: number } {
+    const states = { running: 0, restarting: 0, starting: 0 };
+    for (const a of this.active.values()) {
+      if (a.recorder) states.running++;
+      else if (a.restart) states.restarting++;
+      else states.starting++;
+    }
+    return states;
+  }
+
   private async startRecorder(spaceId: string): Promise<void> {
     const a = this.active.get(spaceId);
     if (!a || a.recorder) return;

@@ -402,6 +402,11 @@ export class SpaceService {
     await listen.peer.close();
   }
 
+  /** The live Spaces, their media keys and audience counts (operator metrics). */
+  liveAudiences(): { spaceId: string; key: number; listeners: number }[] {
+    return this.store.withState('live').map((row) => ({ spaceId: row.id, key: row.seq, listeners: this.listenerCount(row.id) }));
+  }
+
   listenerCount(spaceId: string): number {
     return this.rooms.get(spaceId)?.audienceCount() ?? 0;
   }
