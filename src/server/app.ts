@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hostingPolicy, parseEdges, parseRange, turnOptions, type ServerConfig } from './config.js';
-import type { Role } from '../shared/space.js';
 import { createWebServer, tlsOptions } from './tls.js';
 import { turnCredentials } from './ice/service.js';
 import { iceHandlers } from './ice/handlers.js';
@@ -165,7 +164,7 @@ export async function startSpaceServer(
     segmentS: config.segmentSeconds,
     defaultOn: config.recordByDefault,
     retentionMs: config.recordingRetentionDays * 86_400_000,
-    clipRoles: config.clipRoles.split(',') as Role[],
+    clipRoles: config.clipRoles,
     liveWindow: 6,
     publicUrl: () => url,
     publish: (spaceId, event) => spaces.notifier.toSpace(spaceId, event),

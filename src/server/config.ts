@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { HostingPolicy } from '../shared/account.js';
+import { Role } from '../shared/space.js';
 import type { TurnOptions } from './ice/service.js';
 import { LOG_LEVELS } from './operator/logging.js';
 
@@ -99,8 +100,9 @@ export const ServerConfig = z.object({
   /** Who may save clips: roles separated by commas (`listener` = anyone following the Space). */
   clipRoles: z
     .string()
-    .regex(/^(host|cohost|speaker|producer|listener)(,(host|cohost|speaker|producer|listener))*$/, 'clip roles look like host,cohost')
-    .default('host,cohost'),
+    .default('host,cohost')
+    .transform((v) => v.split(','))
+    .pipe(z.array(Role)),
 
   // For the operator (docs/deploy.md, "Metrics and logs")
   /** Log level of the JSON log on stdout (pino): fatal, error, warn, info, debug, trace or silent. */

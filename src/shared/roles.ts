@@ -9,6 +9,9 @@ import { STAGE_ROLES, type MemberId, type Role } from './space.js';
 /** Host, co-hosts and speakers are heard (on the stage). */
 export const isOnStageRole = (role: Role): boolean => STAGE_ROLES.includes(role);
 
+/** In the audience: no role, heard by nobody. */
+export const isListener = (role: Role): boolean => role === 'listener';
+
 /** Staff run the show: the host, co-hosts and producers (request queue, moderation, cues, notes). */
 export const isStaff = (role: Role): boolean => role === 'host' || role === 'cohost' || role === 'producer';
 
@@ -19,6 +22,18 @@ export const mayModerate = isStaff;
 export const isHost = (role: Role): boolean => role === 'host';
 export const mayEnd = isHost;
 export const mayManageStaff = isHost;
+export const mayPublishPads = isHost;
+/** Only the host turns recording on or off, deletes it, or starts a Space early. */
+export const mayRecord = isHost;
+
+/** The host and co-hosts get a Space's recordings (the replay download, the speakers' tracks). */
+export const mayReadRecordings = (role: Role): boolean => role === 'host' || role === 'cohost';
+
+/** Speakers upload their own tracks (multitrack): whoever is on the stage. */
+export const mayUploadTrack = isOnStageRole;
+
+/** Who may save clips is the operator's choice (SPACES_CLIP_ROLES); `listener` means anyone in the Space. */
+export const mayClip = (role: Role | null, clipRoles: readonly Role[]): boolean => clipRoles.includes('listener') || (!!role && clipRoles.includes(role));
 
 /** Captions come from the host's or a co-host's Studio. */
 export const mayCaption = (role: Role): boolean => role === 'host' || role === 'cohost';

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors.js';
+import { mayClip, mayRecord } from '../../shared/roles.js';
 import type { CaptionSegment } from '../../shared/transcript.js';
 import type { ServerEvent } from '../../shared/signaling.js';
 import type { Role, SpacePublic } from '../../shared/space.js';
@@ -29,6 +30,10 @@ export type TapPort = Pick<MediaPort, 'addTap' | 'removeTap'> & {
 export interface RecordingSpaces {
   get(spaceId: string): SpacePublic;
   roleIn(p: Participant, spaceId: string): Role | null;
+  /** Who may read a Space's recordings (the Space's rule, shared with multitrack). */
+  mayReadRecordings(spaceId: string, who: { accountId: string | null }): boolean;
+  /** The Space's media key and the account that hosts it now (or hosted it at the end). */
+  mediaKeyOf(spaceId: string): { key: number; hostAccountId: string };
 }
 
 export interface RecordingOptions {
@@ -169,7 +174,7 @@ export class RecordingService {
   set(p: Participant, spaceId: string, on: boolean): RecordingState {
     const space = this.spaces.get(spaceId);
     if (space.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
-    if (this.spaces.roleIn(p, spaceId) !== 'host') throw new AppError('forbidden', 'only the host turns recording on or off');
+    if (!mayRecord(this.spaces.roleIn(p, spaceId) ?? 'listener')) throw new AppError('forbidden', 'only the host turns recording on or off');
     this.db.prepare(`DELETE FROM recording_tombstones WHERE space_id = ?`).run(spaceId);
     this.upsert(spaceId, on);
     if (this.active.has(spaceId)) {
@@ -183,7 +188,9 @@ export class RecordingService {
     const space = this.spaces.get(spaceId);
     const row = this.row(spaceId);
     const isHost =
-      space.state === 'ended' ? !!row && !!p.identity.accountId && this.staff(row)[0] === p.identity.accountId : this.spaces.roleIn(p, spaceId) === 'host';
+      space.state === 'ended'
+        ? !!p.identity.accountId && this.spaces.mediaKeyOf(spaceId).hostAccountId === p.identity.accountId
+        : mayRecord(this.spaces.roleIn(p, spaceId) ?? 'listener');
     if (!isHost) throw new AppError('forbidden', 'only the host deletes the recording');
     if (!row) throw new AppError('not_found', 'this Space has no recording');
     void this.remove(spaceId, 'deleted');
@@ -340,7 +347,7 @@ export class RecordingService {
     if (row.ended_at === null) {
       throw new AppError(this.active.has(spaceId) ? 'invalid_state' : 'forbidden', 'the recording can be downloaded after the Space ends');
     }
-    if (!this.staff(row).includes(accountId)) throw new AppError('forbidden', 'only the host and co-hosts may download the recording');
+    if (!this.spaces.mayReadRecordings(spaceId, { accountId })) throw new AppError('forbidden', 'only the host and co-hosts may download the recording');
     const file = `recording.${format}`;
     const dir = this.dirOf(spaceId);
     if (existsSync(join(dir, file))) return { dir, file };
@@ -401,11 +408,7 @@ export class RecordingService {
 
   private mayClip(p: Participant, spaceId: string, row: RecordingRow, space: SpacePublic): boolean {
     const roles = this.options.clipRoles;
-    if (roles.includes('listener')) return true;
-    if (space.state !== 'ended') {
-      const role = this.spaces.roleIn(p, spaceId);
-      return !!role && roles.includes(role);
-    }
+    if (space.state !== 'ended' || mayClip(null, roles)) return mayClip(this.spaces.roleIn(p, spaceId), roles);
     const id = p.identity.accountId;
     if (!id) return false;
     const staff = this.staff(row);
