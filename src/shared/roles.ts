@@ -1,4 +1,4 @@
-import { STAGE_ROLES, type MemberId, type Role } from './space.js';
+import { LIMITS, STAGE_ROLES, type MemberId, type Role } from './space.js';
 
 /**
  * Who may do what in a Space: one set of pure predicates for the server's rules (room.ts), the
@@ -49,3 +49,22 @@ export function outranksProblem(actor: Role, target: Role): string | null {
 }
 
 export const outranks = (actor: Role, target: Role): boolean => outranksProblem(actor, target) === null;
+
+/** The host makes a speaker a co-host, and a co-host a speaker again. */
+export const mayMakeCohost = (actor: Role, target: Role): boolean => mayManageStaff(actor) && target === 'speaker';
+export const mayUnmakeCohost = (actor: Role, target: Role): boolean => mayManageStaff(actor) && target === 'cohost';
+
+/** The host's joining the stage takes the Space live; everyone else on the stage just joins it. */
+export const mayGoLive = isHost;
+
+/** Speakers' Studios upload their takes to the host; the host's Studio keeps its own. */
+export const uploadsTakes = (role: Role | undefined): boolean => !role || !isHost(role);
+
+/** A role shown next to a name (listeners have none). */
+export const showsRole = (role: Role): boolean => !isListener(role);
+
+/** Free seats on the stage by the Space's limits, from who is on it. */
+export function freeSeats(stage: readonly { role: Role }[]): { speakers: number; cohosts: number } {
+  const count = (role: Role): number => stage.filter((m) => m.role === role).length;
+  return { speakers: LIMITS.speakers - count('speaker'), cohosts: LIMITS.cohosts - count('cohost') };
+}

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ConnectionStatus, HostedSpace, Settings } from '../../shared/ipc';
-import { mayEnd as roleMayEnd, isOnStageRole, isStaff as roleIsStaff } from '../../shared/roles';
+import { mayEnd as roleMayEnd, isHost, isOnStageRole, isStaff as roleIsStaff, mayGoLive } from '../../shared/roles';
 import { studio } from './api';
 import { QUALITY_PRESETS, type BroadcastQuality } from './audio/opus';
 import { AccountPanel } from './components/AccountPanel';
@@ -59,6 +59,7 @@ export function App() {
   const mayEnd = live && !!myRole && roleMayEnd(myRole);
   const mayGoOnStage = !!myRole && isOnStageRole(myRole);
   const isStaff = !!myRole && roleIsStaff(myRole);
+  const amHost = !!myRole && isHost(myRole);
   const staffDesk = useStaffDesk();
 
   const refreshDevices = useCallback(async () => {
@@ -154,7 +155,7 @@ export function App() {
     </button>
   ) : open && mayGoOnStage && stage.state === 'off' ? (
     <button type="button" className="go-live" onClick={goLive} disabled={busy || !strip || !connected}>
-      {myRole === 'host' ? t('top.goLive') : t('top.joinStage')}
+      {myRole && mayGoLive(myRole) ? t('top.goLive') : t('top.joinStage')}
     </button>
   ) : null;
 
@@ -162,7 +163,7 @@ export function App() {
     <div className="studio">
       <TopBar status={status} account={account ?? null} hosted={hosted} busy={busy} run={run} onSignedOut={() => setAccount(null)}
         action={action}
-        recording={open ? <RecordingIndicator spaceId={hosted.space.id} isHost={people.self?.role === 'host'} onError={setError} /> : null}
+        recording={open ? <RecordingIndicator spaceId={hosted.space.id} isHost={amHost} onError={setError} /> : null}
       />
       <ViewTabs view={view} onView={setView} />
       {(status?.error || error || micFallback.state) && (
@@ -230,8 +231,8 @@ export function App() {
           onError={setError}
         />
         <div className="col-pads">
-          <SoundboardPanel player={console_.player} run={run} onError={setError} hostOf={open && myRole === 'host' ? hosted.space.id : null} />
-          {open && isStaff && <StaffPanel spaceId={hosted.space.id} isHost={myRole === 'host'} desk={staffDesk} busy={busy} run={run} />}
+          <SoundboardPanel player={console_.player} run={run} onError={setError} hostOf={open && amHost ? hosted.space.id : null} />
+          {open && isStaff && <StaffPanel spaceId={hosted.space.id} isHost={amHost} desk={staffDesk} busy={busy} run={run} />}
           <RecordPanel engine={engine} player={console_.player} mic={strip?.track ?? null} spaceId={open ? hosted.space.id : null} role={myRole} />
         </div>
         {open && <TranscriptPanel spaceId={hosted.space.id} live={live} feed={transcriptFeed} engine={speechEngine} />}

@@ -1,5 +1,6 @@
 import { readSync, openSync, closeSync } from 'node:fs';
 import { AppError } from '../../shared/errors.js';
+import { mayRecord } from '../../shared/roles.js';
 import type { FeatureHandlers } from '../feature.js';
 import type { SpaceService } from '../spaces/service.js';
 import type { StageTracks } from './stageTracks.js';
@@ -25,7 +26,7 @@ export function multitrackHandlers(spaces: SpaceService, uploads: TrackUploads, 
     'track.read': (c, p) => uploads.read(c.participant, p),
     'stage.record': async (c, p) => {
       const { key, hostAccountId } = spaces.mediaKeyOf(p.spaceId);
-      if (spaces.roleIn(c.participant, p.spaceId) !== 'host' && c.participant.identity.accountId !== hostAccountId) {
+      if (!mayRecord(spaces.roleIn(c.participant, p.spaceId) ?? 'listener') && c.participant.identity.accountId !== hostAccountId) {
         throw new AppError('forbidden', 'only the host records the stage');
       }
       await stage.record(key, p.spaceId, p.on);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors.js';
-import { isHost, isOnStageRole, mayModerate, outranksProblem } from '../../shared/roles.js';
+import { isHost, isOnStageRole, mayMakeCohost, mayModerate, mayUnmakeCohost, outranksProblem } from '../../shared/roles.js';
 import { LIMITS, type Member, type MemberId, type Role, type Roster, type SelfState } from '../../shared/space.js';
 
 /** Who is asking: a connection's identity as the server knows it. */
@@ -392,7 +392,7 @@ export class Room {
   addCohost(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     this.requireHost(actor);
     const t = this.target(targetId);
-    if (t.role !== 'speaker') throw new AppError('invalid_state', 'only a speaker on stage can become a co-host');
+    if (!mayMakeCohost(actor.role, t.role)) throw new AppError('invalid_state', 'only a speaker on stage can become a co-host');
     if (this.count('cohost') >= LIMITS.cohosts) throw new AppError('stage_full', `a Space has at most ${LIMITS.cohosts} co-hosts`);
     t.role = 'cohost';
     return t;
@@ -401,7 +401,7 @@ export class Room {
   removeCohost(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     this.requireHost(actor);
     const t = this.target(targetId);
-    if (t.role !== 'cohost') throw new AppError('invalid_state', 'that person is not a co-host');
+    if (!mayUnmakeCohost(actor.role, t.role)) throw new AppError('invalid_state', 'that person is not a co-host');
     t.role = 'speaker';
     return t;
   }

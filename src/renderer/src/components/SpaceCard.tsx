@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HostedSpace } from '../../../shared/ipc';
 import type { SelfState } from '../../../shared/space';
+import { isHost } from '../../../shared/roles';
 import { studio } from '../api';
 import type { Run } from '../hooks/useRunner';
 import type { StageState } from '../stage/stageSession';
@@ -120,7 +121,7 @@ export function SpaceHeader({ hosted, self, stageState, busy, run }: { hosted: H
           </button>
         </div>
       )}
-      {self && self.role !== 'host' && (
+      {self && !isHost(self.role) && (
         <p className="muted" data-testid="my-role">
           {t('space.youAre', { role: t(`rolesInline.${self.role}`) })}
         </p>

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { useEffect, useRef, useState } from 'react';
 import type { DiskInfo, ExportResult, TakeInfo } from '../../../shared/multitrack';
 import type { Role } from '../../../shared/space';
+import { uploadsTakes } from '../../../shared/roles';
 import { studio } from '../api';
 import type { ConsoleEngine } from '../audio/consoleEngine';
 import type { SoundboardPlayer } from '../audio/soundboardPlayer';
@@ -84,7 +85,7 @@ export function RecordPanel({ engine, player, mic, spaceId, role }: { engine: Co
       const send = (c: (typeof early)[number], id: string): void => void studio.takeAudio({ takeId: id, ...c }).catch(() => undefined);
       const tracks = await tap.start(mic, (c) => (takeId ? send(c, takeId) : early.push(c)));
       try {
-        const take = await studio.startTake({ spaceId, tracks, upload: !!spaceId && role !== 'host' });
+        const take = await studio.startTake({ spaceId, tracks, upload: !!spaceId && uploadsTakes(role) });
         takeId = take.id;
         for (const c of early.splice(0)) send(c, take.id);
         currentRef.current = take.id;
