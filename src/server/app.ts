@@ -167,7 +167,7 @@ export async function startSpaceServer(
     clipRoles: config.clipRoles,
     liveWindow: 6,
     publicUrl: () => url,
-    publish: (spaceId, event) => spaces.notifier.toSpace(spaceId, event),
+    publish: (spaceId, event) => spaces.publish(spaceId, event),
   });
   spaces.events.on('live', (spaceId, key) => recording.live(spaceId, key));
   spaces.events.on('ending', (spaceId, staff) => recording.ending(spaceId, staff));

@@ -35,7 +35,7 @@ export function page(title: string, body: string): string {
 }
 
 export interface WebOptions {
-  spaces: SpaceService;
+  spaces: Pick<SpaceService, 'get'>;
   /** What /healthz reports besides `ok` (counts for operators and load tests; nothing private). */
   health?: () => Record<string, unknown>;
   /** The built listener page (index.html + assets/). */

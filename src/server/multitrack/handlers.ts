@@ -16,7 +16,7 @@ type MultitrackRequest = 'clock.now' | 'track.begin' | 'track.chunk' | 'track.fi
  * 64 KiB message limit (memory per client stays bounded), and it does not depend on which HTTP
  * framework serves the pages (issue 12).
  */
-export function multitrackHandlers(spaces: SpaceService, uploads: TrackUploads, stage: StageTracks, now: () => number = Date.now): Pick<FeatureHandlers, MultitrackRequest> {
+export function multitrackHandlers(spaces: Pick<SpaceService, 'mediaKeyOf' | 'roleIn'>, uploads: TrackUploads, stage: StageTracks, now: () => number = Date.now): Pick<FeatureHandlers, MultitrackRequest> {
   return {
     'clock.now': () => ({ serverMs: now() }),
     'track.begin': (c, p) => uploads.begin(c.participant, p),

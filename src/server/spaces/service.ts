@@ -4,7 +4,7 @@ import { AppError } from '../../shared/errors.js';
 import { isHost, isListener, isOnStageRole, isStaff, mayEnd, mayPublishPads, mayReadRecordings } from '../../shared/roles.js';
 import type { AccountPublic } from '../../shared/account.js';
 import type { Member, MemberId, Reaction, Roster, SelfState, SpacePublic } from '../../shared/space.js';
-import type { CuePad, ServerMessage } from '../../shared/signaling.js';
+import type { CuePad, ServerEvent, ServerMessage } from '../../shared/signaling.js';
 import { SpaceStore, toPublic, type SpaceRow } from './store.js';
 import type { ListenPeer, MediaPort, PeersLost, StagePeer, TalkEvent } from '../media/port.js';
 import { Room, memberIdOf, type MemberState } from './room.js';
@@ -83,7 +83,7 @@ export class SpaceService {
   private readonly publicRosters = new Map<string, PublicRoster>();
   private readonly store: SpaceStore;
   private readonly media: MediaPort;
-  readonly notifier: Notifier;
+  private readonly notifier: Notifier;
   private readonly options: SpaceServiceOptions;
   private readonly now: () => number;
   private readonly joinGate: JoinGate;
@@ -137,6 +137,11 @@ export class SpaceService {
 
   get(spaceId: string): SpacePublic {
     return this.toPublic(this.row(spaceId));
+  }
+
+  /** A feature's event for everyone following the Space (captions, schedule, recording state). */
+  publish(spaceId: string, event: ServerEvent): void {
+    this.notifier.toSpace(spaceId, event);
   }
 
   /** Something outside the service changed the Space (schedule, tickets): everyone gets a fresh snapshot. */

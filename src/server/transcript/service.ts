@@ -27,7 +27,7 @@ export class TranscriptService {
 
   constructor(
     db: Database.Database,
-    private readonly spaces: SpaceService,
+    private readonly spaces: Pick<SpaceService, 'get' | 'roleIn' | 'publish'>,
     private readonly now: () => number = Date.now,
   ) {
     this.upsert = db.prepare(
@@ -49,7 +49,7 @@ export class TranscriptService {
     times.push(t);
     this.recent.set(spaceId, times);
     if (segment.final && segment.text.trim()) this.upsert.run({ spaceId, ...segment, now: t });
-    this.spaces.notifier.toSpace(spaceId, { type: 'caption.segment', spaceId, segment });
+    this.spaces.publish(spaceId, { type: 'caption.segment', spaceId, segment });
   }
 
   /** The stored transcript (final segments) of a Space; throws not_found for unknown Spaces. */
