@@ -6,13 +6,13 @@ import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import { SpaceId } from '../shared/space.js';
 import { AppError } from '../shared/errors.js';
+import { CSP } from '../shared/csp.js';
 import type { SpaceService } from './spaces/service.js';
 import type { FeatureRouteOptions } from './feature.js';
 import { requestId } from './operator/logging.js';
 
 export const SECURITY_HEADERS = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; media-src 'self' blob: mediastream:; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'Content-Security-Policy': CSP,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',
