@@ -2,7 +2,7 @@ import { AppError } from '../../shared/errors.js';
 import type { AccountPublic, SignedIn } from '../../shared/account.js';
 import type { ConnectionStatus, HostedSpace, ServerCertificate, IpcEventName, IpcEventPayload, IpcParsedRequest, IpcRequest, IpcResponse, Settings } from '../../shared/ipc.js';
 import { SignalingClient } from '../../shared/signalingClient.js';
-import type { RequestParams, RequestType } from '../../shared/signaling.js';
+import type { RequestParams, RequestResult, RequestType } from '../../shared/signaling.js';
 import type { SpacePublic } from '../../shared/space.js';
 import type { ServerSessions } from './serverSessions.js';
 import type { SettingsStore } from './settingsStore.js';
@@ -234,7 +234,10 @@ export class StudioService {
 
   /** The generic relay: one Space action, already checked against its signaling schema. */
   spaceAction = (req: IpcParsedRequest<'spaceAction'>): Promise<Record<string, never>> => this.call(req.type, req.params as never);
-  listAudience = (req: IpcParsedRequest<'listAudience'>) => this.call('audience.list', req);
+  /** A page of the audience (search, "Show more"): the server's answer, as the contract says. */
+  listAudience(req: IpcParsedRequest<'listAudience'>): Promise<IpcResponse<'listAudience'>> {
+    return this.requireClient().request('audience.list', req);
+  }
 
   setOnAir(req: IpcRequest<'setOnAir'>): { onAir: boolean } {
     if (req.onAir !== this.onAir) {
@@ -250,7 +253,7 @@ export class StudioService {
   }
 
   /** Sends a request to the connected Space server for another main-process service (captions, issue 7). */
-  requestOnServer<T extends RequestType>(type: T, params: RequestParams<T>): Promise<unknown> {
+  requestOnServer<T extends RequestType>(type: T, params: RequestParams<T>): Promise<RequestResult<T>> {
     return this.requireClient().request(type, params);
   }
 
