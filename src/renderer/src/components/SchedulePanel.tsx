@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { HostedSpace } from '../../../shared/ipc';
 import type { LocalScheduleItem, ScheduleFields, SyncStatus } from '../../../shared/schedule';
 import { studio } from '../api';
+import { errorText } from '../errors';
 
 /** Wall time `YYYY-MM-DDTHH:mm` in an IANA zone -> instant (ms). */
 export function zonedToInstant(local: string, timeZone: string): number {
@@ -138,7 +139,7 @@ export function SchedulePanel({ onStarted }: { onStarted: (h: HostedSpace) => vo
     try {
       await fn();
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorText(err));
     }
   };
   const save = () =>
