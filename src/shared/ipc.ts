@@ -36,12 +36,24 @@ export const ServerCertificate = z.object({
 });
 export type ServerCertificate = z.infer<typeof ServerCertificate>;
 
+/** Why the Studio cannot use a server, by kind: the renderer says it in the person's language. */
+export const ServerProblem = z.object({
+  kind: z.enum(['untrusted', 'changed', 'bad_certificate', 'bad_url', 'refused', 'unreachable', 'not_a_space_server', 'use_https']),
+  /** host[:port] as the person typed it. */
+  server: z.string(),
+  /** For use_https: the address to use instead. */
+  httpsUrl: z.string().optional(),
+});
+export type ServerProblem = z.infer<typeof ServerProblem>;
+
 export const ConnectionStatus = z.object({
   state: z.enum(['disconnected', 'connecting', 'connected']),
   serverUrl: z.string(),
   error: z.string().nullable(),
   /** Set when the server's certificate is not trusted: the Studio connects only once the user trusts it. */
   certificate: ServerCertificate.nullable().optional(),
+  /** The same problem as `error`, by kind (shown as a catalogue sentence). */
+  problem: ServerProblem.nullable().optional(),
 });
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
 

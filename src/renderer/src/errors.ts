@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '../../shared/errors';
+import type { ConnectionStatus } from '../../shared/ipc';
 import { i18next } from './i18n';
 
 /**
@@ -31,4 +32,17 @@ export function errorText(err: unknown): string {
   }
   if (err instanceof DOMException && isBrowserError(err.name)) return i18next.t(`errors.browser.${err.name}`);
   return i18next.t('errors.unexpected');
+}
+
+/** Why the Studio cannot use its server, in the person's language (never the main process' English text). */
+export function connectionProblemText(status: ConnectionStatus): string {
+  const p = status.problem;
+  if (p) return i18next.t(`connection.problems.${p.kind}`, { server: p.server, httpsUrl: p.httpsUrl ?? '' });
+  let server = status.serverUrl;
+  try {
+    server = new URL(status.serverUrl).host;
+  } catch {
+    // keep it as typed
+  }
+  return i18next.t('connection.problems.unknown', { server });
 }
