@@ -100,6 +100,7 @@ describe('the Studio audience: search and Show more', () => {
     await host.getByRole('searchbox', { name: 'Cerca nel pubblico' }).fill('marta');
     await expect.poll(alerts, { timeout: 10_000 }).toContain('Qualcosa è andato storto sul server o nello Studio. Riprova.');
     expect(await alerts()).not.toMatch(DUMP);
+    await host.getByRole('alert').first().scrollIntoViewIfNeeded();
     await host.screenshot({ path: 'docs/screenshots/studio-audience-error-it.png' });
     await host.getByRole('tab', { name: 'Impostazioni' }).click();
     await host.getByRole('combobox', { name: 'Lingua' }).selectOption('en');
