@@ -168,7 +168,7 @@ export function SchedulePanel({ onStarted }: { onStarted: (h: HostedSpace) => vo
         </span>
         <button type="button" className="secondary small" onClick={() => void attempt(async () => setSync(await studio.syncNow({})))}>{tr('schedule.syncNow')}</button>
       </div>
-      {sync?.error && <p className="muted">{sync.error}</p>}
+      {sync?.error && <p className="muted">{tr(`errors.code.${sync.errorCode ?? 'not_connected'}`)}</p>}
       {error && <p className="error" role="alert">{error}</p>}
       <form aria-label={editing ? tr('schedule.editForm') : tr('schedule.newForm')} onSubmit={(e) => { e.preventDefault(); void save(); }}>
         <h3>{editing ? tr('schedule.editing', { title: editingTitle ?? '' }) : tr('schedule.newTitle')}</h3>
