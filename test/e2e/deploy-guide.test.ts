@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import type { RunningServer } from '../../src/server/app.js';
+import WebSocket from 'ws';
+import { SignalingClient } from '../../src/shared/signalingClient.js';
 import { launchChromium } from '../support/browser.js';
 import { makeTestCa, SITE_IP, startCoturn, startNginx, TURN_IP } from '../support/deployment.js';
 import { requireNetns, startTestServer, startTestStudio, tempDir } from '../support/stack.js';
@@ -43,11 +45,13 @@ describe('following docs/deploy.md: deploy-check with host names, the Studio giv
     const site = ca.issue('site', ['DNS:spaces.test', `IP:${SITE_IP}`]);
     const relay = ca.issue('turn', ['DNS:turn.spaces.test', `IP:${TURN_IP}`]);
     coturn = await startCoturn(join(dir, 'coturn'), { secret, cert: relay.cert, key: relay.key });
-    server = await startTestServer({ janusWsPort: 8198, publicUrl: 'https://spaces.test', turnSecret: secret, turnUrls: 'turn:turn.spaces.test:3478?transport=udp' });
+    // As section 7 now says: media only on the site's address, though the relay's is on d0 too.
+    server = await startTestServer({ janusWsPort: 8198, publicUrl: 'https://spaces.test', turnSecret: secret, turnUrls: 'turn:turn.spaces.test:3478?transport=udp', janusIceEnforceList: SITE_IP });
     const port = (server.http.address() as { port: number }).port;
     nginx = await startNginx(join(dir, 'nginx'), { upstream: `127.0.0.1:${port}`, cert: site.cert, key: site.key });
-    // A Space server that serves HTTPS itself (SPACES_TLS_CERT), on the site address.
-    tlsServer = await startTestServer({ janusWsPort: 8199, host: SITE_IP, tlsCert: site.cert, tlsKey: site.key });
+    // A Space server that serves HTTPS itself (SPACES_TLS_CERT), on the site address; its Janus
+    // enforces the interface (d0), as the guide used to say.
+    tlsServer = await startTestServer({ janusWsPort: 8199, host: SITE_IP, tlsCert: site.cert, tlsKey: site.key, janusIceEnforceList: 'd0' });
     tlsPort = (tlsServer.http.address() as { port: number }).port;
     studio = await startTestStudio(`http://127.0.0.1:${port}`);
     browser = await launchChromium();
@@ -107,5 +111,36 @@ describe('following docs/deploy.md: deploy-check with host names, the Studio giv
     await expect.poll(() => page.locator('.warning').textContent()).toBe(`${SITE_IP}:${tlsPort} accetta solo connessioni sicure: usa https://${SITE_IP}:${tlsPort} (https://, non http://).`);
     await page.screenshot({ path: 'docs/screenshots/studio-use-https-it.png' });
     await page.getByRole('combobox', { name: 'Lingua' }).selectOption('en');
+  });
+
+  /** The addresses Janus offers a host going live (its answer to the stage offer), as the host's browser gets them. */
+  async function janusAddresses(serverUrl: string): Promise<string[]> {
+    const client = new SignalingClient(serverUrl.replace(/^http/, 'ws') + '/ws', (u) => new WebSocket(u, { rejectUnauthorized: false }) as never, 10_000);
+    await client.connect();
+    try {
+      await client.request('auth.register', { handle: `ice_${randomBytes(3).toString('hex')}`, displayName: 'Ice host', password: 'correct horse battery' });
+      const { space } = await client.request('space.create', { title: 'Which addresses' });
+      await client.request('space.join', { spaceId: space.id });
+      const offer = await page.evaluate(async () => {
+        const pc = new RTCPeerConnection({ iceServers: [] });
+        pc.addTransceiver('audio', { direction: 'sendrecv' });
+        await pc.setLocalDescription(await pc.createOffer());
+        const sdp = pc.localDescription!.sdp;
+        pc.close();
+        return sdp;
+      });
+      const { sdp } = await client.request('stage.join', { spaceId: space.id, sdp: offer });
+      return [...new Set([...sdp.matchAll(/^a=candidate:\S+ \d+ \S+ \d+ (\S+) /gm)].map((m) => m[1]!))];
+    } finally {
+      client.close();
+    }
+  }
+
+  it('Janus offers only the site address when JANUS_ICE_ENFORCE_LIST is that address; the interface would offer the relay\'s too', async () => {
+    const enforced = await janusAddresses(`http://127.0.0.1:${(server.http.address() as { port: number }).port}`);
+    expect(enforced).toContain(SITE_IP);
+    expect(enforced).not.toContain(TURN_IP);
+    const byInterface = await janusAddresses(`https://${SITE_IP}:${tlsPort}`);
+    expect(byInterface).toEqual(expect.arrayContaining([SITE_IP, TURN_IP]));
   });
 });
