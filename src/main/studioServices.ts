@@ -85,6 +85,10 @@ export function createStudioServices(opts: {
       Object.keys(recordingIpcCalls) as (keyof typeof recordingIpcCalls)[],
     ),
   };
+  // End: the words said right up to End are recognized and posted before the server ends the
+  // Space (the server stores captions of live Spaces only, in the order they arrive).
+  const endSpace = handlers.endSpace;
+  handlers.endSpace = async (req) => (await transcript.finishForEnd(req.spaceId), endSpace(req));
   // The transcript's zero on the take's clock: when its first audio arrived.
   const transcriptPcm = handlers.transcriptPcm;
   handlers.transcriptPcm = (req) => (multitrack.transcriptAudio(), transcriptPcm(req));
