@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { SignalingClient } from '../../src/shared/signalingClient.js';
@@ -20,6 +20,7 @@ import { requireNetns, startTestServer, tempDir } from '../support/stack.js';
  *   a download goes through a grant for that one file, never the session token in a URL.
  */
 const PASSWORD = 'correct horse battery';
+const DOCS = resolve(import.meta.dirname, '../../docs/screenshots');
 
 /** Every HTTP answer the page gets, as the browser sees it (CDP: includes the favicon request Playwright hides). */
 async function watchResponses(page: Page): Promise<{ status: number; url: string }[]> {
@@ -119,6 +120,7 @@ describe('the listener page: loads cleanly, clips for who may, downloads by gran
     await expect.poll(() => clip.isVisible(), { timeout: 10_000 }).toBe(true);
     await clip.click();
     await expect.poll(() => page.locator('#clip-link').textContent(), { timeout: 10_000 }).toMatch(/^Clip saved: http.*\/c\/[a-z0-9]{12}$/);
+    await page.screenshot({ path: join(DOCS, 'listener-cohost-clip.png'), fullPage: true });
     // Back to speaker: gone again.
     await host.request('cohost.remove', { spaceId, memberId });
     await expect.poll(() => clip.isVisible(), { timeout: 10_000 }).toBe(false);
@@ -174,6 +176,6 @@ describe('the listener page: loads cleanly, clips for who may, downloads by gran
     expect(seen.filter((r) => r.status >= 400)).toEqual([]);
     // The session token is not accepted in the URL at all.
     expect((await fetch(`${server.url}/s/${spaceId}/recording.m4a?token=${encodeURIComponent(hostToken)}`)).status).toBe(401);
-    await page.screenshot({ path: 'docs/screenshots/listener-replay-downloads.png', fullPage: true });
+    await page.screenshot({ path: join(DOCS, 'listener-replay-downloads.png'), fullPage: true });
   });
 });
