@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Room, type Identity } from './room.js';
-import { LIMITS } from '../shared/space.js';
-import { mayClip, mayDownloadRecording, roleAfterEnd } from '../shared/roles.js';
+import { LIMITS } from '../../shared/space.js';
+import { mayClip, mayDownloadRecording, roleAfterEnd } from '../../shared/roles.js';
 
 const account = (id: string): Identity => ({ accountId: id, handle: id, displayName: id.toUpperCase(), guestKey: `k${id}` });
 const guest = (key: string): Identity => ({ accountId: null, handle: null, displayName: 'Guest', guestKey: key });
