@@ -12,7 +12,7 @@ import { CSP } from '../shared/csp.js';
 import type { IpcEventName, IpcEventPayload } from '../shared/ipc.js';
 import { ipcEvents } from '../shared/ipc.js';
 import { dispatchIpc } from './ipcRouter.js';
-import type { IpcHandlers } from '../shared/ipc.js';
+import type { IpcHandlerTable } from '../shared/ipc.js';
 
 /** The renderer's Content-Security-Policy (one definition for every page: shared/csp.ts). */
 export const RENDERER_CSP = CSP;
@@ -43,7 +43,7 @@ function sameSecret(a: string, b: string): boolean {
  * the WebSocket needs that cookie and our own Origin, so other pages and local users cannot drive it.
  */
 export async function startWebBridge(opts: {
-  handlers: IpcHandlers;
+  handlers: Partial<IpcHandlerTable>;
   rendererDir: string;
   host?: string;
   port?: number;

@@ -26,17 +26,30 @@ export const mayPublishPads = isHost;
 /** Only the host turns recording on or off, deletes it, or starts a Space early. */
 export const mayRecord = isHost;
 
-/** The host and co-hosts get a Space's recordings (the replay download, the speakers' tracks). */
-export const mayReadRecordings = (role: Role): boolean => role === 'host' || role === 'cohost';
 
 /** Speakers upload their own tracks (multitrack): whoever is on the stage. */
 export const mayUploadTrack = isOnStageRole;
 
-/** Who may save clips is the operator's choice (SPACES_CLIP_ROLES); `listener` means anyone in the Space. */
-export const mayClip = (role: Role | null, clipRoles: readonly Role[]): boolean => clipRoles.includes('listener') || (!!role && clipRoles.includes(role));
 
 /** Captions come from the host's or a co-host's Studio. */
 export const mayCaption = (role: Role): boolean => role === 'host' || role === 'cohost';
+
+/** Who may save clips: a server setting (`SPACES_CLIP_ROLES`, default host and co-hosts); `listener` there means anyone. */
+export const DEFAULT_CLIP_ROLES: readonly Role[] = ['host', 'cohost'];
+export const mayClip = (role: Role | null, allowed: readonly Role[] = DEFAULT_CLIP_ROLES): boolean =>
+  allowed.includes('listener') || (role !== null && allowed.includes(role));
+
+/** The replay's files (M4A, FLAC) are for the host and co-hosts. */
+export const mayDownloadRecording = (role: Role | null): boolean => role === 'host' || role === 'cohost';
+/** The same people get the speakers' tracks (multitrack): one rule for everything recorded. */
+export const mayReadRecordings = mayDownloadRecording;
+
+/**
+ * A person's role in an ended Space, from the staff it ended with (owner first, then co-hosts):
+ * the rules above then apply to its replay as they did live.
+ */
+export const roleAfterEnd = (accountId: string | null, staffAccountIds: readonly string[]): Role | null =>
+  !accountId ? null : staffAccountIds[0] === accountId ? 'host' : staffAccountIds.slice(1).includes(accountId) ? 'cohost' : 'listener';
 
 /** Only accounts can speak; guests (`g_...`) can listen and react. */
 export const isAccountMember = (id: MemberId): boolean => id.startsWith('a_');
