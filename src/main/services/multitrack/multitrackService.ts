@@ -7,6 +7,8 @@ import { TakeRecorder } from './takeRecorder.js';
 import { TrackUploader, type ServerRequest } from './trackUploader.js';
 import { exportTake, stageSource, uploadedSource, type VoiceSource } from './takeExport.js';
 
+type StageTrackInfo = { name: string; displayName: string; startedAt: number; endedAt: number; bytes: number; timing: [number, number][] };
+
 export interface MultitrackDeps {
   dataDir: string;
   emit: <K extends IpcEventName>(event: K, payload: IpcEventPayload<K>) => void;
@@ -15,6 +17,8 @@ export interface MultitrackDeps {
   /** Who we are on the server (names our own voice in the export). */
   self: () => { accountId: string; displayName: string } | null;
   transcript: () => CaptionSegment[];
+  /** The transcript's line still being recognised (null: none). */
+  transcriptPartial?: () => CaptionSegment | null;
 }
 
 /**
@@ -31,6 +35,8 @@ export class MultitrackService {
   private clock: { rtt: number; offset: number } | null = null;
   /** Wall-clock ms of the transcript's zero (the first audio its engine got), if it ran. */
   private transcriptZero: number | null = null;
+  /** The words still being recognised when each take stopped: they belong to that take. */
+  private readonly stopPartial = new Map<string, CaptionSegment>();
 
   constructor(private readonly deps: MultitrackDeps) {
     this.recorder = new TakeRecorder({
@@ -91,6 +97,8 @@ export class MultitrackService {
       await this.measureOffset().catch(() => null);
       if (this.clock && this.clock !== before) this.recorder.setServerOffset(req.takeId, this.clock.offset);
     }
+    const partial = this.deps.transcriptPartial?.() ?? null;
+    if (partial?.text) this.stopPartial.set(req.takeId, { ...partial, final: true });
     return this.recorder.stopTake(req);
   }
 
@@ -125,6 +133,10 @@ export class MultitrackService {
     const outDir = join(this.deps.dataDir, 'exports', `take-${new Date(take.startedAt).toISOString().slice(0, 19).replace(/[:T]/g, '-')}-${take.id}`);
     const self = this.deps.self();
     const others: VoiceSource[] = [];
+    const durationMs = take.durationMs;
+    // The take's own span on the server's clock: only recordings made during it belong to it.
+    const from = take.startedAt + take.serverOffsetMs;
+    const to = from + durationMs;
     if (take.spaceId) {
       const spaceId = take.spaceId;
       let uploads: ServerTrack[] = [];
@@ -134,23 +146,41 @@ export class MultitrackService {
         if (AppError.from(err).code !== 'forbidden') throw err;
       }
       // A speaker's own lossless upload wins over the server's Opus recording of them.
-      const uploaded = uploads.filter((t) => t.complete && t.accountId !== self?.accountId);
+      const uploaded = uploads.filter((t) => t.complete && t.accountId !== self?.accountId && t.startedAt < to && t.startedAt + (t.bytes / 3 / t.sampleRate) * 1000 > from);
       for (const t of uploaded) others.push(uploadedSource(t, this.deps.request));
       try {
-        const { tracks } = (await this.deps.request('stage.tracks', { spaceId })) as { tracks: { name: string; displayName: string; startedAt: number; bytes: number }[] };
+        const { tracks } = (await this.deps.request('stage.tracks', { spaceId, from, to })) as { tracks: StageTrackInfo[] };
         const have = new Set([self?.displayName, ...uploaded.map((t) => t.displayName)]);
-        for (const t of tracks) if (!have.has(t.displayName)) others.push(await stageSource(spaceId, t, this.deps.request, this.deps.dataDir));
+        // One file per speaker: a speaker who left and rejoined during the take has several recordings.
+        const bySpeaker = new Map<string, VoiceSource>();
+        try {
+          for (const t of tracks) {
+            if (have.has(t.displayName)) continue;
+            const source = await stageSource(spaceId, t, this.deps.request, join(this.deps.dataDir, 'exports'));
+            const first = bySpeaker.get(t.displayName);
+            if (first) (first.more ??= []).push(source);
+            else bySpeaker.set(t.displayName, source);
+          }
+        } catch (err) {
+          for (const v of bySpeaker.values()) for (const part of [v, ...(v.more ?? [])]) part.dispose?.();
+          throw err;
+        }
+        others.push(...bySpeaker.values());
       } catch (err) {
         if (AppError.from(err).code !== 'forbidden') throw err;
       }
     }
+    const partial = this.stopPartial.get(take.id);
+    const segments = this.deps.transcript();
     return exportTake({
       take,
       outDir,
       selfName: self?.displayName ?? 'Host',
       markers: this.recorder.markers(take.id),
-      transcript: { segments: this.deps.transcript(), offsetMs: this.transcriptZero === null ? null : this.transcriptZero - take.startedAt },
+      // The words still being said at Stop, unless the engine has finished that line since.
+      transcript: { segments: partial && !segments.some((s) => s.id === partial.id) ? [...segments, partial] : segments, offsetMs: this.transcriptZero === null ? null : this.transcriptZero - take.startedAt },
       others,
+      consoleTiming: this.recorder.timing(take.id).program,
     });
   }
 

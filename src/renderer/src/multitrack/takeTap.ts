@@ -6,7 +6,17 @@ export interface TakeChunk {
   track: TrackKind;
   /** base64 float32le mono */
   pcm: string;
+  /** Console tracks: wall-clock ms at which the audio of the chunk's first sample was captured. */
+  at?: number;
 }
+
+/**
+ * The microphone's way into the console's AudioContext (MediaStreamAudioSourceNode): its audio
+ * reaches the graph this much after the same audio reaches the take's mic reader (Chromium's
+ * input FIFO, one 10 ms capture buffer plus one render quantum). The browser does not report it;
+ * measured on the exported takes (mic track against program mix, issue 18).
+ */
+export const CONTEXT_INPUT_LATENCY_MS = 0;
 
 export interface TapTrack {
   kind: TrackKind;
@@ -88,15 +98,22 @@ export class TakeTap {
     // Console tracks.
     const node = new AudioWorkletNode(ctx, 'take-tap', { numberOfInputs: 2, numberOfOutputs: 1, outputChannelCount: [1], channelCount: 1, channelCountMode: 'explicit' });
     const consoleStart = new Promise<number>((resolve) => {
-      node.port.onmessage = (e: MessageEvent<{ startFrame?: number; frames?: number; tracks?: Float32Array[] }>) => {
+      // A context frame -> the wall-clock time its audio was captured: the timestamp pair the
+      // browser gives (when a frame is played at the output), less the output's latency (back to
+      // when the graph rendered it), less the input's (back to when the mic captured it). Taken
+      // for every chunk: a context that falls behind real time (a busy machine) is followed.
+      const capturedAt = (frame: number): number => {
+        const ts = ctx.getOutputTimestamp();
+        const played = performance.timeOrigin + (ts.performanceTime ?? performance.now()) + (frame / ctx.sampleRate - (ts.contextTime ?? ctx.currentTime)) * 1000;
+        return played - (ctx.baseLatency + (ctx.outputLatency || 0)) * 1000 - CONTEXT_INPUT_LATENCY_MS;
+      };
+      node.port.onmessage = (e: MessageEvent<{ first?: number; startFrame?: number; frames?: number; tracks?: Float32Array[] }>) => {
         const d = e.data;
-        if (d.startFrame !== undefined) {
-          // The context's clock -> wall clock, through the timestamp pair the browser gives us.
-          const ts = ctx.getOutputTimestamp();
-          resolve(performance.timeOrigin + (ts.performanceTime ?? performance.now()) + (d.startFrame / ctx.sampleRate - (ts.contextTime ?? ctx.currentTime)) * 1000);
-        } else if (d.tracks) {
-          onChunk({ track: 'program', pcm: toBase64(d.tracks[0]!) });
-          onChunk({ track: 'stage', pcm: toBase64(d.tracks[1]!) });
+        if (d.first !== undefined) resolve(capturedAt(d.first));
+        else if (d.tracks) {
+          const at = d.startFrame !== undefined ? capturedAt(d.startFrame) : undefined;
+          onChunk({ track: 'program', pcm: toBase64(d.tracks[0]!), at });
+          onChunk({ track: 'stage', pcm: toBase64(d.tracks[1]!), at });
         }
       };
     });
