@@ -44,6 +44,7 @@ describe('multitrack: every exported track on one clock (normal and recovered ta
   let dataDir: string;
   let scriptWav: string;
   let spaceId = '';
+  let cStartMs = 0;
   let guestStudio: Awaited<ReturnType<typeof startTestStudio>>;
 
   beforeAll(async () => {
@@ -60,12 +61,16 @@ describe('multitrack: every exported track on one clock (normal and recovered ta
     };
     const clap = join(dir, 'clap.wav');
     execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', clap, 'synth', '0.004', 'square', '1000', 'vol', '0.95']);
+    const c = makeSpeechWav(dir, 'guest-more', 'And there is one more thing about those books: they absorb the echo better than any foam panel I ever bought.', { padSeconds: 0, normDb: -6 });
     const gap = silence('gap', 36_000);
-    // Left (host): clap, A, silence while B speaks, clap. Right (guest): clap, silence while A speaks, B, clap.
+    // Left (host): clap, A, silence while B speaks, clap, silence. Right (guest): clap, silence
+    // while A speaks, B, clap, then C (the take stops in the middle of C).
     const left = join(dir, 'left.wav');
     const right = join(dir, 'right.wav');
-    execFileSync('sox', [clap, gap, a, silence('during-b', samples(b) + 24_000), gap, clap, gap, left]);
-    execFileSync('sox', [clap, gap, silence('during-a', samples(a) + 24_000), b, gap, clap, gap, right]);
+    execFileSync('sox', [clap, gap, a, silence('during-b', samples(b) + 24_000), gap, clap, gap, silence('during-c', samples(c)), gap, left]);
+    execFileSync('sox', [clap, gap, silence('during-a', samples(a) + 24_000), b, gap, clap, gap, c, gap, right]);
+    // Where C starts in the script, ms.
+    cStartMs = ((samples(clap) * 2 + 36_000 * 3 + samples(a) + 24_000 + samples(b)) * 1000) / 48_000;
     scriptWav = join(dir, 'script.wav');
     execFileSync('sox', ['-M', left, right, scriptWav]);
 
@@ -123,10 +128,11 @@ describe('multitrack: every exported track on one clock (normal and recovered ta
 
   it('a take: the clap lands within 20 ms in the host track, the program mix and the guest track; all as long as the take', async () => {
     await host.getByRole('button', { name: 'Record take' }).click();
-    await expect.poll(() => host.getByTestId('take-elapsed').textContent(), { timeout: 15_000 }).toMatch(/Recording 0:0[1-9]/);
-    // Stop while the host is still talking: those words belong to the take.
+    // The server's recordings of the stage begin a moment after the take (when they are asked for).
+    await expect.poll(() => host.getByTestId('take-elapsed').textContent(), { timeout: 15_000 }).toMatch(/Recording 0:0[2-9]/);
+    // Stop while the guest is still talking: those words belong to the take.
     const playing = play(scriptWav);
-    await new Promise((r) => setTimeout(r, 12_500));
+    await new Promise((r) => setTimeout(r, cStartMs + 4000));
     await host.getByRole('button', { name: 'Stop take' }).click();
     await playing;
     const row = host.locator('li[data-status="stopped"]').first();
@@ -146,8 +152,9 @@ describe('multitrack: every exported track on one clock (normal and recovered ta
     }));
     const takeMs = durationMs(join(folder, 'Host Hana.wav'));
     expect(cues.length).toBeGreaterThan(0);
-    // The speech still going at Stop is a cue that reaches the last seconds of the take.
-    expect(Math.max(...cues.map((c) => c.end))).toBeGreaterThan(takeMs - 3000);
+    // The speech still going at Stop (the guest's last sentence, under way for ~3 s in the
+    // program) is a cue that reaches the last seconds of the take.
+    expect(Math.max(...cues.map((c) => c.end))).toBeGreaterThan(takeMs - 2500);
     for (const c of cues) expect(c.end).toBeLessThanOrEqual(takeMs + 1000);
     // No temporary copy of a server track stays in the Studio's data folder.
     expect(leftovers(dataDir)).toEqual([]);
@@ -155,8 +162,9 @@ describe('multitrack: every exported track on one clock (normal and recovered ta
 
   it('a take recovered after the Studio is killed 5 s in: its own tracks, named by speaker, on its own zero', async () => {
     await host.getByRole('button', { name: 'Record take' }).click();
+    await expect.poll(() => host.getByTestId('take-elapsed').textContent(), { timeout: 15_000 }).toMatch(/Recording 0:0[2-9]/);
     const playing = play(scriptWav);
-    await expect.poll(() => host.getByTestId('take-elapsed').textContent(), { timeout: 15_000 }).toMatch(/Recording 0:0[5-9]/);
+    await expect.poll(() => host.getByTestId('take-elapsed').textContent(), { timeout: 15_000 }).toMatch(/Recording 0:0[7-9]/);
     await new Promise((r) => setTimeout(r, 1000));
     const first = children[0]!;
     first.kill('SIGKILL');

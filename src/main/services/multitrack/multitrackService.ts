@@ -68,13 +68,18 @@ export class MultitrackService {
   async startTake(req: IpcParsedRequest<'startTake'>): Promise<TakeInfo> {
     this.lastSpeaker = null;
     this.clock = null;
-    const take = await this.recorder.startTake(req);
-    // The host's take also has the server record every participant of the stage (their fallback track).
-    if (req.spaceId && !req.upload) {
-      const spaceId = req.spaceId;
-      this.stageRecording = { takeId: take.id, spaceId };
-      await this.deps.request('stage.record', { spaceId, on: true }).catch(() => (this.stageRecording = null));
+    // The host's take also has the server record every participant of the stage (their fallback
+    // track): asked at once, so the server's recordings begin as close to the take's zero as they can.
+    const stage = req.spaceId && !req.upload ? req.spaceId : null;
+    const recording = stage ? this.deps.request('stage.record', { spaceId: stage, on: true }).then(() => true, () => false) : Promise.resolve(false);
+    let take: TakeInfo;
+    try {
+      take = await this.recorder.startTake(req);
+    } catch (err) {
+      if (stage && (await recording)) void this.deps.request('stage.record', { spaceId: stage, on: false }).catch(() => undefined);
+      throw err;
     }
+    if (stage && (await recording)) this.stageRecording = { takeId: take.id, spaceId: stage };
     return take;
   }
 
@@ -133,6 +138,7 @@ export class MultitrackService {
     const outDir = join(this.deps.dataDir, 'exports', `take-${new Date(take.startedAt).toISOString().slice(0, 19).replace(/[:T]/g, '-')}-${take.id}`);
     const self = this.deps.self();
     const others: VoiceSource[] = [];
+    let selfServer: VoiceSource | undefined;
     const durationMs = take.durationMs;
     // The take's own span on the server's clock: only recordings made during it belong to it.
     const from = take.startedAt + take.serverOffsetMs;
@@ -155,6 +161,7 @@ export class MultitrackService {
         const bySpeaker = new Map<string, VoiceSource>();
         try {
           for (const t of tracks) {
+            if (t.displayName === self?.displayName && !selfServer) selfServer = await stageSource(spaceId, t, this.deps.request, join(this.deps.dataDir, 'exports'));
             if (have.has(t.displayName)) continue;
             const source = await stageSource(spaceId, t, this.deps.request, join(this.deps.dataDir, 'exports'));
             const first = bySpeaker.get(t.displayName);
@@ -162,7 +169,7 @@ export class MultitrackService {
             else bySpeaker.set(t.displayName, source);
           }
         } catch (err) {
-          for (const v of bySpeaker.values()) for (const part of [v, ...(v.more ?? [])]) part.dispose?.();
+          for (const v of [...bySpeaker.values(), ...(selfServer ? [selfServer] : [])]) for (const part of [v, ...(v.more ?? [])]) part.dispose?.();
           throw err;
         }
         others.push(...bySpeaker.values());
@@ -180,6 +187,7 @@ export class MultitrackService {
       // The words still being said at Stop, unless the engine has finished that line since.
       transcript: { segments: partial && !segments.some((s) => s.id === partial.id) ? [...segments, partial] : segments, offsetMs: this.transcriptZero === null ? null : this.transcriptZero - take.startedAt },
       others,
+      selfServer,
       consoleTiming: this.recorder.timing(take.id).program,
     });
   }

@@ -47,6 +47,8 @@ export interface ExportInput {
   transcript: { segments: CaptionSegment[]; offsetMs: number | null };
   /** Other voices (from the Space server). */
   others: VoiceSource[];
+  /** The server's recording of the host (not exported: the mic track is the host's voice); measures the send path. */
+  selfServer?: VoiceSource;
   /** The console tracks' timing from the take ([first sample of a chunk, this computer's wall ms of its capture]). */
   consoleTiming?: [number, number][];
 }
@@ -251,6 +253,155 @@ function writeTimed(out: number, v: VoiceSource, zero: number, total: number): v
 }
 
 /**
+ * Writes one source onto the take's timeline into `file`: exactly the take's length, silence
+ * where the source has nothing, its audio where its clock (less `earlierMs`) puts it.
+ */
+async function renderOnTake(v: VoiceSource, zero: number, durationMs: number, file: string, lag: LagMap | null): Promise<number> {
+  const earlier = (ms: number): number => (lag ? lagAt(lag, ms - zero) : 0);
+  const out = openSync(file, 'w');
+  try {
+    const total = Math.round((durationMs * v.sampleRate) / 1000);
+    for (let at = 0; at < total * BYTES_PER_SAMPLE; at += ZEROS.length) writeSync(out, ZEROS, 0, Math.min(ZEROS.length, total * BYTES_PER_SAMPLE - at), WAV_HEADER_BYTES + at);
+    for (const part of [v, ...(v.more ?? [])]) {
+      if (part.timing?.length && part.read) {
+        writeTimed(out, { ...part, timing: part.timing.map(([s, t]) => [s, t - earlier(t)]) }, zero, total);
+        continue;
+      }
+      // Where the part's first sample falls on the take (negative: it began before the take).
+      const offset = Math.round(((part.startedAt - earlier(part.startedAt) - zero) * part.sampleRate) / 1000);
+      const pad = Math.min(total, Math.max(0, offset));
+      const skip = Math.max(0, -offset);
+      if (total - pad > 0) await part.copyTo(out, WAV_HEADER_BYTES + pad * BYTES_PER_SAMPLE, skip * BYTES_PER_SAMPLE, (total - pad) * BYTES_PER_SAMPLE);
+    }
+    writeSync(out, wavHeader(v.sampleRate, total * BYTES_PER_SAMPLE), 0, WAV_HEADER_BYTES, 0);
+    return total;
+  } finally {
+    closeSync(out);
+  }
+}
+
+/** 1 ms RMS envelope of a 24-bit mono WAV we wrote. */
+function envelope1ms(file: string): { env: Float32Array; rate: number } {
+  const fd = openSync(file, 'r');
+  try {
+    const layout = wavLayout(fd);
+    const win = Math.round(layout.sampleRate / 1000);
+    const n = Math.floor(layout.dataBytes / BYTES_PER_SAMPLE / win);
+    const env = new Float32Array(n);
+    const buf = Buffer.alloc(win * BYTES_PER_SAMPLE * 1000);
+    for (let w = 0; w < n; w += 1000) {
+      const got = readSync(fd, buf, 0, Math.min(buf.length, (n - w) * win * BYTES_PER_SAMPLE), layout.dataOffset + w * win * BYTES_PER_SAMPLE);
+      for (let k = 0; k * win * BYTES_PER_SAMPLE < got; k++) {
+        let acc = 0;
+        for (let j = 0; j < win; j++) {
+          const x = buf.readIntLE((k * win + j) * BYTES_PER_SAMPLE, 3) / 8_388_608;
+          acc += x * x;
+        }
+        env[w + k] = Math.sqrt(acc / win);
+      }
+    }
+    return { env, rate: layout.sampleRate };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function smooth(env: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(env.length);
+  let acc = 0;
+  for (let i = 0; i < env.length; i++) {
+    acc += env[i]! ** 2;
+    if (i >= n) acc -= env[i - n]! ** 2;
+    out[i] = Math.sqrt(Math.max(0, acc) / Math.min(n, i + 1));
+  }
+  return out;
+}
+
+/** How far the search for a path's latency goes (ms) and how much of the take it looks at. */
+const LAG_MIN_MS = -100;
+const LAG_MAX_MS = 600;
+const LAG_WINDOW_MS = 4000;
+const LAG_STEP_MS = 1000;
+/** Below this envelope correlation the two tracks do not share the voice: nothing is corrected. */
+const LAG_MIN_R = 0.6;
+
+export interface LagMap {
+  /** [take ms, how much later the other track carries the sound (ms)], ascending. */
+  points: [number, number][];
+  /** The median of the points' correlations. */
+  r: number;
+}
+
+/**
+ * How much later `other` carries the same sound as `ref` (ms), both already on the take's
+ * timeline, along the take: in 10 s windows every 5 s where `ref` has a voice, the lag of best
+ * envelope correlation (1 ms steps). A path whose latency wanders (a busy machine's audio input
+ * queue) is followed window by window. Null when they never share a voice (a muted host, silence).
+ */
+export function measureLag(refFile: string, otherFile: string): LagMap | null {
+  // 1 ms steps, each the RMS over 10 ms: the voice's envelope, not its pitch periods.
+  const ref = smooth(envelope1ms(refFile).env, 10);
+  const other = smooth(envelope1ms(otherFile).env, 10);
+  if (ref.length < 2000) return null;
+  const windows: { from: number; energy: number }[] = [];
+  for (let from = 0; from < ref.length; from += LAG_STEP_MS) {
+    let e = 0;
+    const to = Math.min(ref.length, from + LAG_WINDOW_MS);
+    for (let i = from; i < to; i++) e += ref[i]!;
+    windows.push({ from, energy: e / Math.max(1, to - from) });
+    if (to === ref.length) break;
+  }
+  const loudest = Math.max(...windows.map((w) => w.energy));
+  const points: [number, number][] = [];
+  const rs: number[] = [];
+  for (const w of windows) {
+    if (w.energy < loudest * 0.25) continue; // no voice here to measure by
+    const to = Math.min(ref.length, w.from + LAG_WINDOW_MS);
+    let top = { lagMs: 0, r: -1 };
+    for (let lag = LAG_MIN_MS; lag <= LAG_MAX_MS; lag++) {
+      let n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+      for (let i = w.from; i < to; i++) {
+        const j = i + lag;
+        if (j < 0 || j >= other.length) continue;
+        const x = ref[i]!;
+        const y = other[j]!;
+        n++;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        syy += y * y;
+        sxy += x * y;
+      }
+      if (n < 1000) continue;
+      const r = (n * sxy - sx * sy) / Math.sqrt((n * sxx - sx * sx) * (n * syy - sy * sy) || 1);
+      if (r > top.r) top = { lagMs: lag, r };
+    }
+    if (process.env.MT_LAG_DEBUG) console.error(`measureLag ${otherFile}: window ${w.from}-${to} lag ${top.lagMs} r ${top.r.toFixed(3)}`);
+    if (top.r >= LAG_MIN_R) {
+      points.push([(w.from + to) / 2, top.lagMs]);
+      rs.push(top.r);
+    }
+  }
+  if (points.length === 0) return null;
+  rs.sort((x, y) => x - y);
+  return { points, r: rs[Math.floor(rs.length / 2)]! };
+}
+
+/** The lag at take ms `t`: between two measured windows linear, before the first and after the last constant. */
+export function lagAt(map: LagMap, t: number): number {
+  const p = map.points;
+  if (t <= p[0]![0]) return p[0]![1];
+  for (let i = 1; i < p.length; i++) {
+    const [t1, l1] = p[i]!;
+    if (t <= t1) {
+      const [t0, l0] = p[i - 1]!;
+      return l0 + ((l1 - l0) * (t - t0)) / (t1 - t0);
+    }
+  }
+  return p[p.length - 1]![1];
+}
+
+/**
  * The export of a take (issue 13, issue 18): one folder and a zip of it, with a WAV per voice
  * named by speaker, the program mix, the stage return, the transcript (SRT, VTT, JSON), the
  * markers and a manifest. One clock for every track: the take's zero is its microphone's first
@@ -280,46 +431,54 @@ export async function exportTake(input: ExportInput): Promise<ExportResult> {
   const beds: VoiceSource[] = [local('program', 'program-mix', bedPlacement, consoleTiming), local('stage', 'stage-return', bedPlacement, consoleTiming)];
   const used = new Set<string>();
   const written: { file: string; name: string; kind: 'voice' | 'program' | 'stage'; origin: string; offsetMs: number; startedAt: number; placedBy: string; samples: number; sampleRate: number }[] = [];
+  const outFiles = new Map<VoiceSource, string>();
   try {
     for (const [i, v] of [...voices, ...beds].entries()) {
       let name = safe(v.name);
       for (let n = 2; used.has(name.toLowerCase()); n++) name = `${safe(v.name)} ${n}`;
       used.add(name.toLowerCase());
       const fileName = `${name}.wav`;
-      const out = openSync(join(folder, fileName), 'w');
+      outFiles.set(v, join(folder, fileName));
+      const total = await renderOnTake(v, zero, durationMs, join(folder, fileName), null);
+      written.push({
+        file: fileName,
+        name: v.name,
+        kind: i < voices.length ? 'voice' : v.name === 'program-mix' ? 'program' : 'stage',
+        origin: v.origin,
+        offsetMs: v.startedAt - zero,
+        startedAt: v.startedAt,
+        placedBy: v.placedBy ?? 'its first sample’s time',
+        samples: total,
+        sampleRate: v.sampleRate,
+      });
+    }
+    // The latencies no clock reports, measured on this take from the host's own voice, which is
+    // in the mic track (as captured), in the program mix (through the console) and in the
+    // server's recording of the host (through the Studio's send path, like every speaker's).
+    const micFile = outFiles.get(voices[0]!)!;
+    const fix = async (targets: VoiceSource[], lag: LagMap | null, what: string): Promise<void> => {
+      if (!lag) return;
+      const lags = lag.points.map((p) => p[1]);
+      for (const v of targets) {
+        await renderOnTake(v, zero, durationMs, outFiles.get(v)!, lag);
+        const w = written.find((x) => join(folder, x.file) === outFiles.get(v))!;
+        w.placedBy += `, less ${what} measured on this take from the host's voice (${Math.min(...lags)}-${Math.max(...lags)} ms over ${lags.length} windows, median r=${lag.r.toFixed(2)})`;
+        w.offsetMs -= lagAt(lag, 0);
+      }
+    };
+    await fix(beds, measureLag(micFile, outFiles.get(beds[0]!)!), 'the console’s input latency');
+    const stage = input.others.filter((v) => v.origin === 'server-stage');
+    if (input.selfServer && stage.length) {
+      const probe = join(folder, '.self-server.wav');
       try {
-        const total = Math.round((durationMs * v.sampleRate) / 1000);
-        // Silence first: the whole take's length; then the source's audio where it belongs.
-        for (let at = 0; at < total * BYTES_PER_SAMPLE; at += ZEROS.length) writeSync(out, ZEROS, 0, Math.min(ZEROS.length, total * BYTES_PER_SAMPLE - at), WAV_HEADER_BYTES + at);
-        for (const part of [v, ...(v.more ?? [])]) {
-          if (part.timing?.length && part.read) {
-            writeTimed(out, part, zero, total);
-            continue;
-          }
-          // Where the part's first sample falls on the take (negative: it began before the take).
-          const offset = Math.round(((part.startedAt - zero) * part.sampleRate) / 1000);
-          const pad = Math.min(total, Math.max(0, offset));
-          const skip = Math.max(0, -offset);
-          if (total - pad > 0) await part.copyTo(out, WAV_HEADER_BYTES + pad * BYTES_PER_SAMPLE, skip * BYTES_PER_SAMPLE, (total - pad) * BYTES_PER_SAMPLE);
-        }
-        writeSync(out, wavHeader(v.sampleRate, total * BYTES_PER_SAMPLE), 0, WAV_HEADER_BYTES, 0);
-        written.push({
-          file: fileName,
-          name: v.name,
-          kind: i < voices.length ? 'voice' : v.name === 'program-mix' ? 'program' : 'stage',
-          origin: v.origin,
-          offsetMs: v.startedAt - zero,
-          startedAt: v.startedAt,
-          placedBy: v.placedBy ?? 'its first sample’s time',
-          samples: total,
-          sampleRate: v.sampleRate,
-        });
+        await renderOnTake(input.selfServer, zero, durationMs, probe, null);
+        await fix(stage, measureLag(micFile, probe), 'the Studio send path’s latency');
       } finally {
-        closeSync(out);
+        rmSync(probe, { force: true });
       }
     }
   } finally {
-    for (const v of input.others) for (const part of [v, ...(v.more ?? [])]) part.dispose?.();
+    for (const v of [...input.others, ...(input.selfServer ? [input.selfServer] : [])]) for (const part of [v, ...(v.more ?? [])]) part.dispose?.();
   }
   // Transcript and markers on the export's zero.
   // Only what was said during the take: segments that ended before it or began after it are left out.
