@@ -140,8 +140,6 @@ describe('multitrack: every exported track on one clock (normal and recovered ta
     const folder = await exportedFolder(row);
     const { manifest, voices } = readExport(folder);
     expect(voices.map((v) => v.name).sort()).toEqual(['Guest Gina', 'Host Hana']);
-    checkAlignment(folder, manifest, 'take');
-
     // The transcript: no zero-length cues from before the take; the words at Stop are kept.
     const srt = readFileSync(join(folder, 'transcript.srt'), 'utf8');
     console.info(`take transcript:\n${srt}`);
@@ -158,6 +156,7 @@ describe('multitrack: every exported track on one clock (normal and recovered ta
     for (const c of cues) expect(c.end).toBeLessThanOrEqual(takeMs + 1000);
     // No temporary copy of a server track stays in the Studio's data folder.
     expect(leftovers(dataDir)).toEqual([]);
+    checkAlignment(folder, manifest, 'take');
   });
 
   it('a take recovered after the Studio is killed 5 s in: its own tracks, named by speaker, on its own zero', async () => {
@@ -184,7 +183,7 @@ describe('multitrack: every exported track on one clock (normal and recovered ta
     const takeMs = durationMs(join(folder, 'Host Hana.wav'));
     console.info(`recovered take: ${takeMs} ms`);
     expect(takeMs).toBeGreaterThan(4000);
-    expect(takeMs).toBeLessThan(9000);
+    expect(takeMs).toBeLessThan(15_000);
     checkAlignment(folder, manifest, 'recovered take');
     expect(leftovers(dataDir)).toEqual([]);
     void spaceId;

@@ -343,19 +343,19 @@ export function measureLag(refFile: string, otherFile: string): LagMap | null {
   const ref = smooth(envelope1ms(refFile).env, 10);
   const other = smooth(envelope1ms(otherFile).env, 10);
   if (ref.length < 2000) return null;
-  const windows: { from: number; energy: number }[] = [];
+  const windows: { from: number; peak: number }[] = [];
   for (let from = 0; from < ref.length; from += LAG_STEP_MS) {
-    let e = 0;
+    let peak = 0;
     const to = Math.min(ref.length, from + LAG_WINDOW_MS);
-    for (let i = from; i < to; i++) e += ref[i]!;
-    windows.push({ from, energy: e / Math.max(1, to - from) });
+    for (let i = from; i < to; i++) peak = Math.max(peak, ref[i]!);
+    windows.push({ from, peak });
     if (to === ref.length) break;
   }
-  const loudest = Math.max(...windows.map((w) => w.energy));
+  const loudest = Math.max(...windows.map((w) => w.peak));
   const points: [number, number][] = [];
   const rs: number[] = [];
   for (const w of windows) {
-    if (w.energy < loudest * 0.25) continue; // no voice here to measure by
+    if (w.peak < loudest * 0.1) continue; // no voice (or clap) here to measure by
     const to = Math.min(ref.length, w.from + LAG_WINDOW_MS);
     let top = { lagMs: 0, r: -1 };
     for (let lag = LAG_MIN_MS; lag <= LAG_MAX_MS; lag++) {
