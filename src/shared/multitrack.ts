@@ -92,7 +92,7 @@ export const multitrackIpcCalls = {
   /** The next samples of one track, base64 float32 little-endian mono, in order. */
   takeAudio: {
     channel: 'take:audio',
-    /** `at`: wall-clock ms (this computer) at which the chunk's first sample was captured or played (console tracks). */
+    /** `at` (console tracks): wall-clock ms (this computer) at which the chunk's first sample was rendered. */
     request: z.object({ takeId: TakeId, track: TrackKind, pcm: Base64.min(4).max(base64Len(MAX_TAKE_CHUNK_FRAMES * 4)), at: z.number().finite().optional() }).strict(),
     response: z.object({ accepted: z.boolean() }),
   },

@@ -170,7 +170,7 @@ export class TakeRecorder {
       this.finish(run, 'stopped', `${why}: the take stopped at ${clock(run.info.durationMs)}; every file is complete and playable`);
       return { accepted: false };
     }
-    // Where the console's audio was captured, chunk by chunk (`<take>/timing.txt`: track, first
+    // When the console rendered its audio, chunk by chunk (`<take>/timing.txt`: track, first
     // sample, wall ms): the export places the program and stage return by it.
     if (req.at !== undefined && t.kind !== 'mic') {
       try {

@@ -6,17 +6,9 @@ export interface TakeChunk {
   track: TrackKind;
   /** base64 float32le mono */
   pcm: string;
-  /** Console tracks: wall-clock ms at which the audio of the chunk's first sample was captured. */
+  /** Console tracks: wall-clock ms at which the chunk's first sample was rendered by the console. */
   at?: number;
 }
-
-/**
- * The microphone's way into the console's AudioContext (MediaStreamAudioSourceNode): its audio
- * reaches the graph this much after the same audio reaches the take's mic reader (Chromium's
- * input FIFO, one 10 ms capture buffer plus one render quantum). The browser does not report it;
- * measured on the exported takes (mic track against program mix, issue 18).
- */
-export const CONTEXT_INPUT_LATENCY_MS = 0;
 
 export interface TapTrack {
   kind: TrackKind;
@@ -98,14 +90,15 @@ export class TakeTap {
     // Console tracks.
     const node = new AudioWorkletNode(ctx, 'take-tap', { numberOfInputs: 2, numberOfOutputs: 1, outputChannelCount: [1], channelCount: 1, channelCountMode: 'explicit' });
     const consoleStart = new Promise<number>((resolve) => {
-      // A context frame -> the wall-clock time its audio was captured: the timestamp pair the
-      // browser gives (when a frame is played at the output), less the output's latency (back to
-      // when the graph rendered it), less the input's (back to when the mic captured it). Taken
-      // for every chunk: a context that falls behind real time (a busy machine) is followed.
+      // A context frame -> the wall-clock time the graph rendered it: the timestamp pair the
+      // browser gives (when a frame is played at the output), less the output's latency. Taken
+      // for every chunk: a context that falls behind real time (a busy machine) is followed. The
+      // input's latency (mic into the context), which no API reports and which wanders under
+      // load, is measured on the take at export (takeExport.ts, `measureLag`).
       const capturedAt = (frame: number): number => {
         const ts = ctx.getOutputTimestamp();
         const played = performance.timeOrigin + (ts.performanceTime ?? performance.now()) + (frame / ctx.sampleRate - (ts.contextTime ?? ctx.currentTime)) * 1000;
-        return played - (ctx.baseLatency + (ctx.outputLatency || 0)) * 1000 - CONTEXT_INPUT_LATENCY_MS;
+        return played - (ctx.baseLatency + (ctx.outputLatency || 0)) * 1000;
       };
       node.port.onmessage = (e: MessageEvent<{ first?: number; startFrame?: number; frames?: number; tracks?: Float32Array[] }>) => {
         const d = e.data;
