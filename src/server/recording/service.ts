@@ -89,7 +89,7 @@ const newClipId = (): string => Array.from(randomBytes(12), (b) => ID_ALPHABET[b
  * A Space's recording: the host's flag, one GStreamer recorder per recorded live Space (fed by a
  * media tap of the stage mix), its segments in SQLite (the playlists are built from the rows),
  * clips, downloads (remuxed/concatenated once with ffmpeg on first request) and the retention
- * sweep. SpaceService tells it when a Space goes live and ends (`SpaceLifecycle`).
+ * sweep. SpaceService tells it when a Space goes live and ends (its `live` and `ending` events, wired in app.ts).
  */
 export class RecordingService {
   private readonly active = new Map<string, Active>();
