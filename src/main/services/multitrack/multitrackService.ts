@@ -177,14 +177,18 @@ export class MultitrackService {
         if (AppError.from(err).code !== 'forbidden') throw err;
       }
     }
-    const partial = this.stopPartial.get(take.id);
+    // The words still being said at Stop: the engine's partial line then, or (an engine running
+    // behind the audio on a busy machine) the line it is still on now; cut to the take below.
+    const live = this.deps.transcriptPartial?.() ?? null;
+    const atStop = this.stopPartial.get(take.id) ?? null;
+    const partial = live && (!atStop || live.id === atStop.id) ? { ...live, final: true } : atStop;
     const segments = this.deps.transcript();
     return exportTake({
       take,
       outDir,
       selfName: self?.displayName ?? 'Host',
       markers: this.recorder.markers(take.id),
-      // The words still being said at Stop, unless the engine has finished that line since.
+      // Unless the engine has finished that line since (then it is among the segments).
       transcript: { segments: partial && !segments.some((s) => s.id === partial.id) ? [...segments, partial] : segments, offsetMs: this.transcriptZero === null ? null : this.transcriptZero - take.startedAt },
       others,
       selfServer,
