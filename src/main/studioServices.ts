@@ -88,6 +88,9 @@ export function createStudioServices(opts: {
     // Recording (issue 12): relayed to the server, which decides who may.
     setRecording: { setRecording: async (req) => (await service.requestOnServer('recording.set', req)).state },
     getRecording: { getRecording: async (req) => (await service.requestOnServer('recording.get', req)).state },
+    // End: the words said right up to End are recognized and posted before the server ends the
+    // Space (the server stores captions of live Spaces only, in the order they arrive).
+    endSpace: { endSpace: async (req) => (await transcript.finishForEnd(req.spaceId), service.endSpace(req)) },
   };
   return {
     service,
