@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { Episode, PastSpace, podcastRequests } from '../shared/podcast.js';
+import { SpaceAnalytics, analyticsCsv } from '../shared/analytics.js';
 import { join } from 'node:path';
 import { ServerSessions } from './services/serverSessions.js';
 import { SettingsStore, DEFAULT_SETTINGS } from './services/settingsStore.js';
@@ -84,6 +87,16 @@ export function createStudioServices(opts: {
       },
       Object.keys(recordingIpcCalls) as (keyof typeof recordingIpcCalls)[],
     ),
+    // Podcast and analytics (issue 22): relayed to the server, which decides who may.
+    markChapter: async (req) => podcastRequests['chapter.mark'].result.parse(await service.requestOnServer('chapter.mark', req)),
+    getEpisode: async (req) => Episode.parse(((await service.requestOnServer('episode.get', req)) as { episode: unknown }).episode),
+    updateEpisode: async (req) => Episode.parse(((await service.requestOnServer('episode.update', req)) as { episode: unknown }).episode),
+    listPastSpaces: async () => z.array(PastSpace).parse(((await service.requestOnServer('episode.list', {})) as { spaces: unknown }).spaces),
+    getAnalytics: async (req) => SpaceAnalytics.parse(((await service.requestOnServer('analytics.get', req)) as { analytics: unknown }).analytics),
+    analyticsCsv: async (req) => {
+      const a = SpaceAnalytics.parse(((await service.requestOnServer('analytics.get', req)) as { analytics: unknown }).analytics);
+      return { csv: analyticsCsv(a), fileName: `space-${req.spaceId}-listeners.csv` };
+    },
   };
   // The transcript's zero on the take's clock: when its first audio arrived.
   const transcriptPcm = handlers.transcriptPcm;
