@@ -111,6 +111,7 @@ export class AnalyticsService {
 
   /** The Space ended: its live sessions and talk spans end now (replays go on afterwards). */
   ending(spaceId: string): void {
+    this.expire();
     const now = this.now();
     for (const s of [...this.open.values()]) if (s.spaceId === spaceId && (s.via === 'webrtc' || s.via === 'hls')) this.finish(s, now);
     for (const [key, t] of [...this.talking]) {
