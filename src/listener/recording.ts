@@ -3,6 +3,8 @@ import { positionOf, type RecordingState, type RecordingTimeline } from '../shar
 import type { CaptionSegment } from '../shared/transcript.js';
 import { AppError } from '../shared/errors.js';
 import { playHls, type HlsPlayback } from './hlsPlayer.js';
+import { reportPlays } from './listenReport.js';
+import { mountChapters } from './chapters.js';
 
 const SAVER_KEY = 'spaces.dataSaver';
 
@@ -87,6 +89,7 @@ export function mountRecording(
   let spaceEnded = false;
   let full = false;
   let live: HlsPlayback | null = null;
+  let liveReport: { stop(): void } | null = null;
   let replayPlayer: HlsPlayback | null = null;
   let lines: { el: HTMLElement; positionMs: number }[] = [];
 
@@ -149,7 +152,11 @@ export function mountRecording(
         el('a', { href: `/s/${spaceId}/recording.flac?token=${encodeURIComponent(token)}`, textContent: 'FLAC (lossless)' }),
       );
     }
-    replayPlayer ??= await playHls(replayAudio, `/s/${spaceId}/hls/replay.m3u8`, { live: false, startAtS: 0 });
+    if (!replayPlayer) {
+      replayPlayer = await playHls(replayAudio, `/s/${spaceId}/hls/replay.m3u8`, { live: false, startAtS: 0 });
+      reportPlays(spaceId, 'replay', replayAudio); // replay plays and how far they got (issue 22)
+      mountChapters(replay, spaceId, replayAudio, transcript);
+    }
   };
 
   play.addEventListener('click', () => (replayAudio.paused ? void replayAudio.play() : replayAudio.pause()));
@@ -231,11 +238,15 @@ export function mountRecording(
     playingHls: () => !!live,
     startHls: async (audio) => {
       live?.destroy();
+      liveReport?.stop();
       live = await playHls(audio, `/s/${spaceId}/hls/live.m3u8`, { live: true });
+      liveReport = reportPlays(spaceId, 'hls', audio); // HLS listeners are counted from these reports (issue 22)
     },
     stopHls: () => {
       live?.destroy();
       live = null;
+      liveReport?.stop();
+      liveReport = null;
     },
   };
 }

@@ -76,7 +76,7 @@ describe('podcast feed', () => {
     expect(feed.items).toHaveLength(1); // live items are not episodes
     const item = feed.items[0]!;
     expect(item.enclosure).toEqual({ url: 'https://spaces.example/s/abcdefghij/episode.m4a', length: '123456', type: 'audio/mp4' });
-    expect(item.itunes?.duration).toBe('62');
+    expect((item as { itunes?: { duration?: string } }).itunes?.duration).toBe('62');
     expect(item.guid).toBe('0e3b4a7a-1111-4c2b-9a51-0123456789ab');
   });
 
