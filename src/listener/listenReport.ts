@@ -1,4 +1,5 @@
-import { LISTEN_HEARTBEAT_MS, type ListenReport } from '../shared/analytics.js';
+import type { ListenReport } from '../shared/analytics.js';
+import { LISTEN_HEARTBEAT_MS } from '../shared/listenHeartbeat.js';
 
 /**
  * Tells the server about a play it cannot see itself (HLS through a cache, the replay, a clip):

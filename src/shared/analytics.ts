@@ -27,8 +27,7 @@ export const ListenReport = z
   .strict();
 export type ListenReport = z.infer<typeof ListenReport>;
 
-/** A page sends `progress` at least this often while playing; a play silent for 3 of these has ended. */
-export const LISTEN_HEARTBEAT_MS = 15_000;
+export { LISTEN_HEARTBEAT_MS } from './listenHeartbeat.js';
 
 export const MinuteBucket = z.object({
   /** Minute since the Space went live (0 = the first minute). */
