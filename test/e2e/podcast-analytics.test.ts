@@ -93,10 +93,11 @@ describe('listener analytics', () => {
     await listen('E', 'hls');
     await listen('C', 'webrtc');
     await listeners[0]!.page.locator('#reactions button').first().click();
-    const mark = host.getByRole('region', { name: 'Chapters' });
+    const desk = host.getByRole('region', { name: 'Producer desk' });
+    const mark = desk.getByRole('form', { name: 'Chapters' });
     await mark.getByLabel('Chapter title (optional)').fill('Opening');
     await mark.getByRole('button', { name: 'Mark chapter' }).click();
-    await expect.poll(() => mark.getByRole('status').textContent()).toBe('Chapter marked: Opening');
+    await expect.poll(() => desk.getByRole('status').textContent()).toBe('Chapter marked: Opening');
     await at(35_000);
     await leave('B');
     await at(40_000);

@@ -240,11 +240,15 @@ export function App() {
         />
         <div className="col-pads">
           <SoundboardPanel player={console_.player} run={run} onError={setError} hostOf={open && myRole === 'host' ? hosted.space.id : null} />
-          {open && isStaff && <StaffPanel spaceId={hosted.space.id} isHost={myRole === 'host'} desk={staffDesk} busy={busy} run={run} />}
-          {live && isStaff && (
-            <section className="panel" aria-label={t('podcast.markTitle')}>
-              <MarkChapter spaceId={hosted.space.id} busy={busy} run={run} />
-            </section>
+          {open && isStaff && (
+            <StaffPanel
+              spaceId={hosted.space.id}
+              isHost={myRole === 'host'}
+              desk={staffDesk}
+              busy={busy}
+              run={run}
+              extra={live ? <MarkChapter spaceId={hosted.space.id} busy={busy} run={run} /> : null}
+            />
           )}
           <RecordPanel engine={engine} player={console_.player} mic={strip?.track ?? null} spaceId={open ? hosted.space.id : null} role={myRole} />
         </div>

@@ -10,9 +10,9 @@ export function MarkChapter({ spaceId, busy, run }: { spaceId: string; busy: boo
   const [last, setLast] = useState<string | null>(null);
   return (
     <>
-      <h3>{t('podcast.markTitle')}</h3>
       <form
         className="row"
+        aria-label={t('podcast.markTitle')}
         onSubmit={(e) => {
           e.preventDefault();
           void run(async () => {
