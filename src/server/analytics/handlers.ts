@@ -1,15 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../shared/errors.js';
-import { ListenReport, analyticsCsv } from '../../shared/analytics.js';
+import { ListenReport, analyticsCsv, type analyticsRequests } from '../../shared/analytics.js';
 import { SpaceId } from '../../shared/space.js';
-import type { FeatureHandlers } from '../signaling.js';
-import type { FeatureRouteOptions } from '../web.js';
+import type { FeatureRouteOptions, Handlers } from '../feature.js';
 import type { AnalyticsService } from './service.js';
 
 const STATUS: Record<string, number> = { unauthenticated: 401, forbidden: 403, not_found: 404, invalid_state: 409, bad_message: 400 };
 
 /** `analytics.get` over the signaling socket (the Studio asks through it). */
-export function analyticsHandlers(analytics: AnalyticsService): Pick<FeatureHandlers, 'analytics.get'> {
+export function analyticsHandlers(analytics: AnalyticsService): Handlers<keyof typeof analyticsRequests> {
   return {
     'analytics.get': (c, p) => {
       analytics.authorize(c.participant, p.spaceId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
+import { openServerDb } from '../database.js';
 import type { SpacePublic } from '../../shared/space.js';
 import { analyticsCsv } from '../../shared/analytics.js';
 import { newParticipant } from '../spaces/participant.js';
@@ -11,7 +11,7 @@ const MIN = 60_000;
 function setup() {
   let now = 1_000_000;
   const space: SpacePublic = { id: 'space0000001', title: 'Show', hostName: 'Host', hostHandle: 'host', state: 'live', listenerCount: 0, createdAt: now, startedAt: now, endedAt: null };
-  const db = new Database(':memory:');
+  const db = openServerDb(':memory:');
   const svc = new AnalyticsService(
     new AnalyticsStore(db),
     { get: () => space, mediaKeyOf: () => ({ hostAccountId: 'acct_host' }), roleIn: () => null },

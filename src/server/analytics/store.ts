@@ -1,6 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { ListenVia } from '../../shared/analytics.js';
+import type { Schema } from '../../shared/sqlite.js';
+
+/** The analytics tables, by schema version (see ../database.ts). */
+export const ANALYTICS_SCHEMA: Schema = {
+  // Listener analytics (issue 22): sessions (a listener is an HMAC with the Space's salt), talk spans, reaction counts.
+  6: `CREATE TABLE analytics_salts (space_id TEXT PRIMARY KEY, salt TEXT NOT NULL);
+   CREATE TABLE analytics_sessions (
+     id TEXT PRIMARY KEY,
+     space_id TEXT NOT NULL,
+     listener TEXT NOT NULL,
+     via TEXT NOT NULL CHECK (via IN ('webrtc', 'hls', 'replay', 'clip')),
+     started_at INTEGER NOT NULL,
+     ended_at INTEGER NOT NULL,
+     max_position_ms INTEGER
+   );
+   CREATE INDEX analytics_sessions_space ON analytics_sessions(space_id, started_at);
+   CREATE TABLE analytics_talk (space_id TEXT NOT NULL, name TEXT NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER NOT NULL);
+   CREATE INDEX analytics_talk_space ON analytics_talk(space_id, started_at);
+   CREATE TABLE analytics_reactions (space_id TEXT PRIMARY KEY, n INTEGER NOT NULL);`,
+};
 
 /** One listening session as stored (a listener key is an HMAC, never an account or guest id). */
 export interface SessionRow {
@@ -20,30 +40,9 @@ export interface TalkRow {
   ended_at: number;
 }
 
-/**
- * Analytics tables (issue 22). The feature owns its schema (created if missing) so it does not
- * take a version number in the shared migration list. Rows are written in batches by the service,
- * never on a listener's join path.
- */
+/** Analytics rows (issue 22): written in batches by the service, never on a listener's join path. */
 export class AnalyticsStore {
-  constructor(private readonly db: Database.Database) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS analytics_salts (space_id TEXT PRIMARY KEY, salt TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS analytics_sessions (
-        id TEXT PRIMARY KEY,
-        space_id TEXT NOT NULL,
-        listener TEXT NOT NULL,
-        via TEXT NOT NULL CHECK (via IN ('webrtc', 'hls', 'replay', 'clip')),
-        started_at INTEGER NOT NULL,
-        ended_at INTEGER NOT NULL,
-        max_position_ms INTEGER
-      );
-      CREATE INDEX IF NOT EXISTS analytics_sessions_space ON analytics_sessions(space_id, started_at);
-      CREATE TABLE IF NOT EXISTS analytics_talk (space_id TEXT NOT NULL, name TEXT NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS analytics_talk_space ON analytics_talk(space_id, started_at);
-      CREATE TABLE IF NOT EXISTS analytics_reactions (space_id TEXT PRIMARY KEY, n INTEGER NOT NULL);
-    `);
-  }
+  constructor(private readonly db: Database.Database) {}
 
   /** The Space's salt for listener keys (made on first use). */
   salt(spaceId: string): string {
@@ -81,10 +80,6 @@ export class AnalyticsStore {
   }
 
   remindersSet(spaceId: string): number {
-    try {
-      return (this.db.prepare(`SELECT COUNT(*) AS n FROM reminders WHERE space_id = ?`).get(spaceId) as { n: number }).n;
-    } catch {
-      return 0; // a database without the schedule feature's tables
-    }
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM reminders WHERE space_id = ?`).get(spaceId) as { n: number }).n;
   }
 }

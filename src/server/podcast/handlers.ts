@@ -2,14 +2,14 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Handle } from '../../shared/account.js';
 import { SpaceId } from '../../shared/space.js';
 import { TranscriptFormat } from '../../shared/transcript.js';
+import type { podcastRequests } from '../../shared/podcast.js';
 import { FORMAT_MIME, formatTranscript } from '../../shared/transcriptFormat.js';
-import type { FeatureHandlers } from '../signaling.js';
-import type { FeatureRouteOptions } from '../web.js';
+import type { FeatureRouteOptions, Handlers } from '../feature.js';
 import { coverPng } from './cover.js';
 import type { PodcastService } from './service.js';
 
 /** The podcast's signaling requests: markers while live, the episode after End. */
-export function podcastHandlers(podcast: PodcastService): Pick<FeatureHandlers, 'chapter.mark' | 'episode.get' | 'episode.update' | 'episode.list'> {
+export function podcastHandlers(podcast: PodcastService): Handlers<keyof typeof podcastRequests> {
   return {
     'chapter.mark': (c, p) => podcast.mark(c.participant, p.spaceId, p.title),
     'episode.get': (c, p) => ({ episode: podcast.get(c.participant, p.spaceId) }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
+import { openServerDb } from '../database.js';
 import { AppError } from '../../shared/errors.js';
 import type { RecordingState } from '../../shared/recording.js';
 import type { SpacePublic } from '../../shared/space.js';
@@ -14,7 +14,7 @@ function setup() {
   let availability: RecordingState['availability'] = 'recording';
   const talk: { name: string; started_at: number; ended_at: number }[] = [];
   const downloads: string[] = [];
-  const db = new Database(':memory:');
+  const db = openServerDb(':memory:');
   const svc = new PodcastService(
     new PodcastStore(db),
     {

@@ -1,5 +1,28 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import type { Schema } from '../../shared/sqlite.js';
+
+/** The podcast's tables, by schema version (see ../database.ts). */
+export const PODCAST_SCHEMA: Schema = {
+  // Podcast (issue 22): one episode row per Space looked at as an episode (its GUID never changes), chapters at wall times.
+  6: `CREATE TABLE podcast_episodes (
+     space_id TEXT PRIMARY KEY,
+     published INTEGER NOT NULL DEFAULT 0,
+     published_at INTEGER,
+     guid TEXT NOT NULL UNIQUE,
+     show_notes TEXT NOT NULL DEFAULT '',
+     speaker_chapters_done INTEGER NOT NULL DEFAULT 0,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE podcast_chapters (
+     id TEXT PRIMARY KEY,
+     space_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('marker', 'speaker')),
+     title TEXT NOT NULL
+   );
+   CREATE INDEX podcast_chapters_space ON podcast_chapters(space_id, at);`,
+};
 
 export interface EpisodeRow {
   space_id: string;
@@ -35,32 +58,9 @@ export interface HostSpaceRow {
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export const newChapterId = (): string => `c${Array.from(randomBytes(10), (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('')}`;
 
-/**
- * The podcast's tables (issue 22), owned by this feature (created if missing). An episode row is
- * made the first time a Space is asked about as an episode; its GUID never changes after.
- */
+/** The podcast's rows (issue 22). An episode row is made the first time a Space is asked about as an episode. */
 export class PodcastStore {
-  constructor(private readonly db: Database.Database) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS podcast_episodes (
-        space_id TEXT PRIMARY KEY,
-        published INTEGER NOT NULL DEFAULT 0,
-        published_at INTEGER,
-        guid TEXT NOT NULL UNIQUE,
-        show_notes TEXT NOT NULL DEFAULT '',
-        speaker_chapters_done INTEGER NOT NULL DEFAULT 0,
-        updated_at INTEGER NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS podcast_chapters (
-        id TEXT PRIMARY KEY,
-        space_id TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('marker', 'speaker')),
-        title TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS podcast_chapters_space ON podcast_chapters(space_id, at);
-    `);
-  }
+  constructor(private readonly db: Database.Database) {}
 
   episode(spaceId: string, now: number): EpisodeRow {
     const get = (): EpisodeRow | undefined => this.db.prepare(`SELECT * FROM podcast_episodes WHERE space_id = ?`).get(spaceId) as EpisodeRow | undefined;
@@ -110,20 +110,11 @@ export class PodcastStore {
   /** A host's Spaces (the spaces table, read only), with the scheduled start where there is one. */
   hostSpaces(hostAccountId: string, states: HostSpaceRow['state'][]): HostSpaceRow[] {
     const marks = states.map(() => '?').join(',');
-    let withSchedule = true;
-    try {
-      this.db.prepare(`SELECT 1 FROM schedules LIMIT 0`).all();
-    } catch {
-      withSchedule = false;
-    }
-    const sql = withSchedule
-      ? `SELECT s.id, s.title, s.state, s.host_name, s.host_handle, s.created_at, s.started_at, s.ended_at,
+    const sql = `SELECT s.id, s.title, s.state, s.host_name, s.host_handle, s.created_at, s.started_at, s.ended_at,
                 CASE WHEN sc.status = 'scheduled' THEN sc.starts_at END AS starts_at
            FROM spaces s LEFT JOIN schedules sc ON sc.space_id = s.id
           WHERE s.host_account_id = ? AND s.state IN (${marks})
-          ORDER BY COALESCE(s.ended_at, s.started_at, s.created_at) DESC`
-      : `SELECT id, title, state, host_name, host_handle, created_at, started_at, ended_at, NULL AS starts_at
-           FROM spaces WHERE host_account_id = ? AND state IN (${marks}) ORDER BY COALESCE(ended_at, started_at, created_at) DESC`;
+          ORDER BY COALESCE(s.ended_at, s.started_at, s.created_at) DESC`;
     return this.db.prepare(sql).all(hostAccountId, ...states) as HostSpaceRow[];
   }
 

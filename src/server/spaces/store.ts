@@ -1,32 +1,11 @@
 import type Database from 'better-sqlite3';
-import { openMigratedDb } from '../shared/sqlite.js';
-import type { SpacePublic, SpaceState } from '../shared/space.js';
-import type { MemberState } from './room.js';
+import type { Schema } from '../../shared/sqlite.js';
+import type { SpacePublic, SpaceState } from '../../shared/space.js';
+import type { SavedMember } from './room.js';
 
-/** Versioned migrations: index + 1 is the schema version (PRAGMA user_version). */
-const MIGRATIONS = [
-  `CREATE TABLE accounts (
-     id TEXT PRIMARY KEY,
-     handle TEXT NOT NULL UNIQUE,
-     display_name TEXT NOT NULL,
-     password_hash TEXT NOT NULL,
-     created_at INTEGER NOT NULL
-   );
-   CREATE TABLE sessions (
-     token_hash TEXT PRIMARY KEY,
-     account_id TEXT NOT NULL REFERENCES accounts(id),
-     created_at INTEGER NOT NULL,
-     expires_at INTEGER NOT NULL,
-     revoked_at INTEGER
-   );
-   CREATE TABLE follows (
-     follower_id TEXT NOT NULL REFERENCES accounts(id),
-     followee_id TEXT NOT NULL REFERENCES accounts(id),
-     created_at INTEGER NOT NULL,
-     PRIMARY KEY (follower_id, followee_id)
-   );
-   CREATE INDEX follows_followee ON follows(followee_id);
-   CREATE TABLE spaces (
+/** The Spaces' tables, by schema version (see ../database.ts). */
+export const SPACES_SCHEMA: Schema = {
+  1: `CREATE TABLE spaces (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      id TEXT NOT NULL UNIQUE,
      title TEXT NOT NULL,
@@ -46,49 +25,8 @@ const MIGRATIONS = [
      removed_at INTEGER NOT NULL,
      PRIMARY KEY (space_id, member_id)
    );`,
-  // 2: scheduled Spaces (issue 6): fields + per-field clocks, idempotent writes, reminders, tickets.
-  `CREATE TABLE schedules (
-     space_id TEXT PRIMARY KEY REFERENCES spaces(id),
-     host_account_id TEXT NOT NULL REFERENCES accounts(id),
-     fields TEXT NOT NULL,
-     clocks TEXT NOT NULL,
-     starts_at INTEGER NOT NULL,
-     status TEXT NOT NULL CHECK (status IN ('scheduled', 'started', 'cancelled')),
-     version INTEGER NOT NULL
-   );
-   CREATE INDEX schedules_host_version ON schedules(host_account_id, version);
-   CREATE INDEX schedules_version ON schedules(version);
-   CREATE TABLE schedule_ops (
-     account_id TEXT NOT NULL,
-     key TEXT NOT NULL,
-     result TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     PRIMARY KEY (account_id, key)
-   );
-   CREATE TABLE reminders (
-     space_id TEXT NOT NULL REFERENCES spaces(id),
-     account_id TEXT NOT NULL REFERENCES accounts(id),
-     created_at INTEGER NOT NULL,
-     PRIMARY KEY (space_id, account_id)
-   );
-   CREATE TABLE tickets (
-     id TEXT PRIMARY KEY,
-     space_id TEXT NOT NULL REFERENCES spaces(id),
-     account_id TEXT NOT NULL REFERENCES accounts(id),
-     method TEXT NOT NULL,
-     amount_cents INTEGER NOT NULL,
-     issued_at INTEGER NOT NULL,
-     UNIQUE (space_id, account_id)
-   );
-   CREATE TABLE ticket_codes (
-     code TEXT PRIMARY KEY,
-     space_id TEXT NOT NULL REFERENCES spaces(id),
-     kind TEXT NOT NULL,
-     redeemed_by TEXT,
-     created_at INTEGER NOT NULL
-   );`,
   // Who holds a role in a Space (and pending requests), so a server restart keeps the stage.
-  `CREATE TABLE space_members (
+  3: `CREATE TABLE space_members (
      space_id TEXT NOT NULL REFERENCES spaces(id),
      member_id TEXT NOT NULL,
      account_id TEXT,
@@ -101,57 +39,7 @@ const MIGRATIONS = [
      joined_at INTEGER NOT NULL,
      PRIMARY KEY (space_id, member_id)
    );`,
-  // Live transcript (issue 7): final caption segments stored with the Space.
-  `CREATE TABLE transcript_segments (
-     space_id TEXT NOT NULL REFERENCES spaces(id),
-     segment_id TEXT NOT NULL,
-     start_ms INTEGER NOT NULL,
-     end_ms INTEGER NOT NULL,
-     text TEXT NOT NULL,
-     speaker_id TEXT,
-     speaker_name TEXT,
-     created_at INTEGER NOT NULL,
-     PRIMARY KEY (space_id, segment_id)
-   );
-   CREATE INDEX transcript_segments_time ON transcript_segments(space_id, start_ms);`,
-  // Recording (issue 12): one recording per Space, its HLS segments (run = one recorder process;
-  // a new run after a crash or restart = a marked gap), clips, and tombstones of deleted ones.
-  `CREATE TABLE recordings (
-     space_id TEXT PRIMARY KEY REFERENCES spaces(id),
-     on_now INTEGER NOT NULL,
-     staff_account_ids TEXT NOT NULL DEFAULT '[]',
-     transcript_origin_at INTEGER,
-     created_at INTEGER NOT NULL,
-     ended_at INTEGER
-   );
-   CREATE TABLE recording_segments (
-     space_id TEXT NOT NULL REFERENCES recordings(space_id) ON DELETE CASCADE,
-     seq INTEGER NOT NULL,
-     run INTEGER NOT NULL,
-     file TEXT NOT NULL,
-     duration_ms INTEGER NOT NULL,
-     position_ms INTEGER NOT NULL,
-     started_at INTEGER NOT NULL,
-     PRIMARY KEY (space_id, seq),
-     UNIQUE (space_id, file)
-   );
-   CREATE TABLE clips (
-     id TEXT PRIMARY KEY,
-     space_id TEXT NOT NULL REFERENCES recordings(space_id) ON DELETE CASCADE,
-     start_ms INTEGER NOT NULL,
-     duration_ms INTEGER NOT NULL,
-     created_by TEXT NOT NULL,
-     created_at INTEGER NOT NULL
-   );
-   CREATE TABLE recording_tombstones (
-     space_id TEXT PRIMARY KEY REFERENCES spaces(id),
-     reason TEXT NOT NULL CHECK (reason IN ('expired', 'deleted')),
-     at INTEGER NOT NULL
-   );`,
-];
-
-/** What survives a server restart of a member (the rest is about their connections). */
-export type SavedMember = Omit<MemberState, 'connections' | 'onStage' | 'speaking'>;
+};
 
 export interface SpaceRow {
   seq: number;
@@ -164,10 +52,6 @@ export interface SpaceRow {
   created_at: number;
   started_at: number | null;
   ended_at: number | null;
-}
-
-export function openServerDb(file: string): Database.Database {
-  return openMigratedDb(file, { migrations: MIGRATIONS, label: 'Space server', synchronous: 'NORMAL', foreignKeys: true });
 }
 
 /** Persistence of Spaces; the one place SQL about Spaces lives. */
