@@ -217,4 +217,24 @@ describe('listener analytics', () => {
     await page.screenshot({ path: join(resolve(import.meta.dirname, '../../docs/screenshots'), 'studio-past-spaces-it.png'), fullPage: true });
     await page.close();
   });
+
+  it('a clip play counts as a clip', async () => {
+    const hostApi = await apiClient(server.url);
+    await hostApi.request('auth.signIn', { handle: 'ana_host', password: 'correct horse battery' });
+    const { url } = await hostApi.request('clip.create', { spaceId, durationMs: 5000, endMs: 20_000 });
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Play clip' }).click();
+    await page.waitForFunction(() => (document.getElementById('audio') as HTMLAudioElement).currentTime > 0.5, null, { timeout: 10_000 });
+    await sleep(2000);
+    await page.close({ runBeforeUnload: true });
+    await ctx.close();
+    let a!: SpaceAnalytics;
+    await expect.poll(async () => ((a = (await hostApi.request('analytics.get', { spaceId })).analytics), a.byVia.clip.sessions), { timeout: 10_000 }).toBe(1);
+    hostApi.close();
+    expect(a.uniqueListeners).toBe(7);
+    expect(a.byVia.clip.minutes).toBeGreaterThan(1 / 60);
+    expect(a.byVia.clip.minutes).toBeLessThan(6 / 60);
+  });
 });
