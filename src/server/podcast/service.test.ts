@@ -107,3 +107,41 @@ describe('podcast episodes', () => {
     expect(svc.chaptersDocument(space.id)).toBeNull();
   });
 });
+
+describe('the feed from the database', () => {
+  it('a live Space is a live item with its HLS stream, a scheduled one is pending at its start, a created one is not announced', async () => {
+    const db = openServerDb(':memory:');
+    db.prepare(`INSERT INTO accounts (id, handle, display_name, password_hash, created_at) VALUES ('acct_h', 'hosty', 'Hosty', 'x', 0)`).run();
+    const space = (id: string, state: string, title: string) =>
+      db.prepare(`INSERT INTO spaces (id, title, host_account_id, host_handle, host_name, state, created_at, started_at) VALUES (?, ?, 'acct_h', 'hosty', 'Hosty', ?, 1000, ?)`).run(id, title, state, state === 'live' ? 5000 : null);
+    space('livelive01', 'live', 'On air');
+    space('sched00001', 'scheduled', 'Next week');
+    space('created001', 'scheduled', 'Just created');
+    const startsAt = Date.UTC(2026, 11, 9, 18);
+    db.prepare(`INSERT INTO schedules (space_id, host_account_id, fields, clocks, starts_at, status, version) VALUES ('sched00001', 'acct_h', '{}', '{}', ?, 'scheduled', 1)`).run(startsAt);
+    const svc = new PodcastService(
+      new PodcastStore(db),
+      {
+        spaces: { get: () => { throw new AppError('not_found', 'x'); }, mediaKeyOf: () => ({ hostAccountId: 'acct_h' }), roleIn: () => null },
+        accounts: { get: (h) => { if (h !== 'hosty') throw new AppError('not_found', 'no such account'); return { id: 'acct_h', handle: 'hosty', displayName: 'Hosty', followerCount: 0, followingCount: 0 }; } },
+        recording: {
+          state: (id) => ({ spaceId: id, on: true, availability: 'recording', durationMs: 0, segmentS: 1, expiresAt: null }),
+          timeline: () => { throw new Error('unused'); },
+          download: async () => { throw new Error('unused'); },
+        },
+        transcript: { segments: () => [] },
+        talk: () => [],
+      },
+      { publicUrl: () => 'http://x', ownerEmail: 'p@x', category: 'Technology', language: 'en', now: () => 10_000 },
+    );
+    expect(await svc.feed('nobody')).toBeNull();
+    const xml = (await svc.feed('hosty'))!;
+    const items = [...xml.matchAll(/<podcast:liveItem status="(\w+)" start="([^"]+)"[\s\S]*?<title>([^<]+)<\/title>[\s\S]*?<\/podcast:liveItem>/g)].map((m) => [m[1], m[2], m[3]]);
+    expect(items).toEqual([
+      ['live', new Date(5000).toISOString(), 'On air'],
+      ['pending', new Date(startsAt).toISOString(), 'Next week'],
+    ]);
+    expect(xml).toContain('<enclosure url="http://x/s/livelive01/hls/live.m3u8" type="application/x-mpegURL" length="0"/>');
+    expect(xml).not.toContain('Just created');
+  });
+});
