@@ -87,16 +87,16 @@ describe('analytics', () => {
   it('a listener is an opaque key: the same account twice counts once, and no id is stored', () => {
     const { svc, space, db, at } = setup();
     at(1000);
-    svc.listening(space.id, 'c1', 'acct_secret_id', true);
+    svc.listening(space.id, 'connection_secret_1', 'acct_secret_id', true);
     at(2000);
-    svc.listening(space.id, 'c1', 'acct_secret_id', false);
-    svc.listening(space.id, 'c2', 'acct_secret_id', true);
+    svc.listening(space.id, 'connection_secret_1', 'acct_secret_id', false);
+    svc.listening(space.id, 'connection_secret_2', 'acct_secret_id', true);
     at(3000);
     expect(svc.get(space.id).uniqueListeners).toBe(1);
     svc.close();
     const dump = JSON.stringify(db.prepare('SELECT * FROM analytics_sessions').all());
     expect(dump).not.toContain('acct_secret_id');
-    expect(dump).not.toContain('c1');
+    expect(dump).not.toContain('connection_secret');
   });
 
   it('only the owner (or a co-host) sees the figures; a report for an unknown Space or a stopped unknown play changes nothing', () => {
