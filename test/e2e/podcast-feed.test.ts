@@ -220,6 +220,26 @@ describe('podcast feed', () => {
     expect((await fetch(`${server.url}/u/nobody_here/podcast.xml`)).status).toBe(404);
   });
 
+  it('bad play reports are refused with a typed error; the figures as CSV are the host\'s only', async () => {
+    const post = (body: string): Promise<Response> => fetch(`${server.url}/api/listens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const bad = await post('{"spaceId":"x","via":"tv"}');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('bad_message');
+    expect((await post('not json')).status).toBe(400);
+    expect((await post(JSON.stringify({ spaceId: 'zzzzzzzzzz', via: 'replay', session: 'abcdefgh12', event: 'start' }))).status).toBe(404);
+    expect((await post(JSON.stringify({ spaceId, via: 'hls', session: 'abcdefgh12', event: 'start' }))).status).toBe(409); // ended: no live HLS
+    const hostToken = (await host.request('auth.signIn', { handle: 'pod_host', password: 'correct horse battery' })).token;
+    const producerToken = (await producer.request('auth.signIn', { handle: 'pod_producer', password: 'correct horse battery' })).token;
+    const csv = (token?: string): Promise<Response> => fetch(`${server.url}/s/${spaceId}/analytics.csv`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect((await csv()).status).toBe(401);
+    expect((await csv(producerToken)).status).toBe(403);
+    const ok = await csv(hostToken);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(await ok.text()).toContain('title,Episode one: microphones\r\n');
+    await expect(producer.request('analytics.get', { spaceId })).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
   it('the replay page lists the chapters and a click plays from there (within 1 s)', async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${server.url}/s/${spaceId}`);
