@@ -165,6 +165,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   };
   const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir, tickets });
   const transcript = new TranscriptService(db, spaces);
+  spaces.events.on('ending', (spaceId, staff) => transcript.ending(spaceId, staff));
   // Analytics and the podcast (issue 22): what the server already sees, and published replays as a feed.
   const analytics = new AnalyticsService(new AnalyticsStore(db), spaces, { recordingMs: (id) => recording.state(id).durationMs });
   spaces.events.on('listening', (spaceId, conn, who, on) => analytics.listening(spaceId, conn, who, on));
