@@ -56,6 +56,7 @@ export function createStudioServices(opts: {
       return a ? { accountId: a.id, displayName: a.displayName } : null;
     },
     transcript: () => transcript.getTranscript().segments,
+    transcriptPartial: () => transcript.partial(),
   });
   const service = new StudioService(settings, sessions, (e, p) => (transcript.observe(e, p), multitrack.observe(e, p), opts.emit(e, p)), opts.onAir, new TrustedServers(db));
   const soundboard = new SoundboardLibrary(db, opts.dataDir);

@@ -172,6 +172,11 @@ export class TranscriptService {
     return { accepted: this.engine.write(pcm) };
   }
 
+  /** The line the engine is still recognising (its last partial), if any: a take that stops now keeps it. */
+  partial(): CaptionSegment | null {
+    return this.current?.text ? { ...this.current } : null;
+  }
+
   getTranscript(): IpcResponse<'getTranscript'> {
     return { segments: this.segments.slice() };
   }

@@ -82,7 +82,7 @@ export function RecordPanel({ engine, player, mic, spaceId, role }: { engine: Co
       // Chunks that arrive before main has opened the take wait here, in order.
       const early: Parameters<Parameters<TakeTap['start']>[1]>[0][] = [];
       let takeId: string | null = null;
-      const send = (c: (typeof early)[number], id: string): void => void studio.takeAudio({ takeId: id, ...c }).catch(() => undefined);
+      const send = (c: (typeof early)[number], id: string): void => void studio.takeAudio({ takeId: id, track: c.track, pcm: c.pcm, ...(c.at !== undefined ? { at: c.at } : {}) }).catch(() => undefined);
       const tracks = await tap.start(mic, (c) => (takeId ? send(c, takeId) : early.push(c)));
       try {
         const take = await studio.startTake({ spaceId, tracks, upload: !!spaceId && role !== 'host' });
