@@ -111,6 +111,12 @@ export const ServerConfig = z.object({
   metricsToken: z.string().min(16, 'the metrics token needs at least 16 characters').optional(),
   /** host:port of a listener of its own serving only /metrics, e.g. 127.0.0.1:9464 (bind it to a private address). */
   metricsAddress: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d+$/, 'host:port').optional(),
+  /** Podcast feeds (issue 22): itunes:owner email (accounts have no email; default podcasts@<public host>). */
+  podcastEmail: z.email().optional(),
+  /** itunes:category of every feed, `Top` or `Top / Sub` from Apple's list. */
+  podcastCategory: z.string().min(2).max(80).default('Society & Culture'),
+  /** The feeds' language (RSS `language`). */
+  podcastLanguage: z.string().regex(/^[a-z]{2}(-[A-Za-z]{2})?$/, 'a language code like en or it-IT').default('en'),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -161,6 +167,9 @@ const ENV: Record<keyof ServerConfig, string> = {
   logLevel: 'SPACES_LOG_LEVEL',
   metricsToken: 'SPACES_METRICS_TOKEN',
   metricsAddress: 'SPACES_METRICS_ADDRESS',
+  podcastEmail: 'SPACES_PODCAST_EMAIL',
+  podcastCategory: 'SPACES_PODCAST_CATEGORY',
+  podcastLanguage: 'SPACES_PODCAST_LANGUAGE',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
