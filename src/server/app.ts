@@ -28,6 +28,8 @@ import { StageTracks } from './multitrack/stageTracks.js';
 import { multitrackHandlers } from './multitrack/handlers.js';
 import { RecordingService } from './recording/service.js';
 import { recordingHandlers, recordingRoutes } from './recording/http.js';
+import { reachFeature } from './reminders/feature.js';
+import { homeFeature } from './home/feature.js';
 
 /** The built listener page: next to the bundled server (out/server -> out/listener) or from the sources. */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -134,11 +136,15 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   });
   spaces.events.on('live', (spaceId, key) => recording.live(spaceId, key));
   spaces.events.on('ending', (spaceId, staff) => recording.ending(spaceId, staff));
+  // Reminders and go-live alerts (issue 21): listening before restoreLive, which reports Spaces live again.
+  const reach = reachFeature(db, config, listenerDist, () => url);
+  spaces.events.on('live', (spaceId) => reach.service.spaceLive(spaceId));
   try {
     await media.start(20_000);
     await spaces.restoreLive();
   } catch (err) {
     await stopMedia();
+    await reach.service.stop();
     db.close();
     throw err;
   }
@@ -169,6 +175,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     ...recordingHandlers(recording),
     ...iceHandlers(turn),
     ...multitrack,
+    ...reach.handlers,
   });
   const accountOf = (token: string): string | null => {
     try {
@@ -177,10 +184,12 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       return null;
     }
   };
+  const home = homeFeature(db, spaces, accounts, reach.shell, config, () => url);
   const web = await createWebApp({
     spaces,
     listenerDist,
-    routes: [scheduleRoutes(schedule), transcriptRoutes(transcript), recordingRoutes(recording, accountOf)],
+    routes: [scheduleRoutes(schedule, () => url), transcriptRoutes(transcript), recordingRoutes(recording, accountOf), reach.routes, home.routes],
+    pageHead: home.pageHead,
     // HTTPS when a certificate is configured (issue 15); a caller may pass its own factory.
     serverFactory: serverFactory ?? ((handler) => createWebServer(tls, handler)),
     health: () => ({
@@ -197,6 +206,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   });
   await web.listen({ port: config.port, host: config.host });
   recording.startSweeping();
+  reach.service.start();
   const addr = http.address() as AddressInfo;
   url = config.publicUrl ?? `${tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
@@ -216,6 +226,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       spaces.stop();
       await web.close();
       await recording.close();
+      await reach.service.stop();
       await stopMedia();
       db.close();
     },

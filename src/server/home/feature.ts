@@ -1,0 +1,16 @@
+import type Database from 'better-sqlite3';
+import type { AccountService } from '../accounts.js';
+import type { ServerConfig } from '../config.js';
+import type { SpaceService } from '../spaces.js';
+import { homeRoutes, pageHead } from './handlers.js';
+import { HomeService } from './service.js';
+import type { ShellPage } from './shell.js';
+import { HomeStore } from './store.js';
+
+/** Builds the home pages feature (composed in app.ts). */
+export function homeFeature(db: Database.Database, spaces: SpaceService, accounts: AccountService, shell: ShellPage, config: ServerConfig, publicUrl: () => string) {
+  const store = new HomeStore(db);
+  const home = new HomeService(store, spaces, accounts);
+  const deps = { home, store, spaces, shell, publicUrl, embedAncestors: config.embedAncestors };
+  return { routes: homeRoutes(deps), pageHead: pageHead(deps) };
+}
