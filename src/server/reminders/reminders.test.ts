@@ -169,8 +169,8 @@ describe('reminders: push, mail, the queue', { timeout: 30_000 }, () => {
     const start = Date.UTC(2026, 11, 24, 18, 0);
     const one = ical.sync.parseICS(spacesCalendar([{ ...base, startsAt: start, sequence: 3 }], { name: 'Spaces by @host_c', publicUrl: 'https://spaces.example' }));
     const two = ical.sync.parseICS(spacesCalendar([{ ...base, startsAt: start + 3600_000, sequence: 4 }], { name: 'Spaces by @host_c', publicUrl: 'https://spaces.example' }));
-    const e1 = Object.values(one).find((c) => c.type === 'VEVENT') as ical.VEvent;
-    const e2 = Object.values(two).find((c) => c.type === 'VEVENT') as ical.VEvent;
+    const e1 = Object.values(one).find((c) => c?.type === 'VEVENT') as ical.VEvent;
+    const e2 = Object.values(two).find((c) => c?.type === 'VEVENT') as ical.VEvent;
     expect(e1.uid).toBe('calspace01@spaces');
     expect(e1.summary).toBe('Moved, show; yes');
     expect(e1.start.getTime()).toBe(start);
