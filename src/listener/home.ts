@@ -33,6 +33,7 @@ function pushMessage(s: PushState): string {
 }
 async function act(f: () => Promise<unknown>): Promise<void> {
   try {
+    await ready;
     await f();
   } catch (err) {
     say(AppError.from(err).message);
@@ -181,4 +182,5 @@ client.onState((state) => {
     await loadPersonalState();
   });
 });
-if (panel) void client.connect().catch(() => undefined);
+/** Requests wait for the connection (a click can come before it is up). */
+const ready: Promise<void> = panel ? client.connect().catch(() => undefined) : Promise.resolve();

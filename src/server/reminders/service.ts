@@ -24,6 +24,9 @@ interface MailJob {
   mail: Mail;
 }
 
+/** How often a Space inside its "starts soon" window is looked at again for new reminder holders. */
+const RESCAN_MS = 5000;
+
 const hash = (s: string): string => createHash('sha256').update(s).digest('base64url').slice(0, 16);
 
 /**
@@ -142,17 +145,26 @@ export class ReachService {
     if (n) this.queue.kick();
   }
 
-  /** Queues "starts soon" reminders for scheduled Spaces whose moment has come. */
+  /**
+   * Queues "starts soon" reminders for scheduled Spaces whose moment has come. Inside that window
+   * each Space is looked at again every few seconds, so a reminder set (or an address confirmed)
+   * late still gets its message; the per-person keys make every look after the first cheap.
+   */
   tick(): void {
     let n = 0;
-    for (const s of this.store.startingSoon(this.now(), this.opts.leadMs)) {
+    const now = this.now();
+    for (const s of this.store.startingSoon(now, this.opts.leadMs)) {
+      const base = `soon:${s.space_id}:${s.starts_at}`;
+      if (now - (this.scanned.get(base) ?? -Infinity) < RESCAN_MS) continue;
+      this.scanned.set(base, now);
       const row = this.spaces.get(s.space_id);
       if (!row) continue;
-      const base = `soon:${s.space_id}:${s.starts_at}`;
-      n += this.store.once(base, this.now(), () => this.store.reminderHolders(s.space_id).flatMap((a) => this.messagesFor(a, row, 'soon', base, s.starts_at)));
+      n += this.store.enqueue(this.store.reminderHolders(s.space_id).flatMap((a) => this.messagesFor(a, row, 'soon', base, s.starts_at)), now);
     }
+    for (const [k, at] of this.scanned) if (now - at > this.opts.leadMs + 3600_000) this.scanned.delete(k);
     if (n) this.queue.kick();
   }
+  private readonly scanned = new Map<string, number>();
 
   private messagesFor(accountId: string, space: SpaceRow, kind: PushPayload['kind'], base: string, startsAt?: number): NewMessage[] {
     const url = `${this.opts.publicUrl()}/s/${space.id}`;
