@@ -29,6 +29,8 @@ requireNetns();
 
 const DOCS = resolve(import.meta.dirname, '../../docs/screenshots');
 const PASSWORD = 'correct horse battery';
+/** UI steps wait this long (a shared machine under load), never a fixed sleep. */
+const SOON = { timeout: 10_000 };
 const HOUR = 3600_000;
 const hlc = () => `${String(Date.now()).padStart(15, '0')}.000000.test`;
 let keyN = 0;
@@ -110,19 +112,19 @@ describe('reaching people: home pages, alerts, mail, calendar, previews', () => 
     const page = await newPage({ width: 390, height: 844 });
     await page.context().grantPermissions(['notifications'], { origin: server.url });
     await page.goto(`${server.url}/u/ada_live`);
-    await expect.poll(() => page.getByRole('heading', { level: 1, name: 'Ada Lovelace' }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole('heading', { level: 1, name: 'Ada Lovelace' }).isVisible(), SOON).toBe(true);
     // Not signed in: Follow asks to sign in first.
     await page.getByRole('button', { name: 'Follow' }).click();
-    await expect.poll(() => page.locator('#reach-message').textContent()).toContain('Sign in');
+    await expect.poll(() => page.locator('#reach-message').textContent(), SOON).toContain('Sign in');
     await page.getByLabel('Handle').fill('follow_two');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.locator('#reach-who').textContent()).toContain('@follow_two');
+    await expect.poll(() => page.locator('#reach-who').textContent(), SOON).toContain('@follow_two');
     await page.getByRole('button', { name: 'Follow' }).click();
-    await expect.poll(() => page.getByRole('button', { name: 'Following ✓' }).isVisible()).toBe(true);
-    await expect.poll(() => page.locator('#followers').textContent()).toBe('1 follower');
+    await expect.poll(() => page.getByRole('button', { name: 'Following ✓' }).isVisible(), SOON).toBe(true);
+    await expect.poll(() => page.locator('#followers').textContent(), SOON).toBe('1 follower');
     // Headless Chromium here has no push service to subscribe with: the page says so plainly.
-    await expect.poll(() => page.locator('#reach-message').textContent()).toContain('cannot receive push notifications here');
+    await expect.poll(() => page.locator('#reach-message').textContent(), SOON).toContain('cannot receive push notifications here');
     expect(await page.evaluate(() => Notification.permission)).toBe('granted');
 
     // The same account's subscription at the test's push service (what a browser with one would send).
@@ -140,13 +142,13 @@ describe('reaching people: home pages, alerts, mail, calendar, previews', () => 
     await fanPage.getByLabel('Handle').fill('fan_one');
     await fanPage.getByLabel('Password').fill(PASSWORD);
     await fanPage.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => fanPage.locator('#reach-who').textContent()).toContain('@fan_one');
+    await expect.poll(() => fanPage.locator('#reach-who').textContent(), SOON).toContain('@fan_one');
     await fanPage.getByRole('button', { name: 'Remind me: Radio hour' }).click();
-    await expect.poll(() => fanPage.locator(`button[data-remind="${upcomingId}"]`).textContent()).toBe('Reminder set ✓');
+    await expect.poll(() => fanPage.locator(`button[data-remind="${upcomingId}"]`).textContent(), SOON).toBe('Reminder set ✓');
     expect((await fan.request('schedule.get', { spaceId: upcomingId })).reminded).toBe(true);
     await fanPage.getByLabel('Reminders by email').fill('fan@example.org');
     await fanPage.getByRole('button', { name: 'Save address' }).click();
-    await expect.poll(() => fanPage.locator('#reach-message').textContent()).toContain('Check your mail');
+    await expect.poll(() => fanPage.locator('#reach-message').textContent(), SOON).toContain('Check your mail');
     await expect.poll(() => smtp.mails.length, { timeout: 10_000 }).toBe(1);
     const link = /http:\/\/[^\s"]+\/reach\/verify\/[A-Za-z0-9_-]{32}/.exec(mailText(smtp.mails[0]!.raw))?.[0];
     expect(link).toBeTruthy();
@@ -169,7 +171,7 @@ describe('reaching people: home pages, alerts, mail, calendar, previews', () => 
     const page = await newPage({ width: 390, height: 844 });
     await page.goto(unsubscribe!);
     await page.getByRole('button', { name: 'Unsubscribe' }).click();
-    await expect.poll(() => page.getByRole('heading', { name: 'Unsubscribed' }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole('heading', { name: 'Unsubscribed' }).isVisible(), SOON).toBe(true);
     expect((await fan.request('reach.prefs', {})).prefs.email).toMatchObject({ unsubscribed: true });
   });
 
@@ -203,7 +205,7 @@ describe('reaching people: home pages, alerts, mail, calendar, previews', () => 
     console.log(`[reach] live Space visible on the home pages after ${seen.map((s) => `${s} ms`).join(', ')}`);
     expect(Math.max(...seen)).toBeLessThan(2000);
     for (const { page, name } of pages) {
-      if (name.startsWith('home')) await expect.poll(() => page.locator(`#live [data-space="${liveId}"] .byline`).textContent()).toContain('@ada_live');
+      if (name.startsWith('home')) await expect.poll(() => page.locator(`#live [data-space="${liveId}"] .byline`).textContent(), SOON).toContain('@ada_live');
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
       expect(await seriousViolations(page), name).toEqual([]);
       await page.screenshot({ path: join(DOCS, `${name}.png`), fullPage: name.includes('390') });
@@ -211,19 +213,19 @@ describe('reaching people: home pages, alerts, mail, calendar, previews', () => 
     // Italian.
     const it = await newPage({ width: 390, height: 844 }, 'it-IT');
     await it.goto(`${server.url}/`);
-    await expect.poll(() => it.getByRole('heading', { name: 'In diretta ora' }).isVisible()).toBe(true);
+    await expect.poll(() => it.getByRole('heading', { name: 'In diretta ora' }).isVisible(), SOON).toBe(true);
     expect(await it.locator('html').getAttribute('lang')).toBe('it');
     expect(await seriousViolations(it)).toEqual([]);
     await it.screenshot({ path: join(DOCS, 'home-it-390x844.png'), fullPage: true });
     const itHost = await newPage({ width: 1440, height: 900 }, 'it-IT');
     await itHost.goto(`${server.url}/u/ada_live`);
-    await expect.poll(() => itHost.getByRole('button', { name: 'Segui' }).isVisible()).toBe(true);
+    await expect.poll(() => itHost.getByRole('button', { name: 'Segui' }).isVisible(), SOON).toBe(true);
 
     // Search.
     const search = pages[0]!.page;
     await search.getByRole('searchbox', { name: 'Search Spaces and hosts' }).fill('podcasts');
     await search.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => search.getByRole('heading', { level: 1 }).textContent()).toContain('podcasts');
+    await expect.poll(() => search.getByRole('heading', { level: 1 }).textContent(), SOON).toContain('podcasts');
     expect(await search.locator(`#upcoming [data-space="${laterId}"]`).isVisible()).toBe(true);
     expect(await search.locator(`#live [data-space="${liveId}"]`).count()).toBe(0);
 
@@ -247,7 +249,7 @@ describe('reaching people: home pages, alerts, mail, calendar, previews', () => 
     await cdp.send('ServiceWorker.enable');
     await page.goto(`${server.url}/`);
     await page.evaluate(async () => void (await navigator.serviceWorker.ready));
-    await expect.poll(() => registrations.find((r) => r.scopeURL === `${server.url}/`)).toBeTruthy();
+    await expect.poll(() => registrations.find((r) => r.scopeURL === `${server.url}/`), SOON).toBeTruthy();
     const reg = registrations.find((r) => r.scopeURL === `${server.url}/`)!;
     // What the server sent (decrypted above) is what the browser's push service would hand the worker.
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: reg.registrationId, data: push.received[0]!.payload });
@@ -277,7 +279,7 @@ describe('reaching people: home pages, alerts, mail, calendar, previews', () => 
     expect(opened).toEqual({ url: `${server.url}/s/${liveId}`, left: 0 });
     const spacePage = await ctx.newPage();
     await spacePage.goto(opened.url);
-    await expect.poll(() => spacePage.locator('#title').textContent()).toBe('Ada live: engines and poetry');
+    await expect.poll(() => spacePage.locator('#title').textContent(), SOON).toBe('Ada live: engines and poetry');
   });
 
   it('link previews: /s/<id> and /u/<handle> carry Open Graph and Twitter Card tags for a client that runs no JavaScript, with a PNG card', async () => {
@@ -333,7 +335,7 @@ describe('reaching people: home pages, alerts, mail, calendar, previews', () => 
     await new Promise<void>((r) => blog.listen(0, '127.0.0.1', r));
     await page.goto(`http://127.0.0.1:${(blog.address() as AddressInfo).port}/`);
     const frame = page.frameLocator('iframe');
-    await expect.poll(() => frame.locator('#title').textContent()).toBe('Ada live: engines and poetry');
+    await expect.poll(() => frame.locator('#title').textContent(), SOON).toBe('Ada live: engines and poetry');
     await frame.getByRole('button', { name: 'Listen' }).click();
     await expect.poll(() => frame.locator('#audio').evaluate((a: HTMLAudioElement) => (a.srcObject as MediaStream | null)?.getAudioTracks().length ?? 0), { timeout: 10_000 }).toBe(1);
     await page.screenshot({ path: join(DOCS, 'embed-800x400.png') });
