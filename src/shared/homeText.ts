@@ -56,6 +56,9 @@ export const homeEn = {
   startsAt: 'Starts {{when}}',
   endedAt: 'Ended {{when}}',
   language: 'Language',
+  soldOut: 'Ticketed · sold out',
+  ticketsLeft_one: 'Ticketed · {{count}} ticket left',
+  ticketsLeft_other: 'Ticketed · {{count}} tickets left',
 };
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
 
@@ -110,6 +113,9 @@ export const homeIt: Shape<typeof homeEn> = {
   startsAt: 'Inizia {{when}}',
   endedAt: 'Terminato {{when}}',
   language: 'Lingua',
+  soldOut: 'A pagamento · esaurito',
+  ticketsLeft_one: 'A pagamento · resta {{count}} biglietto',
+  ticketsLeft_other: 'A pagamento · restano {{count}} biglietti',
 };
 
 export type HomeLang = 'en' | 'it';

@@ -94,6 +94,9 @@ export class HomeRenderer {
       `<li class="tile" data-space="${esc(u.id)}"><span class="state" data-state="scheduled">${esc(this.t('scheduled'))}</span>` +
       `<a class="tile-title" href="/s/${esc(u.id)}">${esc(u.title)}</a>${this.byline(u.host_handle, u.host_name, withHost)}` +
       `<span class="meta"><time datetime="${new Date(u.starts_at).toISOString()}">${esc(this.t('startsAt', { when }))}</time></span>` +
+      (u.ticket_count === null
+        ? ''
+        : `<span class="meta tickets">${esc(u.tickets_issued >= u.ticket_count ? this.t('soldOut') : this.t('ticketsLeft', { count: u.ticket_count - u.tickets_issued }))}</span>`) +
       `<button type="button" class="secondary remind" data-remind="${esc(u.id)}" aria-label="${esc(`${this.t('remindMe')}: ${u.title}`)}">${esc(this.t('remindMe'))}</button></li>`
     );
   }

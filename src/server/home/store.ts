@@ -7,6 +7,9 @@ export interface UpcomingRow {
   host_name: string;
   starts_at: number;
   time_zone: string;
+  /** Tickets on sale (null: not ticketed) and how many are taken. */
+  ticket_count: number | null;
+  tickets_issued: number;
 }
 export interface ReplayRow {
   id: string;
@@ -38,7 +41,8 @@ export class HomeStore {
   upcoming(now: number, opts: { handle?: string; q?: string; limit: number }): UpcomingRow[] {
     return this.db
       .prepare(
-        `SELECT sp.id, sp.title, sp.host_handle, sp.host_name, s.starts_at, json_extract(s.fields, '$.timeZone') AS time_zone
+        `SELECT sp.id, sp.title, sp.host_handle, sp.host_name, s.starts_at, json_extract(s.fields, '$.timeZone') AS time_zone,
+                json_extract(s.fields, '$.ticketing.count') AS ticket_count, (SELECT COUNT(*) FROM tickets t WHERE t.space_id = sp.id) AS tickets_issued
          FROM schedules s JOIN spaces sp ON sp.id = s.space_id
          WHERE s.status = 'scheduled' AND sp.state = 'scheduled' AND s.starts_at > ?
            AND (@handle IS NULL OR sp.host_handle = @handle)
