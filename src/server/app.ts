@@ -6,9 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { hostingPolicy, parseEdges, parseRange, turnOptions, type ServerConfig } from './config.js';
 import type { Role } from '../shared/space.js';
 import { createWebServer, tlsOptions } from './tls.js';
-import { iceHandlers, turnCredentials } from './turn.js';
-import { AccountService } from './accounts.js';
-import { SpaceStore, openServerDb } from './db.js';
+import { turnCredentials } from './ice/service.js';
+import { iceHandlers } from './ice/handlers.js';
+import { AccountService } from './accounts/service.js';
+import { accountHandlers, hostCheck } from './accounts/handlers.js';
+import { SpaceStore } from './spaces/store.js';
+import { openServerDb } from './database.js';
 import { createWebApp, type ServerFactory } from './web.js';
 import { JanusSupervisor } from './janus/supervisor.js';
 import { ClientHub, DEFAULT_BACKPRESSURE } from './clientHub.js';
@@ -17,17 +20,18 @@ import type { JanusNodeOptions } from './media/janusNode.js';
 import { watchEdgesFile } from './media/edgesFile.js';
 import type { JanusNatOptions, ManagedJanusOptions } from './janus/config.js';
 import { SignalingServer } from './signaling.js';
-import { SpaceService } from './spaces.js';
-import { ScheduleService, scheduleHandlers } from './schedule/service.js';
+import { SpaceService } from './spaces/service.js';
+import { spaceHandlers } from './spaces/handlers.js';
+import { ScheduleService } from './schedule/service.js';
 import { TicketGate } from './schedule/ticketGate.js';
-import { scheduleRoutes } from './schedule/http.js';
-import { TranscriptService, transcriptHandlers } from './transcript/service.js';
-import { transcriptRoutes } from './transcript/http.js';
+import { scheduleHandlers, scheduleRoutes } from './schedule/handlers.js';
+import { TranscriptService } from './transcript/service.js';
+import { transcriptHandlers, transcriptRoutes } from './transcript/handlers.js';
 import { TrackUploads } from './multitrack/uploads.js';
 import { StageTracks } from './multitrack/stageTracks.js';
 import { multitrackHandlers } from './multitrack/handlers.js';
 import { RecordingService } from './recording/service.js';
-import { recordingHandlers, recordingRoutes } from './recording/http.js';
+import { recordingHandlers, recordingRoutes } from './recording/handlers.js';
 import { reachFeature } from './reminders/feature.js';
 import { homeFeature } from './home/feature.js';
 
@@ -163,20 +167,27 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   media.on('participant', (p) => stageTracks.participantJoined(p.key, p.id, p.display));
   const multitrack = multitrackHandlers(spaces, new TrackUploads(join(config.dataDir, 'multitrack'), spaces), stageTracks);
   const captions = transcriptHandlers(transcript);
-  const signaling = new SignalingServer(hub, spaces, accounts, sameHost, {
-    ...scheduleHandlers(schedule),
-    ...captions,
-    // The recording places captions on its timeline by when they arrive.
-    'caption.post': (c, p) => {
-      const r = captions['caption.post'](c, p);
-      recording.noteCaption(p.spaceId, p.segment);
-      return r;
+  const signaling = new SignalingServer(
+    hub,
+    {
+      ...accountHandlers(accounts, spaces),
+      ...spaceHandlers(spaces, hostCheck(accounts)),
+      ...scheduleHandlers(schedule),
+      ...captions,
+      // The recording places captions on its timeline by when they arrive.
+      'caption.post': (c, p) => {
+        const r = captions['caption.post'](c, p);
+        recording.noteCaption(p.spaceId, p.segment);
+        return r;
+      },
+      ...recordingHandlers(recording),
+      ...iceHandlers(turn),
+      ...multitrack,
+      ...reach.handlers,
     },
-    ...recordingHandlers(recording),
-    ...iceHandlers(turn),
-    ...multitrack,
-    ...reach.handlers,
-  });
+    sameHost,
+    (p) => spaces.disconnect(p),
+  );
   const accountOf = (token: string): string | null => {
     try {
       return accounts.resume(token).account.id;

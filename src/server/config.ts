@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { HostingPolicy } from '../shared/account.js';
-import type { TurnOptions } from './turn.js';
+import type { TurnOptions } from './ice/service.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const PortRange = z.string().regex(/^\d+-\d+$/, 'a port range looks like 20000-29999');

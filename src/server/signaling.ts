@@ -7,120 +7,38 @@ import {
   MAX_MESSAGE_BYTES,
   requests,
   type RequestParams,
-  type RequestResult,
-  type CoreRequestType,
   type RequestType,
   type ServerMessage,
 } from '../shared/signaling.js';
-import type { SignedIn } from '../shared/account.js';
-import type { AccountService } from './accounts.js';
-import type { ClientHub, Connection } from './clientHub.js';
-import type { SpaceService } from './spaces.js';
+import type { ClientHub } from './clientHub.js';
+import type { AllHandlers, Connection, Handler } from './feature.js';
+import type { Participant } from './spaces/participant.js';
 
-export type { Connection } from './clientHub.js';
-
-const done = (_: unknown): Record<string, never> => ({});
-
-/** What a feature module supplies: a handler for each request type it adds to the protocol. */
-export type FeatureHandlers = { [T in Exclude<RequestType, CoreRequestType>]: Handler<T> };
+export type { Connection, Handler } from './feature.js';
 
 /** Hard cap at the socket level; between this and MAX_MESSAGE_BYTES the client gets a typed error. */
 const SOCKET_MAX_PAYLOAD = 1024 * 1024;
 const HEARTBEAT_MS = 30_000;
 
-export type Handler<T extends RequestType> = (c: Connection, p: RequestParams<T>) => Promise<RequestResult<T>> | RequestResult<T>;
-
 /**
- * The WebSocket API at /ws: validates every message against the shared contract, dispatches
- * it to the SpaceService, and answers with a reply or a typed error. A bad message never
- * closes the connection or changes a Space.
+ * The WebSocket transport at /ws: upgrade (origin check), parse, validate every message against
+ * the shared contract, dispatch it to the feature handler of its type, answer with a reply or a
+ * typed error, and keep connections alive (heartbeat). It knows no feature: the handlers come
+ * from the feature folders' `handlers.ts`. A bad message never closes the connection or changes
+ * a Space.
  */
 export class SignalingServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: SOCKET_MAX_PAYLOAD });
   private readonly heartbeat: NodeJS.Timeout;
 
-  private readonly core: { [T in CoreRequestType]: Handler<T> } = {
-    'auth.register': async (c, p) => this.signIn(c, await this.accounts.register(p.handle, p.displayName, p.password)),
-    'auth.signIn': async (c, p) => this.signIn(c, await this.accounts.signIn(p.handle, p.password)),
-    'auth.resume': (c, p) => this.signIn(c, this.accounts.resume(p.token)),
-    'auth.signOut': async (c) => {
-      if (c.participant.token) this.accounts.signOut(c.participant.token);
-      await this.spaces.signedOut(c.participant);
-      return {};
-    },
-    'account.get': (c, p) => {
-      const account = this.accounts.get(p.handle);
-      const me = c.participant.identity.accountId;
-      return { account, following: !!me && this.accounts.isFollowing(me, account.id) };
-    },
-    'account.follow': (c, p) => ({ account: this.accounts.follow(this.requireAccount(c), p.handle) }),
-    'account.unfollow': (c, p) => ({ account: this.accounts.unfollow(this.requireAccount(c), p.handle) }),
-
-    'space.create': (c, p) => {
-      const account = this.accounts.resume(this.requireToken(c)).account;
-      this.accounts.assertMayHost(account);
-      const space = this.spaces.create(account, p.title);
-      c.follow(space.id);
-      return { space };
-    },
-    'space.watch': (c, p) => {
-      const space = this.spaces.get(p.spaceId);
-      c.follow(p.spaceId);
-      return { space };
-    },
-    'space.join': (c, p) => {
-      const joined = this.spaces.join(c.participant, p.spaceId, p.displayName);
-      c.follow(p.spaceId);
-      return joined;
-    },
-    'space.leave': async (c, p) => {
-      await this.spaces.leave(c.participant, p.spaceId, p.handTo);
-      return {};
-    },
-    'space.end': async (c, p) => ({ space: await this.spaces.end(c.participant, p.spaceId) }),
-    'stage.join': async (c, p) => ({ sdp: await this.spaces.joinStage(c.participant, p.spaceId, p.sdp) }),
-    'listen.start': async (c, p) => ({ sdp: await this.spaces.startListening(c.participant, p.spaceId) }),
-    'listen.answer': async (c, p) => {
-      await this.spaces.answerListening(c.participant, p.spaceId, p.sdp);
-      return {};
-    },
-    'listen.stop': async (c, p) => {
-      await this.spaces.stopListening(c.participant, p.spaceId);
-      return {};
-    },
-    'request.raise': (c, p) => done(this.spaces.raiseRequest(c.participant, p.spaceId)),
-    'request.cancel': (c, p) => done(this.spaces.cancelRequest(c.participant, p.spaceId)),
-    'request.approve': (c, p) => done(this.spaces.approve(c.participant, p.spaceId, p.memberId)),
-    'request.deny': (c, p) => done(this.spaces.deny(c.participant, p.spaceId, p.memberId)),
-    'invite.send': (c, p) => done(this.spaces.invite(c.participant, p.spaceId, p.memberId)),
-    'invite.accept': (c, p) => done(this.spaces.acceptInvite(c.participant, p.spaceId)),
-    'invite.decline': (c, p) => done(this.spaces.declineInvite(c.participant, p.spaceId)),
-    'stage.toAudience': async (c, p) => done(await this.spaces.toAudience(c.participant, p.spaceId, p.memberId)),
-    'member.mute': async (c, p) => done(await this.spaces.mute(c.participant, p.spaceId, p.memberId)),
-    'member.unmute': async (c, p) => done(await this.spaces.unmute(c.participant, p.spaceId)),
-    'member.remove': async (c, p) => done(await this.spaces.remove(c.participant, p.spaceId, p.memberId)),
-    'cohost.add': (c, p) => done(this.spaces.addCohost(c.participant, p.spaceId, p.memberId)),
-    'cohost.remove': (c, p) => done(this.spaces.removeCohost(c.participant, p.spaceId, p.memberId)),
-    'reaction.send': (c, p) => done(this.spaces.react(c.participant, p.spaceId, p.reaction)),
-    'audience.list': (c, p) => this.spaces.audiencePage(c.participant, p.spaceId, p.query, p.offset, p.limit),
-    'producer.add': (c, p) => done(this.spaces.addProducer(c.participant, p.spaceId, p.memberId)),
-    'producer.remove': (c, p) => done(this.spaces.removeProducer(c.participant, p.spaceId, p.memberId)),
-    'staff.pads': (c, p) => done(this.spaces.publishPads(c.participant, p.spaceId, p.pads)),
-    'staff.cue': (c, p) => done(this.spaces.cue(c.participant, p.spaceId, p.padId)),
-    'staff.note': (c, p) => done(this.spaces.note(c.participant, p.spaceId, p.text)),
-  };
-
-  private readonly handlers: { [T in RequestType]: Handler<T> };
-
   constructor(
     private readonly hub: ClientHub,
-    private readonly spaces: SpaceService,
-    private readonly accounts: AccountService,
+    /** A handler for every request type of the contract. */
+    private readonly handlers: AllHandlers,
     private readonly allowedOrigins: (origin: string, host: string | undefined) => boolean,
-    /** Handlers of the feature modules' request types (schedule, ...). */
-    features: FeatureHandlers,
+    /** Told when a connection closes (its presence in Spaces ends). */
+    private readonly onClose: (p: Participant) => Promise<void>,
   ) {
-    this.handlers = { ...this.core, ...features };
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -153,7 +71,7 @@ export class SignalingServer {
     });
     ws.on('close', () => {
       this.hub.remove(c);
-      void this.spaces.disconnect(c.participant).catch(() => undefined);
+      void this.onClose(c.participant).catch(() => undefined);
     });
     ws.on('error', () => ws.terminate());
   }
@@ -189,23 +107,6 @@ export class SignalingServer {
     } catch (err) {
       this.send(c, { type: 'error', id, error: AppError.from(err).toBody() });
     }
-  }
-
-  private signIn(c: Connection, signedIn: SignedIn): SignedIn {
-    this.spaces.signedIn(c.participant, signedIn.account, signedIn.token);
-    return signedIn;
-  }
-
-  private requireAccount(c: Connection): string {
-    const id = c.participant.identity.accountId;
-    if (!id) throw new AppError('unauthenticated', 'sign in first');
-    return id;
-  }
-
-  /** Re-checks the session (it may have been signed out elsewhere) for actions that create things. */
-  private requireToken(c: Connection): string {
-    if (!c.participant.token) throw new AppError('unauthenticated', 'sign in to host a Space');
-    return c.participant.token;
   }
 
   private send(c: Connection, message: ServerMessage): void {

@@ -6,7 +6,8 @@ import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import { SpaceId } from '../shared/space.js';
 import { AppError } from '../shared/errors.js';
-import type { SpaceService } from './spaces.js';
+import type { SpaceService } from './spaces/service.js';
+import type { FeatureRouteOptions } from './feature.js';
 
 export const SECURITY_HEADERS = {
   'Content-Security-Policy':
@@ -134,6 +135,3 @@ export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
 }
 
 /** What feature routes get from the web app: how to answer with the listener page (clip pages use it). */
-export interface FeatureRouteOptions {
-  sendListenerPage: (reply: import('fastify').FastifyReply, page?: 'index' | 'clip') => void;
-}

@@ -30,3 +30,20 @@ export function openMigratedDb(
   }
   return db;
 }
+
+/** One feature's share of a database's migrations: schema version -> the SQL that makes it. */
+export type Schema = Readonly<Record<number, string>>;
+
+/**
+ * The migrations of a database shared by several features, each owning its tables: version v runs
+ * the features' SQL for v in the order given. Versions must run 1..n with no gap.
+ */
+export function composeMigrations(...schemas: Schema[]): string[] {
+  const versions = schemas.flatMap((s) => Object.keys(s).map(Number));
+  const last = Math.max(0, ...versions);
+  return Array.from({ length: last }, (_, i) => {
+    const parts = schemas.map((s) => s[i + 1]).filter((sql): sql is string => sql !== undefined);
+    if (!parts.length) throw new Error(`schema version ${i + 1} has no migration`);
+    return parts.join('\n');
+  });
+}

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { AccountService } from '../accounts.js';
+import type { AccountService } from '../accounts/service.js';
 import type { ServerConfig } from '../config.js';
-import type { SpaceService } from '../spaces.js';
+import type { SpaceService } from '../spaces/service.js';
 import { homeRoutes, pageHead } from './handlers.js';
 import { HomeService } from './service.js';
 import type { ShellPage } from './shell.js';

@@ -1,8 +1,8 @@
 import type { AccountPublic } from '../../shared/account.js';
 import { AppError } from '../../shared/errors.js';
 import type { SpacePublic } from '../../shared/space.js';
-import type { AccountService } from '../accounts.js';
-import type { SpaceService } from '../spaces.js';
+import type { AccountService } from '../accounts/service.js';
+import type { SpaceService } from '../spaces/service.js';
 import type { ClipRow, HomeStore, ReplayRow, UpcomingRow } from './store.js';
 
 export interface HomeView {

@@ -1,7 +1,7 @@
 import { readSync, openSync, closeSync } from 'node:fs';
 import { AppError } from '../../shared/errors.js';
-import type { FeatureHandlers } from '../signaling.js';
-import type { SpaceService } from '../spaces.js';
+import type { FeatureHandlers } from '../feature.js';
+import type { SpaceService } from '../spaces/service.js';
 import type { StageTracks } from './stageTracks.js';
 import type { TrackUploads } from './uploads.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrackUploads } from './uploads.js';
-import type { Participant, SpaceService } from '../spaces.js';
+import type { Participant, SpaceService } from '../spaces/service.js';
 import { MAX_UPLOAD_CHUNK_BYTES } from '../../shared/multitrack.js';
 
 /** Stand-in for SpaceService: who has which role in Space "space00001" (unit test only). */

@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors.js';
 import { MAX_TRACK_BYTES, MAX_UPLOAD_CHUNK_BYTES, type ServerTrack } from '../../shared/multitrack.js';
-import type { Participant, SpaceService } from '../spaces.js';
+import type { Participant, SpaceService } from '../spaces/service.js';
 
 /** A speaker rarely has more than one take per Space; this bounds what one account can leave here. */
 const MAX_UPLOADS_PER_ACCOUNT_AND_SPACE = 8;

@@ -16,7 +16,7 @@ import {
   type RecordingTimeline,
 } from '../../shared/recording.js';
 import type { MediaPort } from '../media/port.js';
-import type { Participant } from '../spaces.js';
+import type { Participant } from '../spaces/service.js';
 import { Recorder, readRunSegments } from './recorder.js';
 import { livePlaylist, segmentsCovering, vodPlaylist, type PlaylistSegment } from './playlist.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { ServerConfig } from '../config.js';
-import { SpaceStore } from '../db.js';
+import { SpaceStore } from '../spaces/store.js';
 import { ShellPage } from '../home/shell.js';
 import { reachHandlers, reachRoutes } from './handlers.js';
 import { MailSender } from './mail.js';

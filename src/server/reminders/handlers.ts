@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { AppError } from '../../shared/errors.js';
 import type { reachRequests } from '../../shared/reach.js';
-import type { Handler } from '../signaling.js';
-import type { Participant } from '../spaces.js';
-import type { FeatureRouteOptions } from '../web.js';
+import type { Handlers } from '../feature.js';
+import type { Participant } from '../spaces/participant.js';
+import type { FeatureRouteOptions } from '../feature.js';
 import type { ShellPage } from '../home/shell.js';
 import { spacesCalendar, type CalendarSpace } from './calendar.js';
 import type { ReachService } from './service.js';
@@ -11,7 +11,7 @@ import { hostCalendarRows } from './store.js';
 import type Database from 'better-sqlite3';
 
 /** The signaling handlers of reaching people (signed-in accounts only). */
-export function reachHandlers(s: ReachService, vapidPublicKey: string): { [T in keyof typeof reachRequests]: Handler<T> } {
+export function reachHandlers(s: ReachService, vapidPublicKey: string): Handlers<keyof typeof reachRequests> {
   const account = (c: { participant: Participant }): string => {
     const id = c.participant.identity.accountId;
     if (!id) throw new AppError('unauthenticated', 'sign in first');

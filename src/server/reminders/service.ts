@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../../shared/errors.js';
 import type { PushPayload, PushSubscriptionJson, ReachPrefs } from '../../shared/reach.js';
-import type { SpaceRow, SpaceStore } from '../db.js';
+import type { SpaceRow, SpaceStore } from '../spaces/store.js';
 import { escapeHtml } from '../web.js';
 import type { MailSender, Mail } from './mail.js';
 import type { PushSender } from './push.js';

@@ -1,6 +1,45 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { PushSubscriptionJson } from '../../shared/reach.js';
+import type { Schema } from '../../shared/sqlite.js';
+
+/** The reminders' tables, by schema version (see ../database.ts). */
+export const REMINDERS_SCHEMA: Schema = {
+  // Reaching people (issue 21): push subscriptions, email and alert choices, fan-out marks, and the
+  // outbox (the sending queue: one row per message, unique by what it is).
+  6: `CREATE TABLE push_subscriptions (
+     endpoint TEXT PRIMARY KEY,
+     account_id TEXT NOT NULL REFERENCES accounts(id),
+     p256dh TEXT NOT NULL,
+     auth TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX push_subscriptions_account ON push_subscriptions(account_id);
+   CREATE TABLE reach_prefs (
+     account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+     live_alerts INTEGER NOT NULL DEFAULT 1,
+     email TEXT,
+     email_verified INTEGER NOT NULL DEFAULT 0,
+     email_unsubscribed INTEGER NOT NULL DEFAULT 0,
+     verify_token TEXT UNIQUE,
+     unsubscribe_token TEXT UNIQUE
+   );
+   CREATE TABLE reach_marks (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+   CREATE TABLE outbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     dedupe_key TEXT NOT NULL UNIQUE,
+     channel TEXT NOT NULL CHECK (channel IN ('push', 'email')),
+     target TEXT NOT NULL,
+     account_id TEXT,
+     payload TEXT NOT NULL,
+     due_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'dropped', 'failed')),
+     last_error TEXT,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX outbox_due ON outbox(state, due_at);`,
+};
 
 export type Channel = 'push' | 'email';
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'dropped' | 'failed';

@@ -14,10 +14,9 @@ import {
   type scheduleRequests,
 } from '../../shared/schedule.js';
 import type { SpacePublic } from '../../shared/space.js';
-import type { AccountService } from '../accounts.js';
-import { SpaceStore } from '../db.js';
-import type { Handler } from '../signaling.js';
-import type { Participant, SpaceService } from '../spaces.js';
+import type { AccountService } from '../accounts/service.js';
+import { SpaceStore } from '../spaces/store.js';
+import type { Participant, SpaceService } from '../spaces/service.js';
 import type { TicketGate } from './ticketGate.js';
 import { CodeProvider, TicketSigner, type PaymentProvider } from './tickets.js';
 
@@ -364,38 +363,4 @@ export class ScheduleService {
         : null,
     };
   }
-}
-
-/** The signaling handlers of the schedule protocol. */
-export function scheduleHandlers(s: ScheduleService): { [T in keyof typeof scheduleRequests]: Handler<T> } {
-  const account = (c: { participant: Participant }): string => {
-    const id = c.participant.identity.accountId;
-    if (!id) throw new AppError('unauthenticated', 'sign in first');
-    return id;
-  };
-  return {
-    'schedule.create': (c, p) => s.create(account(c), p.key, p.spaceId, p.fields, p.hlc),
-    'schedule.update': (c, p) => s.update(account(c), p.key, p.spaceId, p.changes),
-    'schedule.cancel': (c, p) => s.cancel(account(c), p.key, p.spaceId),
-    'schedule.start': (c, p) => {
-      const r = s.start(account(c), p.spaceId);
-      c.follow(p.spaceId);
-      return r;
-    },
-    'schedule.pull': (c, p) => s.pull(account(c), p.since, p.limit),
-    'schedule.get': (c, p) => {
-      const r = s.get(c.participant.identity.accountId, p.spaceId, c.participant);
-      c.follow(p.spaceId); // the page hears `schedule.started` and `space.updated`
-      return r;
-    },
-    'schedule.upcoming': (_c, p) => ({ items: s.upcoming(p.handle) }),
-    'reminder.set': (c, p) => s.setReminder(account(c), p.spaceId, true),
-    'reminder.clear': (c, p) => s.setReminder(account(c), p.spaceId, false),
-    'ticket.codes': (c, p) => ({ codes: s.issueCodes(account(c), p.spaceId, p.kind, p.count) }),
-    'ticket.claim': (c, p) => ({ ticket: s.claimTicket(account(c), p.spaceId, p.code) }),
-    'ticket.present': (c, p) => {
-      s.presentTicket(c.participant, p.spaceId, p.ticket);
-      return {};
-    },
-  };
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors.js';
 import type { ScheduleFields } from '../../shared/schedule.js';
-import type { Participant } from '../spaces.js';
+import type { Participant } from '../spaces/service.js';
 
 /**
  * Who may enter a ticketed Space (issue 6): its host, the co-hosts and speakers named in its

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { newGuestKey, type Identity } from '../room.js';
+import { newGuestKey, type Identity } from './room.js';
 import type { Presence } from './presence.js';
 
 /** A signaling connection as the Space service sees it. */

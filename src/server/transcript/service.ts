@@ -2,8 +2,7 @@ import { mayCaption } from '../../shared/roles.js';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors.js';
 import type { CaptionSegment } from '../../shared/transcript.js';
-import type { FeatureHandlers } from '../signaling.js';
-import type { Participant, SpaceService } from '../spaces.js';
+import type { Participant, SpaceService } from '../spaces/service.js';
 
 /** Per Space, at most this many caption posts in any second (partials are throttled by the Studio to ~4/s). */
 const POSTS_PER_SECOND = 20;
@@ -66,18 +65,4 @@ export class TranscriptService {
       speakerName: r.speaker_name,
     }));
   }
-}
-
-export function transcriptHandlers(t: TranscriptService): Pick<FeatureHandlers, 'caption.post' | 'caption.list'> {
-  return {
-    'caption.post': (c, p) => {
-      t.post(c.participant, p.spaceId, p.segment);
-      return {};
-    },
-    'caption.list': (c, p) => {
-      const segments = t.segments(p.spaceId);
-      c.follow(p.spaceId);
-      return { segments };
-    },
-  };
 }

@@ -2,8 +2,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../shared/errors.js';
 import { ClipId, DownloadFormat } from '../../shared/recording.js';
 import { SpaceId } from '../../shared/space.js';
-import type { FeatureRouteOptions } from '../web.js';
-import type { FeatureHandlers } from '../signaling.js';
+import type { FeatureRouteOptions } from '../feature.js';
+import type { FeatureHandlers } from '../feature.js';
 import { SEGMENT_FILE } from './recorder.js';
 import type { RecordingService } from './service.js';
 

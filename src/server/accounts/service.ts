@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { AppError } from '../shared/errors.js';
-import type { AccountPublic, HostingPolicy, SignedIn } from '../shared/account.js';
+import { AppError } from '../../shared/errors.js';
+import type { AccountPublic, HostingPolicy, SignedIn } from '../../shared/account.js';
 
 /** scrypt, memory-hard: N=2^15, r=8 -> 32 MiB per hash, ~60 ms here. */
 const KDF = { N: 2 ** 15, r: 8, p: 1, keylen: 32 } as const;

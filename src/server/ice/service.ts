@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { IceConfig } from '../shared/ice.js';
-import type { Handler } from './signaling.js';
+import type { IceConfig } from '../../shared/ice.js';
 
 /** The TURN relay(s) clients get credentials for: coturn with `use-auth-secret`. */
 export interface TurnOptions {
@@ -39,9 +38,4 @@ export function iceConfigFor(turn: TurnOptions | undefined, user: string, nowMs 
  */
 export function turnUser(participant: { id: string; identity: { handle: string | null } }): string {
   return participant.identity.handle ?? `guest-${participant.id}`;
-}
-
-/** The signaling handler. */
-export function iceHandlers(turn: TurnOptions | undefined): { 'ice.servers': Handler<'ice.servers'> } {
-  return { 'ice.servers': (c) => iceConfigFor(turn, turnUser(c.participant)) };
 }

@@ -3,7 +3,7 @@ import { SpaceId } from '../../shared/space.js';
 import { TranscriptFormat } from '../../shared/transcript.js';
 import { FORMAT_MIME, formatTranscript } from '../../shared/transcriptFormat.js';
 import type { TranscriptService } from './service.js';
-import type { FeatureRouteOptions } from '../web.js';
+import type { FeatureHandlers, FeatureRouteOptions } from '../feature.js';
 
 /** `/s/<id>/transcript.(srt|vtt|txt|json)`: the stored transcript of a Space as a download. */
 export function transcriptRoutes(t: TranscriptService): FastifyPluginAsync<FeatureRouteOptions> {
@@ -24,5 +24,20 @@ export function transcriptRoutes(t: TranscriptService): FastifyPluginAsync<Featu
         .header('Content-Disposition', `attachment; filename="space-${id.data}.${format.data}"`)
         .send(body);
     });
+  };
+}
+
+/** The signaling handlers of live captions. */
+export function transcriptHandlers(t: TranscriptService): Pick<FeatureHandlers, 'caption.post' | 'caption.list'> {
+  return {
+    'caption.post': (c, p) => {
+      t.post(c.participant, p.spaceId, p.segment);
+      return {};
+    },
+    'caption.list': (c, p) => {
+      const segments = t.segments(p.spaceId);
+      c.follow(p.spaceId);
+      return { segments };
+    },
   };
 }

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { IceConfig } from '../shared/ice.js';
-import { iceConfigFor, turnCredentials, turnUser } from './turn.js';
-import { configFromEnv, turnOptions } from './config.js';
-import { janusNatLines } from './janus/config.js';
+import { IceConfig } from '../../shared/ice.js';
+import { iceConfigFor, turnCredentials, turnUser } from './service.js';
+import { configFromEnv, turnOptions } from '../config.js';
+import { janusNatLines } from '../janus/config.js';
 
 describe('TURN REST credentials', () => {
   it('are expiry:user and the base64 HMAC-SHA1 of that with the shared secret', () => {

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AccountPublic } from '../shared/account.js';
-import type { ServerEvent } from '../shared/signaling.js';
-import { SpaceStore, openServerDb } from './db.js';
-import { FakeMediaPort } from './media/fakeMedia.js';
-import { SpaceService } from './spaces.js';
-import type { Notifier, SpaceSnapshot } from './spaces/notifier.js';
-import { newParticipant, type Participant } from './spaces/participant.js';
+import type { AccountPublic } from '../../shared/account.js';
+import type { ServerEvent } from '../../shared/signaling.js';
+import { SpaceStore } from './store.js';
+import { openServerDb } from '../database.js';
+import { FakeMediaPort } from '../media/fakeMedia.js';
+import { SpaceService } from './service.js';
+import type { Notifier, SpaceSnapshot } from './notifier.js';
+import { newParticipant, type Participant } from './participant.js';
 import type Database from 'better-sqlite3';
 
 /** A notifier that records what each connection would receive (no sockets). */

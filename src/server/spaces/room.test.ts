@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Room, type Identity } from './room.js';
-import { LIMITS } from '../shared/space.js';
+import { LIMITS } from '../../shared/space.js';
 
 const account = (id: string): Identity => ({ accountId: id, handle: id, displayName: id.toUpperCase(), guestKey: `k${id}` });
 const guest = (key: string): Identity => ({ accountId: null, handle: null, displayName: 'Guest', guestKey: key });

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../shared/errors.js';
-import type { SavedMember } from './db.js';
-import { isHost, isOnStageRole, mayModerate, outranksProblem } from '../shared/roles.js';
-import { LIMITS, type Member, type MemberId, type Role, type Roster, type SelfState } from '../shared/space.js';
+import { AppError } from '../../shared/errors.js';
+import { isHost, isOnStageRole, mayModerate, outranksProblem } from '../../shared/roles.js';
+import { LIMITS, type Member, type MemberId, type Role, type Roster, type SelfState } from '../../shared/space.js';
 
 /** Who is asking: a connection's identity as the server knows it. */
 export interface Identity {
@@ -28,6 +27,9 @@ export interface MemberState {
   connections: number;
   joinedAt: number;
 }
+
+/** What survives a server restart of a member (the rest is about their connections). */
+export type SavedMember = Omit<MemberState, 'connections' | 'onStage' | 'speaking'>;
 
 export function memberIdOf(who: Identity): MemberId {
   return who.accountId ? `a_${who.accountId}` : `g_${who.guestKey}`;

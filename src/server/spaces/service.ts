@@ -1,22 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { AppError } from '../shared/errors.js';
-import type { AccountPublic } from '../shared/account.js';
-import type { Member, MemberId, Reaction, Roster, SelfState, SpacePublic } from '../shared/space.js';
-import type { CuePad, ServerMessage } from '../shared/signaling.js';
-import { SpaceStore, toPublic, type SpaceRow } from './db.js';
-import type { ListenPeer, MediaPort, PeersLost, StagePeer, TalkEvent } from './media/port.js';
+import { AppError } from '../../shared/errors.js';
+import type { AccountPublic } from '../../shared/account.js';
+import type { Member, MemberId, Reaction, Roster, SelfState, SpacePublic } from '../../shared/space.js';
+import type { CuePad, ServerMessage } from '../../shared/signaling.js';
+import { SpaceStore, toPublic, type SpaceRow } from './store.js';
+import type { ListenPeer, MediaPort, PeersLost, StagePeer, TalkEvent } from '../media/port.js';
 import { Room, memberIdOf, type MemberState } from './room.js';
-import { GraceTimers } from './spaces/graceTimers.js';
-import type { Notifier, SpaceSnapshot } from './spaces/notifier.js';
-import { guestIdentity, type Participant } from './spaces/participant.js';
-import { PresenceIndex, type Presence } from './spaces/presence.js';
-import { ReactionFanout } from './spaces/reactions.js';
-import { SnapshotScheduler, type ChangeKind } from './spaces/snapshots.js';
-import { StaffDesk } from './spaces/staffDesk.js';
+import { GraceTimers } from './graceTimers.js';
+import type { Notifier, SpaceSnapshot } from './notifier.js';
+import { guestIdentity, type Participant } from './participant.js';
+import { PresenceIndex, type Presence } from './presence.js';
+import { ReactionFanout } from './reactions.js';
+import { SnapshotScheduler, type ChangeKind } from './snapshots.js';
+import { StaffDesk } from './staffDesk.js';
 
-export { newParticipant, type Participant } from './spaces/participant.js';
-export type { Notifier } from './spaces/notifier.js';
+export { newParticipant, type Participant } from './participant.js';
+export type { Notifier } from './notifier.js';
 
 /**
  * What the Space service tells other modules (recording, issue 12): a Space went live (also again
