@@ -116,7 +116,7 @@ export function homeRoutes(d: HomeRouteDeps): FastifyPluginAsync<FeatureRouteOpt
       if (part(req)) return reply.type(HTML).header('Cache-Control', 'public, max-age=1').send(main);
       const t = homeTranslator(r.lang);
       const base = d.publicUrl();
-      const head = `<meta name="description" content="${t('tagline')}"><meta property="og:title" content="Spaces"><meta property="og:description" content="${t('tagline')}"><meta property="og:url" content="${base}/"><meta name="twitter:card" content="summary">`;
+      const head = `<meta name="description" content="${escape(t('tagline'))}"><meta property="og:title" content="Spaces"><meta property="og:description" content="${escape(t('tagline'))}"><meta property="og:url" content="${escape(base)}/"><meta name="twitter:card" content="summary">`;
       const refresh = `/?part=main&lang=${r.lang}${q ? `&q=${encodeURIComponent(q)}` : ''}`;
       return send(reply, r, q ? `${t('resultsFor', { q })} · Spaces` : t('siteTitle'), head, main, q, refresh.replace(/&/g, '&amp;'));
     });

@@ -165,6 +165,19 @@ describe('reminders: push, mail, the queue', { timeout: 30_000 }, () => {
     expect(smtp.attempts() - attemptsBefore).toBe(3);
   });
 
+  it('bad input changes nothing; address changes are rate-limited; at most 20 browsers per account', async () => {
+    const s = server('limits.db');
+    const a = await s.accounts.register('limit_a', 'Limits', PASSWORD);
+    const sub = push.subscribe();
+    expect(() => s.svc.subscribe(a.account.id, { ...sub, endpoint: 'http://10.0.0.1/push' })).toThrow(expect.objectContaining({ code: 'bad_message' }));
+    expect(s.svc.prefs(a.account.id).pushDevices).toBe(0);
+    for (let i = 0; i < 22; i++) s.svc.subscribe(a.account.id, { ...sub, endpoint: `${sub.endpoint}-${i}` });
+    expect(s.store.pushTargets(a.account.id).map((t) => t.endpoint).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `${sub.endpoint}-${i + 2}`).sort());
+    for (let i = 0; i < 5; i++) s.svc.setEmail(a.account.id, `limit${i}@example.org`);
+    expect(() => s.svc.setEmail(a.account.id, 'limit9@example.org')).toThrow(expect.objectContaining({ code: 'rate_limited' }));
+    expect(s.svc.prefs(a.account.id).email?.address).toBe('limit4@example.org');
+  });
+
   it('the calendar parses with a real iCalendar parser and a moved Space moves (same UID, higher SEQUENCE)', () => {
     const base = { id: 'calspace01', title: 'Moved, show; yes', description: 'About things', durationMin: 45, timeZone: 'Europe/Rome', hostHandle: 'host_c', status: 'scheduled' as const };
     const start = Date.UTC(2026, 11, 24, 18, 0);

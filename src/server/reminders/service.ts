@@ -24,6 +24,13 @@ interface MailJob {
   mail: Mail;
 }
 
+/** Verification mails one account may cause per hour. */
+const MAX_EMAIL_CHANGES_PER_HOUR = 5;
+/** Browsers per account that receive pushes (the oldest subscription goes first). */
+const MAX_PUSH_DEVICES = 20;
+/** Finished outbox rows (sent, dropped, failed) are kept this long, then deleted; their marks too. */
+const OUTBOX_KEEP_MS = 30 * 86_400_000;
+
 /** How often a Space inside its "starts soon" window is looked at again for new reminder holders. */
 const RESCAN_MS = 5000;
 
@@ -79,6 +86,7 @@ export class ReachService {
   subscribe(accountId: string, sub: PushSubscriptionJson): ReachPrefs {
     if (!this.push.acceptsEndpoint(sub.endpoint)) throw new AppError('bad_message', 'a push endpoint must be an https:// URL');
     this.store.savePush(accountId, sub, this.now());
+    this.store.trimPush(accountId, MAX_PUSH_DEVICES);
     return this.prefs(accountId);
   }
 
@@ -94,6 +102,11 @@ export class ReachService {
 
   setEmail(accountId: string, email: string | null): ReachPrefs {
     if (email && !this.mail) throw new AppError('invalid_state', 'this server does not send email (no SMTP relay is configured)');
+    // Each change mails a verification link: a few per hour, so nobody can use us to flood an inbox.
+    const now = this.now();
+    const recent = (this.emailChanges.get(accountId) ?? []).filter((t) => now - t < 3600_000);
+    if (email && recent.length >= MAX_EMAIL_CHANGES_PER_HOUR) throw new AppError('rate_limited', 'too many address changes: try again in an hour');
+    if (email) this.emailChanges.set(accountId, [...recent, now]);
     const current = this.store.prefs(accountId);
     if (email === current.email && current.email_verified) return this.prefs(accountId);
     const p = this.store.setEmail(accountId, email);
@@ -162,9 +175,15 @@ export class ReachService {
       n += this.store.enqueue(this.store.reminderHolders(s.space_id).flatMap((a) => this.messagesFor(a, row, 'soon', base, s.starts_at)), now);
     }
     for (const [k, at] of this.scanned) if (now - at > this.opts.leadMs + 3600_000) this.scanned.delete(k);
+    if (now - this.lastSweep > 3600_000) {
+      this.lastSweep = now;
+      this.store.sweep(now - OUTBOX_KEEP_MS);
+    }
     if (n) this.queue.kick();
   }
   private readonly scanned = new Map<string, number>();
+  private readonly emailChanges = new Map<string, number[]>();
+  private lastSweep = 0;
 
   private messagesFor(accountId: string, space: SpaceRow, kind: PushPayload['kind'], base: string, startsAt?: number): NewMessage[] {
     const url = `${this.opts.publicUrl()}/s/${space.id}`;

@@ -108,6 +108,16 @@ export class ReachStore {
       : this.db.prepare(`DELETE FROM push_subscriptions WHERE endpoint = ?`).run(endpoint).changes;
   }
 
+  /** Keeps the `max` newest subscriptions of an account. */
+  trimPush(accountId: string, max: number): void {
+    this.db
+      .prepare(
+        `DELETE FROM push_subscriptions WHERE account_id = ? AND endpoint NOT IN
+           (SELECT endpoint FROM push_subscriptions WHERE account_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+      )
+      .run(accountId, accountId, max);
+  }
+
   pushTargets(accountId: string): PushTarget[] {
     return this.db.prepare(`SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE account_id = ?`).all(accountId) as PushTarget[];
   }
@@ -241,6 +251,12 @@ export class ReachStore {
   /** After a crash: messages that were being sent go back to the queue. */
   requeueInterrupted(now: number): number {
     return this.db.prepare(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'sending'`).run(now).changes;
+  }
+
+  /** Deletes finished messages and fan-out marks older than `before`. */
+  sweep(before: number): void {
+    this.db.prepare(`DELETE FROM outbox WHERE state IN ('sent', 'dropped', 'failed') AND updated_at < ?`).run(before);
+    this.db.prepare(`DELETE FROM reach_marks WHERE at < ?`).run(before);
   }
 
   nextDue(): number | null {
