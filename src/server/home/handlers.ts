@@ -95,6 +95,18 @@ function spacePreview(d: Pick<HomeRouteDeps, 'spaces' | 'store' | 'publicUrl'>, 
 export function homeRoutes(d: HomeRouteDeps): FastifyPluginAsync<FeatureRouteOptions> {
   return async (app) => {
     const part = (req: FastifyRequest): boolean => (req.query as { part?: string }).part === 'main';
+    // Every open home page asks for its main part each second: one render per page kind, language
+    // and search per second, whatever the number of visitors (an HTTP cache in front does the same).
+    const rendered = new Map<string, { at: number; html: string }>();
+    const once = (key: string, render: () => string): string => {
+      const now = Date.now();
+      const hit = rendered.get(key);
+      if (hit && now - hit.at < 1000) return hit.html;
+      const html = render();
+      rendered.set(key, { at: now, html });
+      if (rendered.size > 500) rendered.delete(rendered.keys().next().value!);
+      return html;
+    };
     const send = (reply: FastifyReply, r: HomeRenderer, title: string, head: string, main: string, q: string, refresh: string): FastifyReply =>
       reply
         .type(HTML)
@@ -111,7 +123,7 @@ export function homeRoutes(d: HomeRouteDeps): FastifyPluginAsync<FeatureRouteOpt
     app.get('/', async (req, reply) => {
       const q = String((req.query as { q?: string }).q ?? '').slice(0, 60);
       const r = new HomeRenderer(langOf(req));
-      const main = r.homeMain(d.home.home(q));
+      const main = once(`home:${r.lang}:${q}`, () => r.homeMain(d.home.home(q)));
       // Every visitor's page asks each second: one second of HTTP caching makes that one render.
       if (part(req)) return reply.type(HTML).header('Cache-Control', 'public, max-age=1').send(main);
       const t = homeTranslator(r.lang);
@@ -126,13 +138,19 @@ export function homeRoutes(d: HomeRouteDeps): FastifyPluginAsync<FeatureRouteOpt
       if (!HANDLE.test(handle)) return reply.callNotFound();
       const r = new HomeRenderer(langOf(req));
       const t = homeTranslator(r.lang);
+      if (part(req)) {
+        const main = once(`host:${r.lang}:${handle.toLowerCase()}`, () => {
+          const hv = d.home.host(handle);
+          return hv ? r.hostMain(hv) : '';
+        });
+        return main ? reply.type(HTML).header('Cache-Control', 'public, max-age=1').send(main) : reply.callNotFound();
+      }
       const v = d.home.host(handle);
       if (!v) {
         return reply.code(404).type(HTML).header('Content-Security-Policy', HOME_CSP)
           .send(d.shell.render({ lang: r.lang, title: t('noHost', { handle }), body: `${r.header('')}<main class="home"><h1>${escape(t('noHost', { handle }))}</h1><p><a href="/">${escape(t('home'))}</a></p></main>` }));
       }
       const main = r.hostMain(v);
-      if (part(req)) return reply.type(HTML).header('Cache-Control', 'public, max-age=1').send(main);
       const base = d.publicUrl();
       const a = v.account;
       const live = v.live[0];

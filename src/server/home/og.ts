@@ -56,7 +56,9 @@ export function previewTags(p: Preview): string {
 function lines(text: string, width: number, max: number): string[] {
   const out: string[] = [];
   let line = '';
-  for (const word of text.split(/\s+/)) {
+  // Words longer than a line are cut into line-sized pieces.
+  const words = text.split(/\s+/).flatMap((w) => w.match(new RegExp(`.{1,${width}}`, 'gu')) ?? []);
+  for (const word of words) {
     if ((line + ' ' + word).trim().length > width && line) {
       out.push(line);
       line = word;
