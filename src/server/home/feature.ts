@@ -11,6 +11,10 @@ import { HomeStore } from './store.js';
 export function homeFeature(db: Database.Database, spaces: SpaceService, accounts: AccountService, shell: ShellPage, config: ServerConfig, publicUrl: () => string) {
   const store = new HomeStore(db);
   const home = new HomeService(store, spaces, accounts);
-  const deps = { home, store, spaces, shell, publicUrl, embedAncestors: config.embedAncestors };
+  const onSpaceChange = (fn: () => void): void => {
+    spaces.events.on('live', fn);
+    spaces.events.on('ending', fn);
+  };
+  const deps = { home, store, spaces, shell, publicUrl, embedAncestors: config.embedAncestors, onSpaceChange };
   return { routes: homeRoutes(deps), pageHead: pageHead(deps) };
 }

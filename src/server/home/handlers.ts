@@ -26,6 +26,8 @@ export interface HomeRouteDeps {
   publicUrl: () => string;
   /** Who may put the player in an iframe (CSP frame-ancestors sources), e.g. `*` or `https://blog.example`. */
   embedAncestors: string;
+  /** Calls back when a Space goes live or ends (what is rendered then is stale at once). */
+  onSpaceChange: (fn: () => void) => void;
 }
 
 function langOf(req: FastifyRequest): HomeLang {
@@ -96,7 +98,8 @@ export function homeRoutes(d: HomeRouteDeps): FastifyPluginAsync<FeatureRouteOpt
   return async (app) => {
     const part = (req: FastifyRequest): boolean => (req.query as { part?: string }).part === 'main';
     // Every open home page asks for its main part each second: one render per page kind, language
-    // and search per second, whatever the number of visitors (an HTTP cache in front does the same).
+    // and search per second, whatever the number of visitors (an HTTP cache in front does the same);
+    // a Space going live or ending is shown at the next ask.
     const rendered = new Map<string, { at: number; html: string }>();
     const once = (key: string, render: () => string): string => {
       const now = Date.now();
@@ -107,6 +110,7 @@ export function homeRoutes(d: HomeRouteDeps): FastifyPluginAsync<FeatureRouteOpt
       if (rendered.size > 500) rendered.delete(rendered.keys().next().value!);
       return html;
     };
+    d.onSpaceChange(() => rendered.clear());
     const send = (reply: FastifyReply, r: HomeRenderer, title: string, head: string, main: string, q: string, refresh: string): FastifyReply =>
       reply
         .type(HTML)
