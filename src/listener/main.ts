@@ -256,6 +256,7 @@ ui.listen.addEventListener('click', () =>
       wantsToListen = true;
       const joined = await client.request('space.join', { spaceId, ...(account ? {} : { displayName: t('guestName') }) });
       ({ space, self, roster } = joined);
+      recording.permissionsChanged();
       await syncMedia();
     }
     render();
@@ -302,6 +303,8 @@ async function afterSignIn(signedIn: { account: AccountPublic; token: string }):
     ({ space, self, roster } = await client.request('space.join', { spaceId }));
     await syncMedia();
   }
+  // What the controls offer follows who is signed in (and their role once back in the Space).
+  recording.permissionsChanged();
   render();
 }
 
@@ -322,6 +325,7 @@ ui.signout.addEventListener('click', () =>
     await client.request('auth.signOut', {});
     localStorage.removeItem(TOKEN_KEY);
     account = null;
+    recording.permissionsChanged();
     wantsToListen = false;
     self = undefined;
     hangUp();
@@ -348,6 +352,7 @@ client.onEvent((e) => {
       break;
     case 'space.self':
       if (e.self.spaceId !== spaceId) return;
+      if (e.self.role !== self?.role) recording.permissionsChanged();
       self = e.self;
       void syncMedia();
       break;
@@ -395,6 +400,7 @@ async function onConnected(): Promise<void> {
       }))?.account ?? null;
     }
     ({ space } = await client.request('space.watch', { spaceId }));
+    if (account) recording.permissionsChanged();
     if (wantsToListen && !removed) {
       // Back after a lost connection (or a server restart): our old media path is gone with it.
       hangUp();
@@ -412,8 +418,6 @@ const recording = mountRecording($('recording-root'), ui.invite, client, spaceId
     hangUp();
     void syncMedia();
   },
-  signedInHandle: () => account?.handle ?? null,
-  hostHandle: () => space?.hostHandle ?? null,
 });
 mountCaptions($('captions-root'), client, spaceId);
 mountSchedule($('schedule-root'), client, spaceId);

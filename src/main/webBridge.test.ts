@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startWebBridge, type WebBridge } from './webBridge.js';
-import { bindHandlers } from './ipcRouter.js';
-import { coreIpcCallNames, type IpcHandlers } from '../shared/ipc.js';
+import { coreHandlers } from './studioServices.js';
 import { StudioService } from './services/studioService.js';
 import { SettingsStore } from './services/settingsStore.js';
 import { ServerSessions } from './services/serverSessions.js';
@@ -23,7 +22,7 @@ describe('web bridge (browser mode)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Studio</title>');
-    bridge = await startWebBridge({ handlers: bindHandlers(service, coreIpcCallNames) as IpcHandlers, rendererDir: dir });
+    bridge = await startWebBridge({ handlers: coreHandlers(service), rendererDir: dir });
   });
   afterAll(async () => {
     await bridge.close();

@@ -8,7 +8,7 @@ import type { IpcEventName, IpcEventPayload } from '../shared/ipc.js';
 import { ipcEvents } from '../shared/ipc.js';
 import { loadStatic } from './staticFiles.js';
 import { dispatchIpc } from './ipcRouter.js';
-import type { IpcHandlers } from '../shared/ipc.js';
+import type { IpcHandlerTable } from '../shared/ipc.js';
 
 export const RENDERER_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; media-src 'self' blob: mediastream:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
@@ -45,7 +45,7 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
  * the WebSocket needs that cookie and our own Origin, so other pages and local users cannot drive it.
  */
 export async function startWebBridge(opts: {
-  handlers: IpcHandlers;
+  handlers: Partial<IpcHandlerTable>;
   rendererDir: string;
   host?: string;
   port?: number;

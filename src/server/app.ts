@@ -162,6 +162,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   };
   const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir, tickets });
   const transcript = new TranscriptService(db, spaces);
+  spaces.events.on('ending', (spaceId, staff) => transcript.ending(spaceId, staff));
   // Multitrack (issue 13): speakers' uploaded takes and the stage's per-participant recordings.
   const stageTracks = new StageTracks(join(config.dataDir, 'multitrack'), media);
   media.on('participant', (p) => stageTracks.participantJoined(p.key, p.id, p.display));

@@ -86,6 +86,8 @@ export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
 
   const html = (name: string): Buffer | null => (existsSync(join(opts.listenerDist, name)) ? readFileSync(join(opts.listenerDist, name)) : null);
   const pages = { index: html('index.html'), clip: html('clip.html') };
+  // The pages' icon (src/listener/public): named by the pages, and at /favicon.ico for browsers that ask anyway.
+  const icon = html('favicon.svg');
   if (existsSync(join(opts.listenerDist, 'assets'))) {
     await app.register(fastifyStatic, {
       root: join(opts.listenerDist, 'assets'),
@@ -108,6 +110,11 @@ export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
     else void reply.type(HTML).send(body);
   };
 
+  for (const path of ['/favicon.svg', '/favicon.ico']) {
+    app.get(path, async (_req, reply) =>
+      icon ? reply.type('image/svg+xml').header('Cache-Control', 'public, max-age=86400').send(icon) : reply.code(404).type('text/plain; charset=utf-8').send('no icon'),
+    );
+  }
   app.get('/healthz', async (_req, reply) => reply.type('application/json').send(JSON.stringify({ ok: true, ...(opts.health?.() ?? {}) })));
   const spacePage = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply): Promise<void> => {
     const id = SpaceId.safeParse((req.params as { id: string }).id);

@@ -23,6 +23,21 @@ export const mayManageStaff = isHost;
 /** Captions come from the host's or a co-host's Studio. */
 export const mayCaption = (role: Role): boolean => role === 'host' || role === 'cohost';
 
+/** Who may save clips: a server setting (`SPACES_CLIP_ROLES`, default host and co-hosts); `listener` there means anyone. */
+export const DEFAULT_CLIP_ROLES: readonly Role[] = ['host', 'cohost'];
+export const mayClip = (role: Role | null, allowed: readonly Role[] = DEFAULT_CLIP_ROLES): boolean =>
+  allowed.includes('listener') || (role !== null && allowed.includes(role));
+
+/** The replay's files (M4A, FLAC) are for the host and co-hosts. */
+export const mayDownloadRecording = (role: Role | null): boolean => role === 'host' || role === 'cohost';
+
+/**
+ * A person's role in an ended Space, from the staff it ended with (owner first, then co-hosts):
+ * the rules above then apply to its replay as they did live.
+ */
+export const roleAfterEnd = (accountId: string | null, staffAccountIds: readonly string[]): Role | null =>
+  !accountId ? null : staffAccountIds[0] === accountId ? 'host' : staffAccountIds.slice(1).includes(accountId) ? 'cohost' : 'listener';
+
 /** Only accounts can speak; guests (`g_...`) can listen and react. */
 export const isAccountMember = (id: MemberId): boolean => id.startsWith('a_');
 

@@ -179,9 +179,15 @@ describe('recording, HLS and replay', () => {
       expect(part.headers.get('content-range')).toBe(`bytes 100-199/${body.length}`);
       expect(Buffer.from(await part.arrayBuffer()).equals(body.subarray(100, 200))).toBe(true);
     }
-    // The query form (for a plain link) works the same.
-    expect((await fetch(`${server.url}/s/${spaceId}/recording.m4a?token=${encodeURIComponent(listenerToken)}`)).status).toBe(403);
-    expect((await fetch(`${server.url}/s/${spaceId}/recording.m4a?token=${encodeURIComponent(hostToken)}`)).status).toBe(200);
+    // A plain link carries a download grant for one file, never the session token (issue 18).
+    expect((await fetch(`${server.url}/s/${spaceId}/recording.m4a?token=${encodeURIComponent(hostToken)}`)).status).toBe(401);
+    const { url } = await host.request('recording.downloadLink', { spaceId, format: 'm4a' });
+    expect(url).not.toContain(hostToken);
+    expect((await fetch(`${server.url}${url}`)).status).toBe(200);
+    const asListener = await apiClient(server.url);
+    await asListener.request('auth.signIn', { handle: 'rec_listener', password: 'correct horse battery' });
+    await expect(asListener.request('recording.downloadLink', { spaceId, format: 'm4a' })).rejects.toMatchObject({ code: 'forbidden' });
+    asListener.close();
   });
 
   it('clips: the host saves 10 s of the replay; the clip has its own page that plays it; a listener may not clip', async () => {

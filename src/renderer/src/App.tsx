@@ -28,6 +28,7 @@ import { useAccount } from './hooks/useAccount';
 import { RecordPanel } from './multitrack/RecordPanel';
 import { usePeople } from './hooks/usePeople';
 import { errorMessage as message, useRunner } from './hooks/useRunner';
+import { connectionProblemText } from './errors';
 import { useStageSession } from './stage/useStageSession';
 
 type AudioDevice = { deviceId: string; label: string };
@@ -167,7 +168,7 @@ export function App() {
       <ViewTabs view={view} onView={setView} />
       {(status?.error || error || micFallback.state) && (
         <div className="messages">
-          {status?.error && <p className="warning">{status.error}</p>}
+          {status?.error && <p className="warning">{connectionProblemText(status)}</p>}
           {error && (
             <p className="error" role="alert">
               {error}

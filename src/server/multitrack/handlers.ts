@@ -33,7 +33,7 @@ export function multitrackHandlers(spaces: SpaceService, uploads: TrackUploads, 
     },
     'stage.tracks': async (c, p) => {
       uploads.mayRead(c.participant, p.spaceId);
-      const tracks = await stage.tracks(spaces.mediaKeyOf(p.spaceId).key, p.spaceId);
+      const tracks = await stage.tracks(spaces.mediaKeyOf(p.spaceId).key, p.spaceId, { from: p.from, to: p.to });
       return { tracks: tracks.map(({ file: _, ...t }) => t) };
     },
     'stage.trackRead': (c, p) => {

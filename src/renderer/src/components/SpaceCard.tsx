@@ -5,6 +5,7 @@ import type { SelfState } from '../../../shared/space';
 import { studio } from '../api';
 import type { Run } from '../hooks/useRunner';
 import type { StageState } from '../stage/stageSession';
+import { Sentence } from '../errors';
 
 /** A Space id from a listener link (…/s/<id>) or the bare id. */
 export function spaceIdOf(text: string): string | null {
@@ -34,7 +35,7 @@ export function SpaceCard({ hosted, connected, signedIn, busy, run, onOpening, o
   const join = (): Promise<void> =>
     run(async () => {
       const spaceId = spaceIdOf(joinTarget);
-      if (!spaceId) throw new Error(t('space.badLink'));
+      if (!spaceId) throw new Sentence(t('space.badLink'));
       onOpening();
       onOpened(await studio.joinSpace({ spaceId }));
     });
