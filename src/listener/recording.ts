@@ -3,6 +3,8 @@ import { DOWNLOAD_FORMATS, positionOf, type DownloadFormat, type RecordingPermis
 import type { CaptionSegment } from '../shared/transcript.js';
 import { AppError } from '../shared/errors.js';
 import { playHls, type HlsPlayback } from './hlsPlayer.js';
+import { reportPlays } from './listenReport.js';
+import { mountChapters } from './chapters.js';
 
 const SAVER_KEY = 'spaces.dataSaver';
 
@@ -115,6 +117,7 @@ export function mountRecording(
   let spaceEnded = false;
   let full = false;
   let live: HlsPlayback | null = null;
+  let liveReport: { stop(): void } | null = null;
   let replayPlayer: HlsPlayback | null = null;
   let lines: { el: HTMLElement; positionMs: number }[] = [];
 
@@ -167,7 +170,11 @@ export function mountRecording(
       else stretches.push({ who, from, to });
     });
     speakers.replaceChildren(...stretches.map((st) => el('li', { textContent: `${st.who} ${fmt(st.from)}–${fmt(st.to)}` })));
-    replayPlayer ??= await playHls(replayAudio, `/s/${spaceId}/hls/replay.m3u8`, { live: false, startAtS: 0 });
+    if (!replayPlayer) {
+      replayPlayer = await playHls(replayAudio, `/s/${spaceId}/hls/replay.m3u8`, { live: false, startAtS: 0 });
+      reportPlays(spaceId, 'replay', replayAudio); // replay plays and how far they got (issue 22)
+      mountChapters(replay, spaceId, replayAudio, transcript);
+    }
   };
 
   play.addEventListener('click', () => (replayAudio.paused ? void replayAudio.play() : replayAudio.pause()));
@@ -250,11 +257,15 @@ export function mountRecording(
     playingHls: () => !!live,
     startHls: async (audio) => {
       live?.destroy();
+      liveReport?.stop();
       live = await playHls(audio, `/s/${spaceId}/hls/live.m3u8`, { live: true });
+      liveReport = reportPlays(spaceId, 'hls', audio); // HLS listeners are counted from these reports (issue 22)
     },
     stopHls: () => {
       live?.destroy();
       live = null;
+      liveReport?.stop();
+      liveReport = null;
     },
     permissionsChanged: () => void refresh(),
   };

@@ -1,3 +1,4 @@
+import { analyticsCsv } from '../shared/analytics.js';
 import { join } from 'node:path';
 import { ServerSessions } from './services/serverSessions.js';
 import { SettingsStore, DEFAULT_SETTINGS } from './services/settingsStore.js';
@@ -91,6 +92,15 @@ export function createStudioServices(opts: {
     // End: the words said right up to End are recognized and posted before the server ends the
     // Space (the server stores captions of live Spaces only, in the order they arrive).
     endSpace: { endSpace: async (req) => (await transcript.finishForEnd(req.spaceId), service.endSpace(req)) },
+    // Podcast and analytics (issue 22): relayed to the server, which decides who may.
+    markChapter: { markChapter: (req) => service.requestOnServer('chapter.mark', req) },
+    getEpisode: { getEpisode: async (req) => (await service.requestOnServer('episode.get', req)).episode },
+    updateEpisode: { updateEpisode: async (req) => (await service.requestOnServer('episode.update', req)).episode },
+    listPastSpaces: { listPastSpaces: async () => (await service.requestOnServer('episode.list', {})).spaces },
+    getAnalytics: { getAnalytics: async (req) => (await service.requestOnServer('analytics.get', req)).analytics },
+    analyticsCsv: {
+      analyticsCsv: async (req) => ({ csv: analyticsCsv((await service.requestOnServer('analytics.get', req)).analytics), fileName: `space-${req.spaceId}-listeners.csv` }),
+    },
   };
   return {
     service,

@@ -34,6 +34,13 @@ import { RecordingService } from './recording/service.js';
 import { recordingHandlers, recordingRoutes } from './recording/handlers.js';
 import { reachFeature } from './reminders/feature.js';
 import { homeFeature } from './home/feature.js';
+import { AnalyticsStore } from './analytics/store.js';
+import { AnalyticsService } from './analytics/service.js';
+import { analyticsHandlers, analyticsRoutes } from './analytics/handlers.js';
+import { PodcastStore } from './podcast/store.js';
+import { PodcastService } from './podcast/service.js';
+import { podcastHandlers, podcastRoutes } from './podcast/handlers.js';
+import { newParticipant } from './spaces/participant.js';
 
 /** The built listener page: next to the bundled server (out/server -> out/listener) or from the sources. */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -49,6 +56,8 @@ export interface RunningServer {
   signaling: SignalingServer;
   hub: ClientHub;
   recording: RecordingService;
+  analytics: AnalyticsService;
+  podcast: PodcastService;
   /** Present when the server runs its own Janus. */
   janus?: JanusSupervisor;
   /** Extra Janus processes the server started (SPACES_LOCAL_EDGES). */
@@ -163,6 +172,22 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir, tickets });
   const transcript = new TranscriptService(db, spaces);
   spaces.events.on('ending', (spaceId, staff) => transcript.ending(spaceId, staff));
+  // Analytics and the podcast (issue 22): what the server already sees, and published replays as a feed.
+  const analytics = new AnalyticsService(new AnalyticsStore(db), spaces, { recordingMs: (id) => recording.state(id).durationMs });
+  spaces.events.on('listening', (spaceId, conn, who, on) => analytics.listening(spaceId, conn, who, on));
+  spaces.events.on('speaking', (spaceId, name, _handle, on) => analytics.speaking(spaceId, name, on));
+  spaces.events.on('reaction', (spaceId) => analytics.reaction(spaceId));
+  spaces.events.on('ending', (spaceId) => analytics.ending(spaceId));
+  const podcast = new PodcastService(
+    new PodcastStore(db),
+    { spaces, accounts, recording, transcript, talk: (id) => analytics.talkSpans(id) },
+    {
+      publicUrl: () => url,
+      ownerEmail: config.podcastEmail ?? `podcasts@${new URL(config.publicUrl ?? 'http://localhost').hostname}`,
+      category: config.podcastCategory,
+      language: config.podcastLanguage,
+    },
+  );
   // Multitrack (issue 13): speakers' uploaded takes and the stage's per-participant recordings.
   const stageTracks = new StageTracks(join(config.dataDir, 'multitrack'), media);
   media.on('participant', (p) => stageTracks.participantJoined(p.key, p.id, p.display));
@@ -184,6 +209,8 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       ...recordingHandlers(recording),
       ...iceHandlers(turn),
       ...multitrack,
+      ...podcastHandlers(podcast),
+      ...analyticsHandlers(analytics),
       ...reach.handlers,
     },
     sameHost,
@@ -200,7 +227,23 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   const web = await createWebApp({
     spaces,
     listenerDist,
-    routes: [scheduleRoutes(schedule, () => url), transcriptRoutes(transcript), recordingRoutes(recording, accountOf), reach.routes, home.routes],
+    routes: [
+      scheduleRoutes(schedule, () => url),
+      transcriptRoutes(transcript),
+      recordingRoutes(recording, accountOf),
+      podcastRoutes(podcast),
+      analyticsRoutes(analytics, (token) => {
+        try {
+          const p = newParticipant();
+          spaces.signedIn(p, accounts.resume(token).account, token);
+          return p;
+        } catch {
+          return null;
+        }
+      }),
+      reach.routes,
+      home.routes,
+    ],
     pageHead: home.pageHead,
     // HTTPS when a certificate is configured (issue 15); a caller may pass its own factory.
     serverFactory: serverFactory ?? ((handler) => createWebServer(tls, handler)),
@@ -231,12 +274,15 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     signaling,
     hub,
     recording,
+    analytics,
+    podcast,
     janus,
     localEdges,
     async close() {
       signaling.close();
       spaces.stop();
       await web.close();
+      analytics.close();
       await recording.close();
       await reach.service.stop();
       await stopMedia();

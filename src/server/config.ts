@@ -100,6 +100,12 @@ export const ServerConfig = z.object({
     .string()
     .regex(/^(host|cohost|speaker|producer|listener)(,(host|cohost|speaker|producer|listener))*$/, 'clip roles look like host,cohost')
     .default('host,cohost'),
+  /** Podcast feeds (issue 22): itunes:owner email (accounts have no email; default podcasts@<public host>). */
+  podcastEmail: z.email().optional(),
+  /** itunes:category of every feed, `Top` or `Top / Sub` from Apple's list. */
+  podcastCategory: z.string().min(2).max(80).default('Society & Culture'),
+  /** The feeds' language (RSS `language`). */
+  podcastLanguage: z.string().regex(/^[a-z]{2}(-[A-Za-z]{2})?$/, 'a language code like en or it-IT').default('en'),
 
   // Reaching people (issue 21)
   /** SMTP relay for reminder mail, e.g. smtp://user:pass@mail.example:587 or smtps://...; unset = no mail is sent. */
@@ -163,6 +169,9 @@ const ENV: Record<keyof ServerConfig, string> = {
   segmentSeconds: 'SPACES_HLS_SEGMENT_SECONDS',
   recordingRetentionDays: 'SPACES_RECORDING_RETENTION_DAYS',
   clipRoles: 'SPACES_CLIP_ROLES',
+  podcastEmail: 'SPACES_PODCAST_EMAIL',
+  podcastCategory: 'SPACES_PODCAST_CATEGORY',
+  podcastLanguage: 'SPACES_PODCAST_LANGUAGE',
   smtpUrl: 'SPACES_SMTP_URL',
   mailFrom: 'SPACES_MAIL_FROM',
   vapidSubject: 'SPACES_VAPID_SUBJECT',

@@ -8,6 +8,8 @@ import { scheduleIpcCalls, scheduleIpcEvents } from './schedule.js';
 import { transcriptIpcCalls, transcriptIpcEvents } from './transcript.js';
 import { iceIpcCalls } from './ice.js';
 import { recordingIpcCalls, recordingIpcEvents } from './recording.js';
+import { podcastIpcCalls } from './podcast.js';
+import { analyticsIpcCalls } from './analytics.js';
 import { deviceIpcCalls, deviceIpcEvents } from './devices.js';
 import { soundboardIpcCalls, soundboardIpcEvents } from './soundboard.js';
 import { multitrackIpcCalls, multitrackIpcEvents } from './multitrack.js';
@@ -131,7 +133,7 @@ const coreIpcEvents = {
 } as const;
 
 /** Calls the renderer makes: method name -> channel, request and response schemas. */
-export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls, ...iceIpcCalls, ...multitrackIpcCalls, ...recordingIpcCalls } as const;
+export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls, ...iceIpcCalls, ...multitrackIpcCalls, ...recordingIpcCalls, ...podcastIpcCalls, ...analyticsIpcCalls } as const;
 /** Events the main process pushes to the renderer. */
 export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents, ...transcriptIpcEvents, ...multitrackIpcEvents, ...recordingIpcEvents } as const;
 

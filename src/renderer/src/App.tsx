@@ -30,6 +30,8 @@ import { usePeople } from './hooks/usePeople';
 import { errorMessage as message, useRunner } from './hooks/useRunner';
 import { connectionProblemText } from './errors';
 import { useStageSession } from './stage/useStageSession';
+import { MarkChapter } from './podcast/MarkChapter';
+import { PastSpacesView } from './podcast/PastSpacesView';
 
 type AudioDevice = { deviceId: string; label: string };
 
@@ -47,6 +49,8 @@ export function App() {
   const [outputs, setOutputs] = useState<AudioDevice[]>([]);
   const [quality, setQuality] = useState<BroadcastQuality>(QUALITY_PRESETS[0]!.quality);
   const [view, setView] = useState<View>('live');
+  /** The Space to open in Past Spaces (the one that just ended, issue 22). */
+  const [pastFocus, setPastFocus] = useState<string | null>(null);
   const { busy, error, setError, run } = useRunner();
   const [account, setAccount] = useAccount();
   const [speechEngine, setSpeechEngine] = useSpeechEngine();
@@ -210,6 +214,11 @@ export function App() {
           ) : (
             <>
               <SpaceCard hosted={hosted} connected={connected} signedIn={!!account} busy={busy} run={run} onOpening={people.reset} onOpened={setHosted} />
+              {hosted?.space.state === 'ended' && account && hosted.space.hostHandle === account.handle && (
+                <button type="button" className="secondary" onClick={() => (setPastFocus(hosted.space.id), setView('past'))}>
+                  {t('podcast.afterEnd')}
+                </button>
+              )}
               {account === null && <AccountPanel connected={connected} busy={busy} run={run} onAccount={setAccount} />}
             </>
           )}
@@ -232,7 +241,16 @@ export function App() {
         />
         <div className="col-pads">
           <SoundboardPanel player={console_.player} run={run} onError={setError} hostOf={open && myRole === 'host' ? hosted.space.id : null} />
-          {open && isStaff && <StaffPanel spaceId={hosted.space.id} isHost={myRole === 'host'} desk={staffDesk} busy={busy} run={run} />}
+          {open && isStaff && (
+            <StaffPanel
+              spaceId={hosted.space.id}
+              isHost={myRole === 'host'}
+              desk={staffDesk}
+              busy={busy}
+              run={run}
+              extra={live ? <MarkChapter spaceId={hosted.space.id} busy={busy} run={run} /> : null}
+            />
+          )}
           <RecordPanel engine={engine} player={console_.player} mic={strip?.track ?? null} spaceId={open ? hosted.space.id : null} role={myRole} />
         </div>
         {open && <TranscriptPanel spaceId={hosted.space.id} live={live} feed={transcriptFeed} engine={speechEngine} />}
@@ -271,6 +289,9 @@ export function App() {
           speechEngine={speechEngine}
           onSpeechEngine={setSpeechEngine}
         />
+      </section>
+      <section className="view view-past" id="view-past" role="tabpanel" aria-labelledby="tab-past" hidden={view !== 'past'}>
+        <PastSpacesView active={view === 'past'} focus={pastFocus} signedIn={!!account} busy={busy} run={run} />
       </section>
       <audio ref={monitor} autoPlay data-testid="monitor" />
       <audio ref={stageHold} autoPlay muted data-testid="stage-mix" />

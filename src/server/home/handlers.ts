@@ -169,7 +169,9 @@ export function homeRoutes(d: HomeRouteDeps): FastifyPluginAsync<FeatureRouteOpt
           description: live
             ? `LIVE now: ${live.title} · ${t('followers', { count: a.followerCount })}`
             : `${t('followers', { count: a.followerCount })} · ${v.upcoming.length} upcoming · ${v.replays.length} replays`,
-        }) + `<link rel="alternate" type="text/calendar" title="${escape(t('calendar'))}" href="${base}/u/${a.handle}/calendar.ics">`;
+        }) +
+        `<link rel="alternate" type="text/calendar" title="${escape(t('calendar'))}" href="${base}/u/${a.handle}/calendar.ics">` +
+        `<link rel="alternate" type="application/rss+xml" title="${escape(t('podcast'))}" href="${base}/u/${a.handle}/podcast.xml">`;
       return send(reply, r, t('hostOf', { name: a.displayName, handle: a.handle }), head, main, '', `/u/${a.handle}?part=main&amp;lang=${r.lang}`);
     };
     app.get('/u/:handle', hostPage);

@@ -43,7 +43,8 @@ export class HomeRenderer {
       `<section class="host-head" aria-labelledby="host-name"><div class="avatar big" aria-hidden="true">${esc(a.displayName.slice(0, 1).toUpperCase())}</div>` +
       `<div><h1 id="host-name">${esc(a.displayName)}</h1><p class="host">@${esc(a.handle)} · <span id="followers">${esc(t('followers', { count: a.followerCount }))}</span></p></div>` +
       `<div class="host-actions"><button type="button" id="follow" data-follow="${esc(a.handle)}">${esc(t('follow'))}</button>` +
-      `<a class="button-link" href="/u/${esc(a.handle)}/calendar.ics" data-webcal>${esc(t('calendar'))}</a></div></section>` +
+      `<a class="button-link" href="/u/${esc(a.handle)}/calendar.ics">${esc(t('calendar'))}</a>` +
+      `<a class="button-link" href="/u/${esc(a.handle)}/podcast.xml">${esc(t('podcast'))}</a></div></section>` +
       this.section('live', t('liveNow'), v.live.map((s) => this.liveTile(s, false)), t('noneLive')) +
       this.section('upcoming', t('upcoming'), v.upcoming.map((u) => this.upcomingTile(u, false)), t('noneUpcoming')) +
       this.section('replays', t('replays'), v.replays.map((r) => this.replayTile(r, false)), t('noneReplays')) +

@@ -7,7 +7,7 @@ import type { Schema } from '../../shared/sqlite.js';
 export const REMINDERS_SCHEMA: Schema = {
   // Reaching people (issue 21): push subscriptions, email and alert choices, fan-out marks, and the
   // outbox (the sending queue: one row per message, unique by what it is).
-  6: `CREATE TABLE push_subscriptions (
+  7: `CREATE TABLE push_subscriptions (
      endpoint TEXT PRIMARY KEY,
      account_id TEXT NOT NULL REFERENCES accounts(id),
      p256dh TEXT NOT NULL,

@@ -25,6 +25,11 @@ export type { Notifier } from './notifier.js';
 export interface SpaceEvents {
   live: [spaceId: string, key: number];
   ending: [spaceId: string, staffAccountIds: string[]];
+  /** Analytics (issue 22): a WebRTC listen began (answered) or ended; `listener` is an account id or a guest key. */
+  listening: [spaceId: string, connection: string, listener: string, on: boolean];
+  /** Someone on stage started or stopped talking (the media layer's talk detection). */
+  speaking: [spaceId: string, name: string, handle: string | null, speaking: boolean];
+  reaction: [spaceId: string];
 }
 
 export interface SpaceServiceOptions {
@@ -72,7 +77,7 @@ export class SpaceService {
   /** `live` and `ending`, for modules that follow Spaces (recording). */
   readonly events = new EventEmitter<SpaceEvents>();
   private readonly rooms = new Map<string, Room>();
-  private readonly people = new PresenceIndex();
+  private readonly people = new PresenceIndex((p, spaceId) => this.events.emit('listening', spaceId, p.id, p.identity.accountId ?? p.identity.guestKey, false));
   private readonly grace = new GraceTimers();
   private readonly staff: StaffDesk;
   private readonly reactions: ReactionFanout;
@@ -321,6 +326,7 @@ export class SpaceService {
   react(p: Participant, spaceId: string, reaction: Reaction): void {
     const { member } = this.actor(p, spaceId);
     this.reactions.react(spaceId, member, reaction);
+    this.events.emit('reaction', spaceId);
   }
 
   /** Moderators page and search the audience; big rooms never push the whole list (issue 11). */
@@ -392,6 +398,7 @@ export class SpaceService {
     if (listen.answered) throw new AppError('invalid_state', 'already listening');
     await listen.peer.answer(sdp);
     listen.answered = true;
+    this.events.emit('listening', spaceId, p.id, p.identity.accountId ?? p.identity.guestKey, true);
   }
 
   async stopListening(p: Participant, spaceId: string): Promise<void> {
@@ -544,6 +551,7 @@ export class SpaceService {
     const m = this.rooms.get(owner.spaceId)?.members.get(owner.presence.memberId);
     if (!m || m.speaking === e.speaking) return;
     m.speaking = e.speaking;
+    this.events.emit('speaking', owner.spaceId, m.displayName, m.handle ?? null, e.speaking);
     this.notifier.toSpace(owner.spaceId, { type: 'space.speaking', spaceId: owner.spaceId, memberId: m.id, speaking: e.speaking }, { droppable: true });
   }
 
