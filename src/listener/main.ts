@@ -6,12 +6,15 @@ import { openListenPeer, openStagePeer } from './media.js';
 import { iceCache } from '../shared/ice.js';
 import { mountCaptions } from './captions.js';
 import { mountSchedule } from './schedule.js';
+import { registerServiceWorker } from './push.js';
 import { mountRecording } from './recording.js';
 import { t, translateDocument } from './i18n.js';
 import { reactionSvg } from '../shared/reactionGlyphs.js';
 import { isOnStageRole } from '../shared/roles.js';
 
 translateDocument(document);
+// The service worker shows reminders pushed while no page is open (permission is asked only later).
+void registerServiceWorker();
 
 /**
  * The listener page at /s/<id>. A visitor watches the Space; pressing Listen joins it (as

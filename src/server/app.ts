@@ -34,6 +34,8 @@ import { StageTracks } from './multitrack/stageTracks.js';
 import { multitrackHandlers } from './multitrack/handlers.js';
 import { RecordingService } from './recording/service.js';
 import { recordingHandlers, recordingRoutes } from './recording/handlers.js';
+import { reachFeature } from './reminders/feature.js';
+import { homeFeature } from './home/feature.js';
 import { AnalyticsStore } from './analytics/store.js';
 import { AnalyticsService } from './analytics/service.js';
 import { analyticsHandlers, analyticsRoutes } from './analytics/handlers.js';
@@ -180,11 +182,15 @@ export async function startSpaceServer(
   });
   spaces.events.on('live', (spaceId, key) => recording.live(spaceId, key));
   spaces.events.on('ending', (spaceId, staff) => recording.ending(spaceId, staff));
+  // Reminders and go-live alerts (issue 21): listening before restoreLive, which reports Spaces live again.
+  const reach = reachFeature(db, config, listenerDist, () => url);
+  spaces.events.on('live', (spaceId) => reach.service.spaceLive(spaceId));
   try {
     await media.start(20_000);
     await spaces.restoreLive();
   } catch (err) {
     await stopMedia();
+    await reach.service.stop();
     db.close();
     throw err;
   }
@@ -238,6 +244,7 @@ export async function startSpaceServer(
       ...multitrack,
       ...podcastHandlers(podcast),
       ...analyticsHandlers(analytics),
+      ...reach.handlers,
     },
     sameHost,
     (p) => spaces.disconnect(p),
@@ -251,6 +258,7 @@ export async function startSpaceServer(
       return null;
     }
   };
+  const home = homeFeature(db, spaces, accounts, reach.shell, config, () => url);
   const web = await createWebApp({
     spaces,
     logger: log,
@@ -260,7 +268,7 @@ export async function startSpaceServer(
     },
     listenerDist,
     routes: [
-      scheduleRoutes(schedule),
+      scheduleRoutes(schedule, () => url),
       transcriptRoutes(transcript),
       recordingRoutes(recording, accountOf),
       podcastRoutes(podcast),
@@ -273,7 +281,10 @@ export async function startSpaceServer(
           return null;
         }
       }),
+      reach.routes,
+      home.routes,
     ],
+    pageHead: home.pageHead,
     // HTTPS when a certificate is configured (issue 15); a caller may pass its own factory.
     serverFactory: serverFactory ?? ((handler) => createWebServer(tls, handler)),
     health: () => ({
@@ -291,6 +302,7 @@ export async function startSpaceServer(
   await web.listen({ port: config.port, host: config.host });
   const metricsServer = config.metricsAddress ? await startMetricsListener(config.metricsAddress, metrics) : undefined;
   recording.startSweeping();
+  reach.service.start();
   const addr = http.address() as AddressInfo;
   url = config.publicUrl ?? `${tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
@@ -317,6 +329,7 @@ export async function startSpaceServer(
       await web.close();
       analytics.close();
       await recording.close();
+      await reach.service.stop();
       await stopMedia();
       db.close();
     },

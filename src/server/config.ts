@@ -117,6 +117,22 @@ export const ServerConfig = z.object({
   podcastCategory: z.string().min(2).max(80).default('Society & Culture'),
   /** The feeds' language (RSS `language`). */
   podcastLanguage: z.string().regex(/^[a-z]{2}(-[A-Za-z]{2})?$/, 'a language code like en or it-IT').default('en'),
+
+  // Reaching people (issue 21)
+  /** SMTP relay for reminder mail, e.g. smtp://user:pass@mail.example:587 or smtps://...; unset = no mail is sent. */
+  smtpUrl: z.string().regex(/^smtps?:\/\//, 'SPACES_SMTP_URL is smtp://... or smtps://...').optional(),
+  /** The From of reminder mail. */
+  mailFrom: z.string().default('Spaces <no-reply@localhost>'),
+  /** VAPID contact (RFC 8292): a mailto: or https: URL push services may use to reach the operator. */
+  vapidSubject: z.string().regex(/^(mailto:|https:\/\/)/, 'SPACES_VAPID_SUBJECT is mailto:... or https://...').default('mailto:admin@localhost'),
+  /** "Starts soon" reminders go this many minutes before a scheduled start (fractions allowed). */
+  reminderLeadMin: z.coerce.number().min(0).max(24 * 60).default(10),
+  /** First retry of a failed send after this long, doubling each attempt (capped at 15 min). */
+  outboxBackoffMs: z.coerce.number().int().min(10).max(3_600_000).default(2000),
+  /** A PEM file with one more CA trusted for push endpoints (tests run a push service of their own). */
+  pushCaFile: z.string().optional(),
+  /** CSP frame-ancestors of the embeddable player (/s/<id>/embed): `*`, or the sites that may frame it. */
+  embedAncestors: z.string().regex(/^[^;,'\n]+$/, 'space-separated sources, e.g. https://blog.example').default('*'),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -170,6 +186,13 @@ const ENV: Record<keyof ServerConfig, string> = {
   podcastEmail: 'SPACES_PODCAST_EMAIL',
   podcastCategory: 'SPACES_PODCAST_CATEGORY',
   podcastLanguage: 'SPACES_PODCAST_LANGUAGE',
+  smtpUrl: 'SPACES_SMTP_URL',
+  mailFrom: 'SPACES_MAIL_FROM',
+  vapidSubject: 'SPACES_VAPID_SUBJECT',
+  reminderLeadMin: 'SPACES_REMINDER_LEAD_MIN',
+  outboxBackoffMs: 'SPACES_OUTBOX_BACKOFF_MS',
+  pushCaFile: 'SPACES_PUSH_CA_FILE',
+  embedAncestors: 'SPACES_EMBED_ANCESTORS',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {

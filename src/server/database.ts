@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { composeMigrations, openMigratedDb } from '../shared/sqlite.js';
 import { ACCOUNTS_SCHEMA } from './accounts/store.js';
 import { RECORDING_SCHEMA } from './recording/store.js';
+import { REMINDERS_SCHEMA } from './reminders/store.js';
 import { SCHEDULE_SCHEMA } from './schedule/store.js';
 import { SPACES_SCHEMA } from './spaces/store.js';
 import { TRANSCRIPT_SCHEMA } from './transcript/store.js';
@@ -13,7 +14,7 @@ import { PODCAST_SCHEMA } from './podcast/store.js';
  * version (PRAGMA user_version) is the features' SQL for that version, accounts first (the others
  * refer to it).
  */
-export const SERVER_MIGRATIONS = composeMigrations(ACCOUNTS_SCHEMA, SPACES_SCHEMA, SCHEDULE_SCHEMA, TRANSCRIPT_SCHEMA, RECORDING_SCHEMA, ANALYTICS_SCHEMA, PODCAST_SCHEMA);
+export const SERVER_MIGRATIONS = composeMigrations(ACCOUNTS_SCHEMA, SPACES_SCHEMA, SCHEDULE_SCHEMA, TRANSCRIPT_SCHEMA, RECORDING_SCHEMA, ANALYTICS_SCHEMA, PODCAST_SCHEMA, REMINDERS_SCHEMA);
 
 export function openServerDb(file: string): Database.Database {
   return openMigratedDb(file, { migrations: SERVER_MIGRATIONS, label: 'Space server', synchronous: 'NORMAL', foreignKeys: true });

@@ -47,12 +47,15 @@ export interface WebOptions {
   logger: FastifyBaseLogger;
   /** Hooks added before any route (metrics timing). */
   instrument?: (app: FastifyInstance) => void;
+  /** Extra <head> tags for a built page at this URL (Open Graph / Twitter Card), or null. */
+  pageHead?: (url: string) => string | null;
 }
 
 /**
  * The Space server's HTTP layer (Fastify): the listener page and its assets, a small read-only
- * JSON API, and the features' routes. Every answer carries the security headers and, unless a
- * route says otherwise, `Cache-Control: no-store`.
+ * JSON API, and the features' routes (the home pages `/` and `/u/<handle>` are a feature too:
+ * `home/handlers.ts`). Every answer carries the security headers and, unless a route says
+ * otherwise, `Cache-Control: no-store`.
  */
 export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -69,9 +72,15 @@ export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
   opts.instrument?.(app);
 
   app.addHook('onSend', async (req, reply, payload) => {
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+    // A route may set its own CSP (the embeddable player allows framing; a form page allows posting).
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
     reply.header('X-Request-Id', req.id);
     if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store');
+    // Link previews (issue 21): the built pages get server-rendered Open Graph tags.
+    if (opts.pageHead && reply.statusCode === 200 && Buffer.isBuffer(payload) && String(reply.getHeader('content-type')).startsWith('text/html')) {
+      const head = opts.pageHead(req.url);
+      if (head) return Buffer.from(payload.toString('utf8').replace('</head>', `${head}</head>`));
+    }
     return payload;
   });
   app.setErrorHandler((err, req, reply) => {
@@ -117,9 +126,6 @@ export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
     );
   }
   app.get('/healthz', async (_req, reply) => reply.type('application/json').send(JSON.stringify({ ok: true, ...(opts.health?.() ?? {}) })));
-  app.get('/', async (_req, reply) =>
-    reply.type(HTML).send(page('Spaces', '<h1>Spaces server</h1><p>Open a Space with the link its host shared (/s/&lt;id&gt;).</p>')),
-  );
   const spacePage = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply): Promise<void> => {
     const id = SpaceId.safeParse((req.params as { id: string }).id);
     if (!id.success) return void reply.code(404).type(HTML).send(notFound('This Space does not exist'));

@@ -209,6 +209,20 @@ describe('recording, HLS and replay', () => {
     console.info(`clip: envelope r=${r.toFixed(3)}`);
     expect(r).toBeGreaterThanOrEqual(0.8);
     expect((await fetch(`${server.url}/c/zzzzzzzzzzzz`)).status).toBe(404);
+
+    // Issue 21: the clip's link preview (read without JavaScript), the replay and the clip on the
+    // host's page, and the embeddable player playing the replay.
+    const preview = await (await fetch(url)).text();
+    expect(preview).toContain('<meta property="og:title" content="Clip: Recorded show">');
+    expect(preview).toMatch(/<meta property="og:description" content="A 10 s clip from “Recorded show”, hosted by Rec Host \(@rec_host\)">/);
+    expect((await fetch(`${server.url}/c/${clip.id}/card.png`)).headers.get('content-type')).toBe('image/png');
+    const hostPage = await (await fetch(`${server.url}/u/rec_host`)).text();
+    expect(hostPage).toMatch(new RegExp(`id="replays"[\\s\\S]*href="/s/${spaceId}"[\\s\\S]*id="clips"[\\s\\S]*href="/c/${clip.id}"`));
+    const embed = await (await browser.newContext()).newPage();
+    await embed.goto(`${server.url}/s/${spaceId}/embed`);
+    await expect.poll(() => embed.locator('#state').textContent()).toBe('Ended');
+    await embed.getByRole('button', { name: 'Listen' }).click();
+    await embed.waitForFunction(() => (document.getElementById('audio') as HTMLAudioElement).currentTime > 0.5, null, { timeout: 10_000 });
   });
 
   it('after the retention period the files and rows are gone and the page says so', async () => {
