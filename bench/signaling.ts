@@ -10,8 +10,11 @@ import { runScale, SCALE_OPTIONS, type ScaleOptions } from './signalingScale.js'
  * Signaling numbers through the real stack:
  *  - join: a listener opens /s/<id> in Chromium, presses Listen, until the audience stream plays
  *    (the <audio> element's clock advances), p50/p95 over N fresh pages;
- *  - fan-out: N guest sockets joined to one Space; reactions from a member reach every socket:
- *    deliveries per second and p95 delivery time (send -> receipt, same clock).
+ *  - fan-out: N guest sockets joined to one Space; a burst of M reactions (every reactor at once)
+ *    reaches every socket,
+ *    by name while the Space's delivery budget allows, counted per 1 s window beyond it: when
+ *    every socket knows every reaction, each path's delivery time (same clock) and the messages
+ *    per socket. It fails (exit 1, with the reason on stderr) if a socket misses a reaction.
  * The Space server runs as its own process (as in production) so the 1,000 client sockets in this
  * process do not share its event loop.
  */
@@ -99,14 +102,42 @@ export async function run(args: string[]): Promise<number> {
       sockets.push(...batch);
     }
     await new Promise((r) => setTimeout(r, 500)); // roster updates from the joins settle
+    // What a socket gets now (issue 11): the first reactions of each 1 s window one by one
+    // (`space.reaction`, within the Space's deliveries-per-second budget), the rest as one
+    // `space.reactions` message per window with counts. Every reaction must reach every socket,
+    // by name or counted; we measure when, and how many messages it took.
     const sentAt = new Map<string, number>();
-    const delivery: number[] = [];
-    let seq = 0;
+    const individual: number[] = []; // send -> receipt of a reaction delivered by name
+    const counted: number[] = []; // send of the oldest reaction a counts message covers -> its receipt
+    const order: string[] = []; // reactions in the order they were sent
+    const known = new Map<SignalingClient, { reactions: number; messages: number; completeAt?: number }>();
+    let start = 0;
     for (const c of sockets.slice(1)) {
+      const mine = { reactions: 0, messages: 0 } as { reactions: number; messages: number; completeAt?: number };
+      const byName = new Set<string>();
+      let next = 0; // the oldest reaction this socket has not accounted for yet
+      known.set(c, mine);
       c.onEvent((e) => {
-        if (e.type !== 'space.reaction') return;
-        const t = sentAt.get(e.displayName);
-        if (t !== undefined) delivery.push(performance.now() - t);
+        if (e.type === 'space.reaction') {
+          const t = sentAt.get(e.displayName);
+          if (t === undefined) return;
+          individual.push(performance.now() - t);
+          byName.add(e.displayName);
+          mine.reactions++;
+        } else if (e.type === 'space.reactions') {
+          // Counts cover the reactions not delivered by name, oldest first.
+          let k = e.counts.reduce((n, x) => n + x.count, 0);
+          mine.reactions += k;
+          let oldest: number | undefined;
+          for (; next < order.length && k > 0; next++) {
+            if (byName.has(order[next]!)) continue;
+            oldest ??= sentAt.get(order[next]!);
+            k--;
+          }
+          if (oldest !== undefined) counted.push(performance.now() - oldest);
+        } else return;
+        mine.messages++;
+        if (mine.reactions >= o.events && mine.completeAt === undefined) mine.completeAt = performance.now() - start;
       });
     }
     const reactors: SignalingClient[] = [];
@@ -116,16 +147,22 @@ export async function run(args: string[]): Promise<number> {
       reactors.push(r);
     }
     sockets.push(...reactors);
-    await new Promise((r) => setTimeout(r, 500));
-    const start = performance.now();
-    for (const r of reactors) {
-      const name = `R${seq++}`;
-      sentAt.set(name, performance.now());
-      await r.request('reaction.send', { spaceId: space.id, reaction: '👏' });
-    }
-    const expected = o.events * o.clients;
-    for (let i = 0; i < 600 && delivery.length < expected; i++) await new Promise((r) => setTimeout(r, 50));
-    const elapsed = (performance.now() - start) / 1000;
+    await new Promise((r) => setTimeout(r, 1500)); // a fresh aggregation window
+    const listeners = [...known.values()];
+    start = performance.now();
+    // A burst, as an audience reacts to a moment: every reactor at once.
+    await Promise.all(
+      reactors.map((r, i) => {
+        const name = `R${i}`;
+        sentAt.set(name, performance.now());
+        order.push(name);
+        return r.request('reaction.send', { spaceId: space.id, reaction: '👏' });
+      }),
+    );
+    for (let i = 0; i < 200 && listeners.some((l) => l.completeAt === undefined); i++) await new Promise((r) => setTimeout(r, 50));
+    const complete = listeners.filter((l) => l.completeAt !== undefined);
+    const incomplete = listeners.length - complete.length;
+    const messages = listeners.reduce((n, l) => n + l.messages, 0);
 
     const result = {
       join_p50_ms: round1(percentile(joins, 50)),
@@ -133,21 +170,38 @@ export async function run(args: string[]): Promise<number> {
       joins: joins.length,
       fanout_clients: o.clients,
       fanout_events: o.events,
-      fanout_delivered: delivery.length,
-      fanout_events_per_s: Math.round(delivery.length / elapsed),
-      fanout_p50_ms: round1(percentile(delivery, 50)),
-      fanout_p95_ms: round1(percentile(delivery, 95)),
+      fanout_sockets_complete: complete.length,
+      fanout_by_name: individual.length,
+      fanout_by_name_p50_ms: round1(percentile(individual, 50)),
+      fanout_by_name_p95_ms: round1(percentile(individual, 95)),
+      fanout_counted_deliveries: counted.length,
+      fanout_counted_p50_ms: round1(percentile(counted, 50)),
+      fanout_counted_p95_ms: round1(percentile(counted, 95)),
+      fanout_messages_per_socket: round1(messages / Math.max(1, listeners.length)),
+      fanout_all_known_p50_ms: round1(percentile(complete.map((l) => l.completeAt!), 50)),
+      fanout_all_known_p95_ms: round1(percentile(complete.map((l) => l.completeAt!), 95)),
     };
     if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
     else {
       const rows: [string, string][] = [
         ['listener join (page open -> audio playing)', `p50 ${result.join_p50_ms} ms, p95 ${result.join_p95_ms} ms (${joins.length} joins)`],
-        [`reaction fan-out to ${o.clients} sockets`, `p50 ${result.fanout_p50_ms} ms, p95 ${result.fanout_p95_ms} ms`],
-        ['deliveries', `${result.fanout_delivered}/${expected}, ${result.fanout_events_per_s} per second`],
+        [`${o.events} reactions to ${o.clients} sockets`, `${complete.length}/${listeners.length} sockets know every reaction, p50 ${result.fanout_all_known_p50_ms} ms, p95 ${result.fanout_all_known_p95_ms} ms after the burst`],
+        ['  by name (space.reaction)', `${result.fanout_by_name} deliveries, p50 ${result.fanout_by_name_p50_ms} ms, p95 ${result.fanout_by_name_p95_ms} ms`],
+        ['  counted (space.reactions, 1 s windows)', `${result.fanout_counted_deliveries} deliveries, p50 ${result.fanout_counted_p50_ms} ms, p95 ${result.fanout_counted_p95_ms} ms`],
+        ['  messages per socket', `${result.fanout_messages_per_socket} for ${o.events} reactions`],
       ];
       for (const [k, v] of rows) process.stdout.write(`${k.padEnd(44)} ${v}\n`);
     }
-    return delivery.length === expected ? 0 : 1;
+    if (incomplete > 0) {
+      const worst = Math.min(...listeners.map((l) => l.reactions));
+      process.stderr.write(`signaling bench FAILED: ${incomplete} of ${listeners.length} sockets did not learn of every reaction within 10 s (the worst knew ${worst} of ${o.events}, by name or counted)\n`);
+      return 1;
+    }
+    if (joins.length !== o.joins) {
+      process.stderr.write(`signaling bench FAILED: ${o.joins - joins.length} of ${o.joins} listener joins did not play\n`);
+      return 1;
+    }
+    return 0;
   } finally {
     for (const s of sockets) s.close();
     await stopServer();

@@ -1,5 +1,6 @@
 import type { ClipPublic } from '../shared/recording.js';
 import { playHls } from './hlsPlayer.js';
+import { reportPlays } from './listenReport.js';
 
 /** The page of a clip, /c/<id>: up to 30 s of a Space's recording, played from the same HLS segments. */
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const startS = Number(/#EXT-X-START:TIME-OFFSET=([0-9.]+)/.exec(text)?.[1] ?? 0);
   const endS = startS + clip.durationMs / 1000;
   await playHls(audio, url, { live: false, startAtS: startS });
+  reportPlays(clip.spaceId, 'clip', audio);
   play.disabled = false;
   play.addEventListener('click', () => {
     if (!audio.paused) return audio.pause();

@@ -15,7 +15,7 @@ describe('listener page catalogues', () => {
   it('every key the page uses (scripts and data-i18n attributes) exists', () => {
     const known = new Set(keys(en));
     const used: string[] = [];
-    for (const file of ['main.ts', 'captions.ts', 'schedule.ts']) {
+    for (const file of ['main.ts', 'captions.ts', 'schedule.ts', 'embed.ts']) {
       const text = readFileSync(join(import.meta.dirname, file), 'utf8');
       for (const m of text.matchAll(/\b(?:t|tr)\('([a-zA-Z.]+)'/g)) used.push(m[1]!);
       for (const m of text.matchAll(/\bt\(`([a-zA-Z]+)\.\$\{/g)) used.push(...keys(en).filter((k) => k.startsWith(`${m[1]}.`)).slice(0, 1));

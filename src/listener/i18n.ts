@@ -67,6 +67,11 @@ export const en = {
     ticketReady: 'Ticket ready: press Listen.',
     started: '“{{title}}” has started.',
     isLive: 'A Space you wanted is live',
+    push: {
+      on: 'Reminder set: a notification will reach this browser even with the page closed.',
+      denied: 'Reminder set. Notifications are blocked in this browser: we will tell you here, by email or in your calendar.',
+      unavailable: 'Reminder set. This browser cannot receive push notifications here: we will tell you here, by email or in your calendar.',
+    },
   },
 };
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };
@@ -137,6 +142,11 @@ export const it: Shape<typeof en> = {
     ticketReady: 'Biglietto pronto: premi Ascolta.',
     started: '«{{title}}» è iniziato.',
     isLive: 'Uno Space che aspettavi è in diretta',
+    push: {
+      on: 'Promemoria impostato: una notifica arriverà a questo browser anche a pagina chiusa.',
+      denied: 'Promemoria impostato. Le notifiche sono bloccate in questo browser: ti avviseremo qui, via email o nel calendario.',
+      unavailable: 'Promemoria impostato. Questo browser non può ricevere notifiche push qui: ti avviseremo qui, via email o nel calendario.',
+    },
   },
 };
 

@@ -6,12 +6,15 @@ import { openListenPeer, openLiveKitLink, openStagePeer, type MediaLink } from '
 import { iceCache } from '../shared/ice.js';
 import { mountCaptions } from './captions.js';
 import { mountSchedule } from './schedule.js';
+import { registerServiceWorker } from './push.js';
 import { mountRecording } from './recording.js';
 import { t, translateDocument } from './i18n.js';
 import { reactionSvg } from '../shared/reactionGlyphs.js';
 import { isOnStageRole } from '../shared/roles.js';
 
 translateDocument(document);
+// The service worker shows reminders pushed while no page is open (permission is asked only later).
+void registerServiceWorker();
 
 /**
  * The listener page at /s/<id>. A visitor watches the Space; pressing Listen joins it (as
@@ -274,6 +277,7 @@ ui.listen.addEventListener('click', () =>
       wantsToListen = true;
       const joined = await client.request('space.join', { spaceId, ...(account ? {} : { displayName: t('guestName') }) });
       ({ space, self, roster } = joined);
+      recording.permissionsChanged();
       await syncMedia();
     }
     render();
@@ -320,6 +324,8 @@ async function afterSignIn(signedIn: { account: AccountPublic; token: string }):
     ({ space, self, roster } = await client.request('space.join', { spaceId }));
     await syncMedia();
   }
+  // What the controls offer follows who is signed in (and their role once back in the Space).
+  recording.permissionsChanged();
   render();
 }
 
@@ -340,6 +346,7 @@ ui.signout.addEventListener('click', () =>
     await client.request('auth.signOut', {});
     localStorage.removeItem(TOKEN_KEY);
     account = null;
+    recording.permissionsChanged();
     wantsToListen = false;
     self = undefined;
     hangUp();
@@ -366,6 +373,7 @@ client.onEvent((e) => {
       break;
     case 'space.self':
       if (e.self.spaceId !== spaceId) return;
+      if (e.self.role !== self?.role) recording.permissionsChanged();
       self = e.self;
       void syncMedia();
       break;
@@ -413,6 +421,7 @@ async function onConnected(): Promise<void> {
       }))?.account ?? null;
     }
     ({ space } = await client.request('space.watch', { spaceId }));
+    if (account) recording.permissionsChanged();
     if (wantsToListen && !removed) {
       // Back after a lost connection (or a server restart): our old media path is gone with it.
       hangUp();
@@ -430,8 +439,6 @@ const recording = mountRecording($('recording-root'), ui.invite, client, spaceId
     hangUp();
     void syncMedia();
   },
-  signedInHandle: () => account?.handle ?? null,
-  hostHandle: () => space?.hostHandle ?? null,
 });
 mountCaptions($('captions-root'), client, spaceId);
 mountSchedule($('schedule-root'), client, spaceId);

@@ -1,8 +1,10 @@
 import type { SignalingClient } from '../shared/signalingClient.js';
-import { positionOf, type RecordingState, type RecordingTimeline } from '../shared/recording.js';
+import { DOWNLOAD_FORMATS, positionOf, type DownloadFormat, type RecordingPermissions, type RecordingState, type RecordingTimeline } from '../shared/recording.js';
 import type { CaptionSegment } from '../shared/transcript.js';
 import { AppError } from '../shared/errors.js';
 import { playHls, type HlsPlayback } from './hlsPlayer.js';
+import { reportPlays } from './listenReport.js';
+import { mountChapters } from './chapters.js';
 
 const SAVER_KEY = 'spaces.dataSaver';
 
@@ -14,6 +16,8 @@ export interface RecordingUi {
   playingHls(): boolean;
   startHls(audio: HTMLAudioElement): Promise<void>;
   stopHls(): void;
+  /** Signed in or out, or the role changed: ask the server again what this person may do (clip, download). */
+  permissionsChanged(): void;
 }
 
 const fmt = (ms: number): string => {
@@ -25,14 +29,16 @@ const fmt = (ms: number): string => {
  * Everything about the recording on the listener page (issue 12): the "Recorded" badge, the
  * warning in an invitation to speak, the data-saver (HLS) choice and its delay, and, once the Space
  * has ended, the replay (play/pause, seek, speed, the transcript beside it, who spoke when) or why
- * there is none. `onModeChange`: the listening mode changed, main should renegotiate.
+ * there is none. Who sees the clip and download controls follows the server's answer for the
+ * signed-in person (roles.ts), asked again on every sign-in, sign-out and role change.
+ * `onModeChange`: the listening mode changed, main should renegotiate.
  */
 export function mountRecording(
   root: HTMLElement,
   invite: HTMLElement,
   client: SignalingClient,
   spaceId: string,
-  opts: { onModeChange: () => void; signedInHandle: () => string | null; hostHandle: () => string | null },
+  opts: { onModeChange: () => void },
 ): RecordingUi {
   const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & Record<string, unknown> = {}): HTMLElementTagNameMap[K] =>
     Object.assign(document.createElement(tag), props);
@@ -77,16 +83,41 @@ export function mountRecording(
   speakers.setAttribute('aria-label', 'Who spoke when');
   const transcript = el('ol', { id: 'replay-transcript', className: 'replay-transcript' });
   transcript.setAttribute('aria-label', 'Transcript');
+  // Downloads: each button asks for a short-lived grant for its file, then the browser fetches it.
   const downloads = el('p', { id: 'downloads', className: 'downloads', hidden: true });
+  const downloadNote = el('span', { id: 'download-note', className: 'notice' });
+  downloadNote.setAttribute('aria-live', 'polite');
+  const LABEL: Record<DownloadFormat, string> = { m4a: 'Download M4A (AAC)', flac: 'Download FLAC (lossless)' };
+  downloads.append(
+    ...DOWNLOAD_FORMATS.map((format) => {
+      const b = el('button', { type: 'button', className: 'secondary', textContent: LABEL[format] });
+      b.addEventListener('click', () => {
+        downloadNote.textContent = '';
+        client
+          .request('recording.downloadLink', { spaceId, format })
+          .then(({ url }) => {
+            const a = el('a', { href: url, download: `space-${spaceId}.${format}`, hidden: true });
+            document.body.append(a);
+            a.click();
+            a.remove();
+          })
+          .catch((err) => (downloadNote.textContent = AppError.from(err).message));
+      });
+      return b;
+    }),
+    downloadNote,
+  );
   replay.append(replayAudio, play, seek, time, speeds, downloads, speakers, transcript);
   const gone = el('p', { id: 'replay-gone', className: 'notice', hidden: true });
 
   root.append(badge, saverLabel, delay, clipRow, clipLink, replay, gone);
 
   let state: RecordingState | null = null;
+  let may: RecordingPermissions = { clip: false, download: false };
   let spaceEnded = false;
   let full = false;
   let live: HlsPlayback | null = null;
+  let liveReport: { stop(): void } | null = null;
   let replayPlayer: HlsPlayback | null = null;
   let lines: { el: HTMLElement; positionMs: number }[] = [];
 
@@ -95,8 +126,9 @@ export function mountRecording(
     badge.hidden = !recorded || spaceEnded;
     inviteNote.hidden = !recorded;
     saverLabel.hidden = spaceEnded || !state || state.availability !== 'recording';
-    clipRow.hidden = !state || !['recording', 'paused', 'replay'].includes(state.availability);
+    clipRow.hidden = !may.clip || !state || !['recording', 'paused', 'replay'].includes(state.availability);
     const a = state?.availability;
+    downloads.hidden = !may.download || !spaceEnded || a !== 'replay';
     gone.hidden = !spaceEnded || (a !== 'expired' && a !== 'deleted');
     gone.textContent = a === 'expired' ? 'This recording has expired and was deleted.' : a === 'deleted' ? 'The host deleted this recording.' : '';
     if (spaceEnded && a === 'replay' && replay.hidden) void openReplay();
@@ -138,18 +170,11 @@ export function mountRecording(
       else stretches.push({ who, from, to });
     });
     speakers.replaceChildren(...stretches.map((st) => el('li', { textContent: `${st.who} ${fmt(st.from)}–${fmt(st.to)}` })));
-    const me = opts.signedInHandle();
-    const token = localStorage.getItem('spaces.session');
-    if (me && token && me === opts.hostHandle()) {
-      downloads.hidden = false;
-      downloads.replaceChildren(
-        'Download: ',
-        el('a', { href: `/s/${spaceId}/recording.m4a?token=${encodeURIComponent(token)}`, textContent: 'M4A (AAC)' }),
-        ' · ',
-        el('a', { href: `/s/${spaceId}/recording.flac?token=${encodeURIComponent(token)}`, textContent: 'FLAC (lossless)' }),
-      );
+    if (!replayPlayer) {
+      replayPlayer = await playHls(replayAudio, `/s/${spaceId}/hls/replay.m3u8`, { live: false, startAtS: 0 });
+      reportPlays(spaceId, 'replay', replayAudio); // replay plays and how far they got (issue 22)
+      mountChapters(replay, spaceId, replayAudio, transcript);
     }
-    replayPlayer ??= await playHls(replayAudio, `/s/${spaceId}/hls/replay.m3u8`, { live: false, startAtS: 0 });
   };
 
   play.addEventListener('click', () => (replayAudio.paused ? void replayAudio.play() : replayAudio.pause()));
@@ -201,9 +226,10 @@ export function mountRecording(
   const refresh = async (): Promise<void> => {
     try {
       spaceEnded = (await client.request('space.watch', { spaceId })).space.state === 'ended';
-      state = (await client.request('recording.get', { spaceId })).state;
+      ({ state, may } = await client.request('recording.get', { spaceId }));
     } catch {
       state = null;
+      may = { clip: false, download: false };
     }
     render();
   };
@@ -231,11 +257,16 @@ export function mountRecording(
     playingHls: () => !!live,
     startHls: async (audio) => {
       live?.destroy();
+      liveReport?.stop();
       live = await playHls(audio, `/s/${spaceId}/hls/live.m3u8`, { live: true });
+      liveReport = reportPlays(spaceId, 'hls', audio); // HLS listeners are counted from these reports (issue 22)
     },
     stopHls: () => {
       live?.destroy();
       live = null;
+      liveReport?.stop();
+      liveReport = null;
     },
+    permissionsChanged: () => void refresh(),
   };
 }

@@ -3,10 +3,12 @@ import { formatDateTime, formatMinutes, formatNumber } from '../shared/intl.js';
 import type { SignalingClient } from '../shared/signalingClient.js';
 import type { PublicScheduleItem } from '../shared/schedule.js';
 import { AppError } from '../shared/errors.js';
+import { enablePush } from './push.js';
 
 /**
  * The scheduled part of the listener page: when it starts (in the host's time zone and the
- * reader's), a reminder button (signed in), an .ics link, tickets for ticketed Spaces, and the
+ * reader's), a reminder button (signed in; it also subscribes the browser to Web Push, so the
+ * reminder arrives with the page closed), an .ics link, tickets for ticketed Spaces, and the
  * switch to live when the host starts it (a notification for reminder holders).
  */
 export function mountSchedule(root: HTMLElement, client: SignalingClient, spaceId: string): void {
@@ -81,7 +83,8 @@ export function mountSchedule(root: HTMLElement, client: SignalingClient, spaceI
     try {
       ({ reminded } = await client.request(reminded ? 'reminder.clear' : 'reminder.set', { spaceId }));
       message = reminded ? tr('schedule.willTell') : '';
-      if (reminded && typeof Notification !== 'undefined' && Notification.permission === 'default') void Notification.requestPermission();
+      // Permission to notify is asked now, when the person wants a reminder (issue 21).
+      if (reminded) message = tr(`schedule.push.${await enablePush(client)}`);
     } catch (err) {
       message = errorText(err);
     }

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { bindHandlers, dispatchIpc } from './ipcRouter.js';
-import { coreIpcCallNames, type IpcHandlers } from '../shared/ipc.js';
+import { dispatchIpc } from './ipcRouter.js';
+import { coreHandlers } from './studioServices.js';
 
-const handlersOf = (service: StudioService): IpcHandlers => bindHandlers(service, coreIpcCallNames) as IpcHandlers;
+const handlersOf = coreHandlers;
 import { StudioService } from './services/studioService.js';
 import { SettingsStore } from './services/settingsStore.js';
 import { ServerSessions } from './services/serverSessions.js';

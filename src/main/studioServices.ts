@@ -1,25 +1,30 @@
+import { analyticsCsv } from '../shared/analytics.js';
 import { join } from 'node:path';
 import { ServerSessions } from './services/serverSessions.js';
 import { SettingsStore, DEFAULT_SETTINGS } from './services/settingsStore.js';
 import { openStudioDb } from './services/studioDb.js';
 import { StudioService, type EventSink, type OnAirHook } from './services/studioService.js';
-import { coreIpcCallNames, type IpcHandlers, type Settings } from '../shared/ipc.js';
-import { bindHandlers } from './ipcRouter.js';
+import type { IpcHandlerTable, Settings } from '../shared/ipc.js';
 import { SoundboardLibrary } from './services/soundboardLibrary.js';
 import { GlobalPadShortcuts, type ShortcutHost } from './services/globalShortcuts.js';
-import { soundboardIpcCalls } from '../shared/soundboard.js';
 import { AudioRouting } from './services/audioRouting.js';
-import { deviceIpcCalls } from '../shared/devices.js';
 import { MediaConnect } from '../shared/mediaEngine.js';
 import { ScheduleService } from './services/scheduleService.js';
-import { scheduleIpcCalls } from '../shared/schedule.js';
 import { TranscriptService } from './services/transcript/transcriptService.js';
-import { transcriptIpcCalls } from '../shared/transcript.js';
 import { IceConfig } from '../shared/ice.js';
 import { TrustedServers } from './services/serverTrust.js';
 import { MultitrackService } from './services/multitrack/multitrackService.js';
-import { multitrackIpcCalls } from '../shared/multitrack.js';
-import { RecordingState, recordingIpcCalls } from '../shared/recording.js';
+
+type CoreCallName = 'getSettings' | 'updateSettings' | 'connect' | 'getStatus' | 'trustCertificate' | 'getAccount' | 'register' | 'signIn' | 'signOut' | 'createSpace' | 'goLive' | 'endSpace' | 'spaceAction' | 'listAudience' | 'joinSpace' | 'setOnAir';
+
+/** The calls the Studio's connection service answers itself (also what unit tests dispatch to). */
+export function coreHandlers(service: StudioService): Pick<IpcHandlerTable, CoreCallName> {
+  return {
+    ...{ getSettings: service, updateSettings: service, connect: service, getStatus: service, trustCertificate: service },
+    ...{ getAccount: service, register: service, signIn: service, signOut: service },
+    ...{ createSpace: service, goLive: service, endSpace: service, spaceAction: service, listAudience: service, joinSpace: service, setOnAir: service },
+  };
+}
 
 /**
  * Opens the Studio's database and builds its services: the one composition root for every shell
@@ -52,11 +57,11 @@ export function createStudioServices(opts: {
       return a ? { accountId: a.id, displayName: a.displayName } : null;
     },
     transcript: () => transcript.getTranscript().segments,
+    transcriptPartial: () => transcript.partial(),
   });
   const service = new StudioService(settings, sessions, (e, p) => (transcript.observe(e, p), multitrack.observe(e, p), opts.emit(e, p)), opts.onAir, new TrustedServers(db));
   const soundboard = new SoundboardLibrary(db, opts.dataDir);
   const padKeys = new GlobalPadShortcuts(opts.shortcuts ?? null, (key) => opts.emit('onGlobalPadKey', { key }));
-  const { setGlobalPadKeys: _, ...libraryCalls } = soundboardIpcCalls;
   // Local audio-device routing (PulseAudio/PipeWire); reports itself unavailable elsewhere.
   const routing = new AudioRouting(db, opts.emit);
   void routing.start();
@@ -67,30 +72,39 @@ export function createStudioServices(opts: {
     enterSpace: (spaceId) => service.enterSpace(spaceId),
   });
   schedule.sync.kick();
-  const handlers: IpcHandlers = {
-    ...bindHandlers(service, coreIpcCallNames),
-    ...bindHandlers(schedule, Object.keys(scheduleIpcCalls) as (keyof typeof scheduleIpcCalls)[]),
-    ...bindHandlers(routing, Object.keys(deviceIpcCalls) as (keyof typeof deviceIpcCalls)[]),
-    ...bindHandlers(soundboard, Object.keys(libraryCalls) as (keyof typeof libraryCalls)[]),
-    ...bindHandlers(padKeys, ['setGlobalPadKeys']),
-    ...bindHandlers(transcript, Object.keys(transcriptIpcCalls) as (keyof typeof transcriptIpcCalls)[]),
+  // Who answers each IPC call: checked against the contract entry by entry (see IpcHandlerTable).
+  const handlers: IpcHandlerTable = {
+    ...coreHandlers(service),
+    ...{ listScheduled: schedule, saveScheduled: schedule, deleteScheduled: schedule, startScheduled: schedule, issueTicketCodes: schedule },
+    ...{ syncNow: schedule, getSyncStatus: schedule, getScheduleSettings: schedule, updateScheduleSettings: schedule },
+    ...{ getDeviceInventory: routing, getDeviceProfile: routing, saveDeviceProfile: routing },
+    ...{ getLibrary: soundboard, importClip: soundboard, deleteClip: soundboard, readClip: soundboard, createSet: soundboard, renameSet: soundboard },
+    ...{ deleteSet: soundboard, savePad: soundboard, deletePad: soundboard, reorderPads: soundboard, setGlobalPadKeys: padKeys },
+    ...{ startTranscript: transcript, stopTranscript: transcript, getTranscriptStatus: transcript, getTranscript: transcript, exportTranscript: transcript },
+    ...{ getSpeechModel: transcript, getSpeechEngines: transcript, downloadSpeechModel: transcript },
+    // The transcript's zero on the take's clock: when its first audio arrived.
+    transcriptPcm: { transcriptPcm: (req) => (multitrack.transcriptAudio(), transcript.transcriptPcm(req)) },
+    ...{ getTakes: multitrack, startTake: multitrack, takeAudio: multitrack, takeMarker: multitrack, stopTake: multitrack, exportTake: multitrack },
     // The stage link's ICE servers (TURN credentials) come from the connected Space server.
-    getIceServers: async () => IceConfig.parse(await service.requestOnServer('ice.servers', {})),
+    getIceServers: { getIceServers: async () => IceConfig.parse(await service.requestOnServer('ice.servers', {})) },
     // Which media engine the server runs; on LiveKit, this member's access token (issue 20).
-    connectMedia: async (req) => MediaConnect.parse(await service.requestOnServer('media.connect', req)),
-    ...bindHandlers(multitrack, Object.keys(multitrackIpcCalls) as (keyof typeof multitrackIpcCalls)[]),
+    connectMedia: { connectMedia: async (req) => MediaConnect.parse(await service.requestOnServer('media.connect', req)) },
     // Recording (issue 12): relayed to the server, which decides who may.
-    ...bindHandlers(
-      {
-        setRecording: async (req: { spaceId: string; on: boolean }) => RecordingState.parse(((await service.requestOnServer('recording.set', req)) as { state: unknown }).state),
-        getRecording: async (req: { spaceId: string }) => RecordingState.parse(((await service.requestOnServer('recording.get', req)) as { state: unknown }).state),
-      },
-      Object.keys(recordingIpcCalls) as (keyof typeof recordingIpcCalls)[],
-    ),
+    setRecording: { setRecording: async (req) => (await service.requestOnServer('recording.set', req)).state },
+    getRecording: { getRecording: async (req) => (await service.requestOnServer('recording.get', req)).state },
+    // End: the words said right up to End are recognized and posted before the server ends the
+    // Space (the server stores captions of live Spaces only, in the order they arrive).
+    endSpace: { endSpace: async (req) => (await transcript.finishForEnd(req.spaceId), service.endSpace(req)) },
+    // Podcast and analytics (issue 22): relayed to the server, which decides who may.
+    markChapter: { markChapter: (req) => service.requestOnServer('chapter.mark', req) },
+    getEpisode: { getEpisode: async (req) => (await service.requestOnServer('episode.get', req)).episode },
+    updateEpisode: { updateEpisode: async (req) => (await service.requestOnServer('episode.update', req)).episode },
+    listPastSpaces: { listPastSpaces: async () => (await service.requestOnServer('episode.list', {})).spaces },
+    getAnalytics: { getAnalytics: async (req) => (await service.requestOnServer('analytics.get', req)).analytics },
+    analyticsCsv: {
+      analyticsCsv: async (req) => ({ csv: analyticsCsv((await service.requestOnServer('analytics.get', req)).analytics), fileName: `space-${req.spaceId}-listeners.csv` }),
+    },
   };
-  // The transcript's zero on the take's clock: when its first audio arrived.
-  const transcriptPcm = handlers.transcriptPcm;
-  handlers.transcriptPcm = (req) => (multitrack.transcriptAudio(), transcriptPcm(req));
   return {
     service,
     routing,

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startWebBridge, type WebBridge } from './webBridge.js';
-import { bindHandlers } from './ipcRouter.js';
-import { coreIpcCallNames, type IpcHandlers } from '../shared/ipc.js';
+import { coreHandlers } from './studioServices.js';
 import { StudioService } from './services/studioService.js';
 import { SettingsStore } from './services/settingsStore.js';
 import { ServerSessions } from './services/serverSessions.js';
 import { openStudioDb } from './services/studioDb.js';
 import { BRIDGE_PATH } from '../shared/bridge.js';
+import { STUDIO_CSP } from '../shared/csp.js';
 
 /** Browser mode's access control: a one-time token, an HttpOnly cookie, and our own Origin. */
 describe('web bridge (browser mode)', () => {
@@ -23,7 +23,7 @@ describe('web bridge (browser mode)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Studio</title>');
-    bridge = await startWebBridge({ handlers: bindHandlers(service, coreIpcCallNames) as IpcHandlers, rendererDir: dir });
+    bridge = await startWebBridge({ handlers: coreHandlers(service), rendererDir: dir });
   });
   afterAll(async () => {
     await bridge.close();
@@ -47,8 +47,12 @@ describe('web bridge (browser mode)', () => {
     expect(again.status).toBe(403);
     const page = await fetch(`${bridge.origin}/`, { headers: { cookie } });
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('content-security-policy')).toBe(STUDIO_CSP);
+    expect(page.headers.get('cache-control')).toBe('no-store');
     expect(await page.text()).toContain('<title>Studio</title>');
+    // Only files of the built renderer: no way out of its folder.
+    expect([403, 404]).toContain((await fetch(`${bridge.origin}/..%2f..%2fetc%2fpasswd`, { headers: { cookie } })).status);
+    expect((await fetch(`${bridge.origin}/assets/missing.js`, { headers: { cookie } })).status).toBe(404);
   });
 
   const open = (headers: Record<string, string>): Promise<WebSocket | number> =>

@@ -1,20 +1,24 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname } from 'node:path';
+import { join } from 'node:path';
+import Fastify, { type FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BRIDGE_PATH, BRIDGE_SESSION_COOKIE, BridgeCall, type BridgeFrame } from '../shared/bridge.js';
+import { STUDIO_CSP } from '../shared/csp.js';
 import type { IpcEventName, IpcEventPayload } from '../shared/ipc.js';
 import { ipcEvents } from '../shared/ipc.js';
-import { loadStatic } from './staticFiles.js';
 import { dispatchIpc } from './ipcRouter.js';
-import type { IpcHandlers } from '../shared/ipc.js';
+import type { IpcHandlerTable } from '../shared/ipc.js';
 
-/** `ws: wss:` in connect-src: on a LiveKit server the renderer connects to the LiveKit URL the Space server names (issue 20). */
-export const RENDERER_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob: mediastream:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+/** The renderer's Content-Security-Policy (shared/csp.ts: ours, plus ws:/wss: for a LiveKit server's signaling). */
+export const RENDERER_CSP = STUDIO_CSP;
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+const HEADERS = { 'Content-Security-Policy': STUDIO_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' } as const;
+const TEXT = 'text/plain; charset=utf-8';
 
 export interface WebBridge {
   /** The URL to open once: it carries the one-time token. */
@@ -31,69 +35,56 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function cookie(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
-}
-
 /**
  * Browser mode for machines without the Electron binary: serves the built renderer on loopback
  * and carries the IPC contract over a WebSocket, to the same StudioService the desktop app uses.
+ * The HTTP side is Fastify with `@fastify/static` and `@fastify/cookie`, as on the Space server.
  * Access: a one-time token in the printed URL is exchanged for an HttpOnly session cookie;
  * the WebSocket needs that cookie and our own Origin, so other pages and local users cannot drive it.
  */
 export async function startWebBridge(opts: {
-  handlers: IpcHandlers;
+  handlers: Partial<IpcHandlerTable>;
   rendererDir: string;
   host?: string;
   port?: number;
 }): Promise<WebBridge> {
-  const files = loadStatic(opts.rendererDir);
   let oneTimeToken: string | null = randomBytes(24).toString('base64url');
   const session = randomBytes(24).toString('base64url');
   const sockets = new Set<WebSocket>();
   let origin = '';
 
-  const authorized = (req: IncomingMessage): boolean => {
-    const c = cookie(req, BRIDGE_SESSION_COOKIE);
-    return !!c && sameSecret(c, session);
-  };
+  const sessionOk = (value: string | undefined): boolean => !!value && sameSecret(value, session);
+  const authorized = (req: FastifyRequest): boolean => sessionOk(req.cookies[BRIDGE_SESSION_COOKIE]);
 
-  const http = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const headers = { 'Content-Security-Policy': RENDERER_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' };
-    const token = url.searchParams.get('token');
-    if (token !== null) {
+  const app = Fastify({ logger: false });
+  await app.register(fastifyCookie);
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.headers(HEADERS);
+    return payload;
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    const token = (req.query as { token?: string }).token;
+    if (token !== undefined) {
       if (oneTimeToken && sameSecret(token, oneTimeToken)) {
         oneTimeToken = null; // used up: a leaked URL (history, logs) opens nothing
-        res.writeHead(303, { ...headers, Location: '/', 'Set-Cookie': `${BRIDGE_SESSION_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/` });
-        return res.end();
+        return reply.setCookie(BRIDGE_SESSION_COOKIE, session, { httpOnly: true, sameSite: 'strict', path: '/' }).code(303).header('Location', '/').send();
       }
-      res.writeHead(403, { ...headers, 'Content-Type': 'text/plain' });
-      return res.end('This Studio link was already used or is wrong. Restart the Studio to get a new one.');
+      return reply.code(403).type(TEXT).send('This Studio link was already used or is wrong. Restart the Studio to get a new one.');
     }
-    if (!authorized(req)) {
-      res.writeHead(401, { ...headers, 'Content-Type': 'text/plain' });
-      return res.end('Open the Studio with the link it printed when it started (it carries a one-time token).');
-    }
-    const path = url.pathname === '/' ? '/index.html' : url.pathname;
-    const file = files.get(path);
-    if (!file) {
-      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' });
-      return res.end(files.size ? 'not found' : 'The Studio renderer is not built: run npm run build');
-    }
-    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' });
-    res.end(file);
+    if (!authorized(req)) return reply.code(401).type(TEXT).send('Open the Studio with the link it printed when it started (it carries a one-time token).');
   });
+  const built = existsSync(join(opts.rendererDir, 'index.html'));
+  if (built) await app.register(fastifyStatic, { root: opts.rendererDir, index: 'index.html', cacheControl: false, dotfiles: 'deny', list: false });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).type(TEXT).send(built ? 'not found' : 'The Studio renderer is not built: run npm run build'));
 
   // Large enough for a soundboard clip import (base64 of MAX_CLIP_BYTES).
   const wss = new WebSocketServer({ noServer: true, maxPayload: 48 * 1024 * 1024 });
-  http.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path !== BRIDGE_PATH || !authorized(req) || req.headers.origin !== origin) {
+  const upgradeAllowed = (req: IncomingMessage): boolean =>
+    new URL(req.url ?? '/', 'http://x').pathname === BRIDGE_PATH &&
+    sessionOk(app.parseCookie(req.headers.cookie ?? '')[BRIDGE_SESSION_COOKIE]) &&
+    req.headers.origin === origin;
+  app.server.on('upgrade', (req, socket, head) => {
+    if (!upgradeAllowed(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
       return;
     }
@@ -114,16 +105,13 @@ export async function startWebBridge(opts: {
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const addr = http.address() as AddressInfo;
+  await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
+  const addr = app.server.address() as AddressInfo;
   origin = `http://${addr.address}:${addr.port}`;
   return {
     url: `${origin}/?token=${oneTimeToken}`,
     origin,
-    http,
+    http: app.server,
     emit(event, payload) {
       const frame: BridgeFrame = { kind: 'event', channel: ipcEvents[event].channel, payload };
       const text = JSON.stringify(frame);
@@ -132,7 +120,7 @@ export async function startWebBridge(opts: {
     async close() {
       for (const ws of sockets) ws.terminate();
       wss.close();
-      await new Promise<void>((r) => http.close(() => r()));
+      await app.close();
     },
   };
 }

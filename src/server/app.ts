@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hostingPolicy, parseEdges, parseRange, turnOptions, type ServerConfig } from './config.js';
-import type { Role } from '../shared/space.js';
 import { createWebServer, tlsOptions } from './tls.js';
 import { turnCredentials } from './ice/service.js';
 import { iceHandlers } from './ice/handlers.js';
@@ -23,6 +22,9 @@ import type { JanusNodeOptions } from './media/janusNode.js';
 import { watchEdgesFile } from './media/edgesFile.js';
 import type { JanusNatOptions, ManagedJanusOptions } from './janus/config.js';
 import { SignalingServer } from './signaling.js';
+import { createLogger, type Logger } from './operator/logging.js';
+import { ServerMetrics, metricsRoute, startMetricsListener } from './operator/metrics.js';
+import type { DestinationStream } from 'pino';
 import { SpaceService } from './spaces/service.js';
 import { spaceHandlers } from './spaces/handlers.js';
 import { ScheduleService } from './schedule/service.js';
@@ -35,6 +37,15 @@ import { StageTracks } from './multitrack/stageTracks.js';
 import { multitrackHandlers } from './multitrack/handlers.js';
 import { RecordingService } from './recording/service.js';
 import { recordingHandlers, recordingRoutes } from './recording/handlers.js';
+import { reachFeature } from './reminders/feature.js';
+import { homeFeature } from './home/feature.js';
+import { AnalyticsStore } from './analytics/store.js';
+import { AnalyticsService } from './analytics/service.js';
+import { analyticsHandlers, analyticsRoutes } from './analytics/handlers.js';
+import { PodcastStore } from './podcast/store.js';
+import { PodcastService } from './podcast/service.js';
+import { podcastHandlers, podcastRoutes } from './podcast/handlers.js';
+import { newParticipant } from './spaces/participant.js';
 
 /** The built listener page: next to the bundled server (out/server -> out/listener) or from the sources. */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,17 +62,44 @@ export interface RunningServer {
   signaling: SignalingServer;
   hub: ClientHub;
   recording: RecordingService;
+  analytics: AnalyticsService;
+  podcast: PodcastService;
   /** Present when the server runs its own Janus. */
   janus?: JanusSupervisor;
   /** Extra Janus processes the server started (SPACES_LOCAL_EDGES). */
   localEdges: JanusSupervisor[];
   /** Present with SPACES_MEDIA=livekit. */
   livekit?: LiveKitEngine;
+  log: Logger;
+  metrics: ServerMetrics;
+  /** The /metrics listener of its own, when SPACES_METRICS_ADDRESS is set. */
+  metricsServer?: Server;
   close(): Promise<void>;
 }
 
 /** Starts the Space server: its own Janus (or an external one), SQLite, HTTP and WebSocket. */
-export async function startSpaceServer(config: ServerConfig, listenerDist = LISTENER_DIST, serverFactory?: ServerFactory): Promise<RunningServer> {
+export async function startSpaceServer(
+  config: ServerConfig,
+  listenerDist = LISTENER_DIST,
+  serverFactory?: ServerFactory,
+  /** Where the JSON log goes (default stdout). */
+  logDestination?: DestinationStream,
+): Promise<RunningServer> {
+  const log = createLogger(config.logLevel, logDestination);
+  // Read at each scrape (the features below exist by then).
+  const metrics = new ServerMetrics({
+    liveSpaces: () => spaces.liveAudiences(),
+    audiences: () => {
+      const spaceOf = new Map(spaces.liveAudiences().map((s) => [s.key, s.spaceId]));
+      return media.audiences().flatMap((a) => {
+        const spaceId = spaceOf.get(a.key);
+        return spaceId ? [{ spaceId, node: a.node, listeners: a.listeners }] : [];
+      });
+    },
+    nodes: () => media.nodes(),
+    connections: () => ({ open: hub.size, slowClosed: hub.slowClosed }),
+    recorders: () => recording.recorderStates(),
+  });
   const tls = tlsOptions(config.tlsCert, config.tlsKey); // a bad certificate stops start-up, before Janus
   const turn = turnOptions(config);
   // The server's own Janus (unless JANUS_URL names one) and any extra local ones split the RTP
@@ -79,7 +117,11 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   }
   const supervise = (name: string, wsPort: number, rtp: [number, number]): JanusSupervisor => {
     const s = new JanusSupervisor({ ...janusOptions(config, join(config.dataDir, name)), wsPort, rtpPortRange: `${rtp[0]}-${rtp[1]}`, binary: config.janusBinary });
-    s.on('error', (err: Error) => console.error(`[${name}] ${err.message}`));
+    s.on('error', (err: Error) => log.error({ process: name, err: err.message }, 'Janus process error'));
+    let spawns = 0;
+    s.on('spawn', () => {
+      if (spawns++ > 0) metrics.janusRestarted(name);
+    });
     s.start();
     return s;
   };
@@ -101,12 +143,14 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     ...localEdges.map((s, i) => node(`local-edge-${i + 1}`, s.url, config.forwardHost, forwardRanges[i + 1]!)),
     ...edgeNodes(config.janusEdges),
   ]);
+  media.on('node', (n) => metrics.nodeStatus(n));
+  for (const n of media.nodes()) metrics.nodeStatus(n);
   const stopEdgesFile = config.janusEdgesFile
     ? watchEdgesFile(config.janusEdgesFile, (text) => {
         try {
           if (media instanceof JanusMediaPool) media.setEdges([...edgeNodes(config.janusEdges), ...edgeNodes(text)]);
         } catch (err) {
-          console.error(`[media] ${config.janusEdgesFile}: ${(err as Error).message}; the pool is unchanged`);
+          log.error({ file: config.janusEdgesFile, err: (err as Error).message }, 'edges file refused; the media pool is unchanged');
         }
       })
     : () => undefined;
@@ -138,18 +182,22 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     segmentS: config.segmentSeconds,
     defaultOn: config.recordByDefault,
     retentionMs: config.recordingRetentionDays * 86_400_000,
-    clipRoles: config.clipRoles.split(',') as Role[],
+    clipRoles: config.clipRoles,
     liveWindow: 6,
     publicUrl: () => url,
-    publish: (spaceId, event) => spaces.notifier.toSpace(spaceId, event),
+    publish: (spaceId, event) => spaces.publish(spaceId, event),
   });
   spaces.events.on('live', (spaceId, key) => recording.live(spaceId, key));
   spaces.events.on('ending', (spaceId, staff) => recording.ending(spaceId, staff));
+  // Reminders and go-live alerts (issue 21): listening before restoreLive, which reports Spaces live again.
+  const reach = reachFeature(db, config, listenerDist, () => url);
+  spaces.events.on('live', (spaceId) => reach.service.spaceLive(spaceId));
   try {
     await media.start(20_000);
     await spaces.restoreLive();
   } catch (err) {
     await stopMedia();
+    await reach.service.stop();
     db.close();
     throw err;
   }
@@ -163,6 +211,23 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   };
   const schedule = new ScheduleService(db, spaces, accounts, { maxDaysAhead: config.maxScheduleDays, dataDir: config.dataDir, tickets });
   const transcript = new TranscriptService(db, spaces);
+  spaces.events.on('ending', (spaceId, staff) => transcript.ending(spaceId, staff));
+  // Analytics and the podcast (issue 22): what the server already sees, and published replays as a feed.
+  const analytics = new AnalyticsService(new AnalyticsStore(db), spaces, { recordingMs: (id) => recording.state(id).durationMs });
+  spaces.events.on('listening', (spaceId, conn, who, on) => analytics.listening(spaceId, conn, who, on));
+  spaces.events.on('speaking', (spaceId, name, _handle, on) => analytics.speaking(spaceId, name, on));
+  spaces.events.on('reaction', (spaceId) => analytics.reaction(spaceId));
+  spaces.events.on('ending', (spaceId) => analytics.ending(spaceId));
+  const podcast = new PodcastService(
+    new PodcastStore(db),
+    { spaces, accounts, recording, transcript, talk: (id) => analytics.talkSpans(id) },
+    {
+      publicUrl: () => url,
+      ownerEmail: config.podcastEmail ?? `podcasts@${new URL(config.publicUrl ?? 'http://localhost').hostname}`,
+      category: config.podcastCategory,
+      language: config.podcastLanguage,
+    },
+  );
   // Multitrack (issue 13): speakers' uploaded takes and the stage's per-participant recordings.
   const stageTracks = new StageTracks(join(config.dataDir, 'multitrack'), media);
   media.on('participant', (p) => stageTracks.participantJoined(p.key, p.id, p.display));
@@ -171,7 +236,7 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
   const signaling = new SignalingServer(
     hub,
     {
-      ...accountHandlers(accounts, spaces),
+      ...accountHandlers(accounts, spaces, log.child({ component: 'accounts' })),
       ...spaceHandlers(spaces, hostCheck(accounts)),
       ...scheduleHandlers(schedule),
       ...captions,
@@ -185,9 +250,14 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       ...iceHandlers(turn),
       ...mediaHandlers(spaces),
       ...multitrack,
+      ...podcastHandlers(podcast),
+      ...analyticsHandlers(analytics),
+      ...reach.handlers,
     },
     sameHost,
     (p) => spaces.disconnect(p),
+    log.child({ component: 'signaling' }),
+    (type, seconds, errorCode) => metrics.signalingRequest(type, seconds, errorCode),
   );
   const accountOf = (token: string): string | null => {
     try {
@@ -196,10 +266,33 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
       return null;
     }
   };
+  const home = homeFeature(db, spaces, accounts, reach.shell, config, () => url);
   const web = await createWebApp({
     spaces,
+    logger: log,
+    instrument: (app) => {
+      metrics.instrument(app);
+      metricsRoute(app, metrics, config.metricsToken);
+    },
     listenerDist,
-    routes: [scheduleRoutes(schedule), transcriptRoutes(transcript), recordingRoutes(recording, accountOf)],
+    routes: [
+      scheduleRoutes(schedule, () => url),
+      transcriptRoutes(transcript),
+      recordingRoutes(recording, accountOf),
+      podcastRoutes(podcast),
+      analyticsRoutes(analytics, (token) => {
+        try {
+          const p = newParticipant();
+          spaces.signedIn(p, accounts.resume(token).account, token);
+          return p;
+        } catch {
+          return null;
+        }
+      }),
+      reach.routes,
+      home.routes,
+    ],
+    pageHead: home.pageHead,
     mediaOrigins: livekit?.origins,
     // HTTPS when a certificate is configured (issue 15); a caller may pass its own factory.
     serverFactory: serverFactory ?? ((handler) => createWebServer(tls, handler)),
@@ -216,7 +309,9 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     else socket.destroy();
   });
   await web.listen({ port: config.port, host: config.host });
+  const metricsServer = config.metricsAddress ? await startMetricsListener(config.metricsAddress, metrics) : undefined;
   recording.startSweeping();
+  reach.service.start();
   const addr = http.address() as AddressInfo;
   url = config.publicUrl ?? `${tls ? 'https' : 'http'}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
@@ -229,14 +324,22 @@ export async function startSpaceServer(config: ServerConfig, listenerDist = LIST
     signaling,
     hub,
     recording,
+    analytics,
+    podcast,
     janus,
     localEdges,
     livekit,
+    log,
+    metrics,
+    metricsServer,
     async close() {
+      metricsServer?.close();
       signaling.close();
       spaces.stop();
       await web.close();
+      analytics.close();
       await recording.close();
+      await reach.service.stop();
       await stopMedia();
       db.close();
     },

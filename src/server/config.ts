@@ -2,7 +2,9 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { HostingPolicy } from '../shared/account.js';
+import { Role } from '../shared/space.js';
 import type { TurnOptions } from './ice/service.js';
+import { LOG_LEVELS } from './operator/logging.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const PortRange = z.string().regex(/^\d+-\d+$/, 'a port range looks like 20000-29999');
@@ -119,8 +121,39 @@ export const ServerConfig = z.object({
   /** Who may save clips: roles separated by commas (`listener` = anyone following the Space). */
   clipRoles: z
     .string()
-    .regex(/^(host|cohost|speaker|producer|listener)(,(host|cohost|speaker|producer|listener))*$/, 'clip roles look like host,cohost')
-    .default('host,cohost'),
+    .default('host,cohost')
+    .transform((v) => v.split(','))
+    .pipe(z.array(Role)),
+
+  // For the operator (docs/deploy.md, "Metrics and logs")
+  /** Log level of the JSON log on stdout (pino): fatal, error, warn, info, debug, trace or silent. */
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  /** A bearer token that opens /metrics on the server's own port (unset: /metrics is not served there). */
+  metricsToken: z.string().min(16, 'the metrics token needs at least 16 characters').optional(),
+  /** host:port of a listener of its own serving only /metrics, e.g. 127.0.0.1:9464 (bind it to a private address). */
+  metricsAddress: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d+$/, 'host:port').optional(),
+  /** Podcast feeds (issue 22): itunes:owner email (accounts have no email; default podcasts@<public host>). */
+  podcastEmail: z.email().optional(),
+  /** itunes:category of every feed, `Top` or `Top / Sub` from Apple's list. */
+  podcastCategory: z.string().min(2).max(80).default('Society & Culture'),
+  /** The feeds' language (RSS `language`). */
+  podcastLanguage: z.string().regex(/^[a-z]{2}(-[A-Za-z]{2})?$/, 'a language code like en or it-IT').default('en'),
+
+  // Reaching people (issue 21)
+  /** SMTP relay for reminder mail, e.g. smtp://user:pass@mail.example:587 or smtps://...; unset = no mail is sent. */
+  smtpUrl: z.string().regex(/^smtps?:\/\//, 'SPACES_SMTP_URL is smtp://... or smtps://...').optional(),
+  /** The From of reminder mail. */
+  mailFrom: z.string().default('Spaces <no-reply@localhost>'),
+  /** VAPID contact (RFC 8292): a mailto: or https: URL push services may use to reach the operator. */
+  vapidSubject: z.string().regex(/^(mailto:|https:\/\/)/, 'SPACES_VAPID_SUBJECT is mailto:... or https://...').default('mailto:admin@localhost'),
+  /** "Starts soon" reminders go this many minutes before a scheduled start (fractions allowed). */
+  reminderLeadMin: z.coerce.number().min(0).max(24 * 60).default(10),
+  /** First retry of a failed send after this long, doubling each attempt (capped at 15 min). */
+  outboxBackoffMs: z.coerce.number().int().min(10).max(3_600_000).default(2000),
+  /** A PEM file with one more CA trusted for push endpoints (tests run a push service of their own). */
+  pushCaFile: z.string().optional(),
+  /** CSP frame-ancestors of the embeddable player (/s/<id>/embed): `*`, or the sites that may frame it. */
+  embedAncestors: z.string().regex(/^[^;,'\n]+$/, 'space-separated sources, e.g. https://blog.example').default('*'),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -180,6 +213,19 @@ const ENV: Record<keyof ServerConfig, string> = {
   segmentSeconds: 'SPACES_HLS_SEGMENT_SECONDS',
   recordingRetentionDays: 'SPACES_RECORDING_RETENTION_DAYS',
   clipRoles: 'SPACES_CLIP_ROLES',
+  logLevel: 'SPACES_LOG_LEVEL',
+  metricsToken: 'SPACES_METRICS_TOKEN',
+  metricsAddress: 'SPACES_METRICS_ADDRESS',
+  podcastEmail: 'SPACES_PODCAST_EMAIL',
+  podcastCategory: 'SPACES_PODCAST_CATEGORY',
+  podcastLanguage: 'SPACES_PODCAST_LANGUAGE',
+  smtpUrl: 'SPACES_SMTP_URL',
+  mailFrom: 'SPACES_MAIL_FROM',
+  vapidSubject: 'SPACES_VAPID_SUBJECT',
+  reminderLeadMin: 'SPACES_REMINDER_LEAD_MIN',
+  outboxBackoffMs: 'SPACES_OUTBOX_BACKOFF_MS',
+  pushCaFile: 'SPACES_PUSH_CA_FILE',
+  embedAncestors: 'SPACES_EMBED_ANCESTORS',
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {

@@ -12,7 +12,7 @@ if (process.argv[2] === 'janus-config') {
   process.exit(0);
 }
 const server = await startSpaceServer(config);
-console.log(`Space server listening on ${server.url} (data: ${config.dataDir}; Janus: ${config.janusUrl ?? `own, pid ${server.janus?.pid}`})`);
+server.log.info({ url: server.url, dataDir: config.dataDir, janus: config.janusUrl ?? `own, pid ${server.janus?.pid}` }, `Space server listening on ${server.url}`);
 
 let stopping = false;
 const stop = async (): Promise<void> => {

@@ -13,6 +13,10 @@ import {
 import type { ClientHub } from './clientHub.js';
 import type { AllHandlers, Connection, Handler } from './feature.js';
 import type { Participant } from './spaces/participant.js';
+import type { Logger } from './operator/logging.js';
+
+/** Told of every answered request (operator metrics): its type, how long it took, its error code if it failed. */
+export type RequestObserver = (type: RequestType, seconds: number, errorCode: string | null) => void;
 
 export type { Connection, Handler } from './feature.js';
 
@@ -38,6 +42,8 @@ export class SignalingServer {
     private readonly allowedOrigins: (origin: string, host: string | undefined) => boolean,
     /** Told when a connection closes (its presence in Spaces ends). */
     private readonly onClose: (p: Participant) => Promise<void>,
+    private readonly log: Logger,
+    private readonly observe: RequestObserver = () => undefined,
   ) {
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -100,13 +106,22 @@ export class SignalingServer {
     if (!parsed.success) {
       return this.send(c, { type: 'error', id, error: { code: 'bad_message', message: describeIssues(parsed.error) } });
     }
+    const started = performance.now();
+    let errorCode: string | null = null;
     try {
       const handler = this.handlers[requestType] as Handler<RequestType>;
       const result = await handler(c, parsed.data as RequestParams<RequestType>);
       this.send(c, { type: 'reply', id, result });
     } catch (err) {
-      this.send(c, { type: 'error', id, error: AppError.from(err).toBody() });
+      const error = AppError.from(err);
+      errorCode = error.code;
+      if (error.code === 'internal') this.log.error({ err, conn: c.participant.id, reqId: id, type }, 'request failed');
+      this.send(c, { type: 'error', id, error: error.toBody() });
     }
+    const seconds = (performance.now() - started) / 1000;
+    this.observe(requestType, seconds, errorCode);
+    // Only the type and outcome: parameters (passwords, tokens) never reach the log.
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ conn: c.participant.id, reqId: id, type, ms: Math.round(seconds * 1000), error: errorCode }, 'request');
   }
 
   private send(c: Connection, message: ServerMessage): void {

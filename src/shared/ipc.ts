@@ -9,6 +9,8 @@ import { transcriptIpcCalls, transcriptIpcEvents } from './transcript.js';
 import { iceIpcCalls } from './ice.js';
 import { mediaIpcCalls } from './mediaEngine.js';
 import { recordingIpcCalls, recordingIpcEvents } from './recording.js';
+import { podcastIpcCalls } from './podcast.js';
+import { analyticsIpcCalls } from './analytics.js';
 import { deviceIpcCalls, deviceIpcEvents } from './devices.js';
 import { soundboardIpcCalls, soundboardIpcEvents } from './soundboard.js';
 import { multitrackIpcCalls, multitrackIpcEvents } from './multitrack.js';
@@ -37,12 +39,24 @@ export const ServerCertificate = z.object({
 });
 export type ServerCertificate = z.infer<typeof ServerCertificate>;
 
+/** Why the Studio cannot use a server, by kind: the renderer says it in the person's language. */
+export const ServerProblem = z.object({
+  kind: z.enum(['untrusted', 'changed', 'bad_certificate', 'bad_url', 'refused', 'unreachable', 'not_a_space_server', 'use_https']),
+  /** host[:port] as the person typed it. */
+  server: z.string(),
+  /** For use_https: the address to use instead. */
+  httpsUrl: z.string().optional(),
+});
+export type ServerProblem = z.infer<typeof ServerProblem>;
+
 export const ConnectionStatus = z.object({
   state: z.enum(['disconnected', 'connecting', 'connected']),
   serverUrl: z.string(),
   error: z.string().nullable(),
   /** Set when the server's certificate is not trusted: the Studio connects only once the user trusts it. */
   certificate: ServerCertificate.nullable().optional(),
+  /** The same problem as `error`, by kind (shown as a catalogue sentence). */
+  problem: ServerProblem.nullable().optional(),
 });
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
 
@@ -120,10 +134,9 @@ const coreIpcEvents = {
 } as const;
 
 /** Calls the renderer makes: method name -> channel, request and response schemas. */
-export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls, ...iceIpcCalls, ...mediaIpcCalls, ...multitrackIpcCalls, ...recordingIpcCalls } as const;
+export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls, ...iceIpcCalls, ...mediaIpcCalls, ...multitrackIpcCalls, ...recordingIpcCalls, ...podcastIpcCalls, ...analyticsIpcCalls } as const;
 /** Events the main process pushes to the renderer. */
 export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents, ...transcriptIpcEvents, ...multitrackIpcEvents, ...recordingIpcEvents } as const;
-export const coreIpcCallNames = Object.keys(coreIpcCalls) as (keyof typeof coreIpcCalls)[];
 
 export type IpcCallName = keyof typeof ipcCalls;
 export type IpcEventName = keyof typeof ipcEvents;
@@ -147,7 +160,16 @@ export type StudioApi = {
   [K in IpcEventName]: (listener: (payload: IpcEventPayload<K>) => void) => () => void;
 };
 
-/** The main process implements every call: one handler per name, checked by the compiler. */
-export type IpcHandlers = {
-  [K in IpcCallName]: (request: IpcParsedRequest<K>) => Promise<IpcResponse<K>> | IpcResponse<K>;
-};
+/** One call's handler: takes the validated request, resolves to exactly the contract's response. */
+export type IpcHandler<K extends IpcCallName> = (request: IpcParsedRequest<K>) => Promise<IpcResponse<K>> | IpcResponse<K>;
+
+/**
+ * Who answers each call: an object with a method of the call's name (a service, or a small object
+ * literal). The compiler checks each entry against the contract (request and response), so a
+ * service whose method returns something else than the zod response does not compile; the
+ * dispatcher calls the method on its object, so no binding (and no cast) is needed.
+ */
+export type IpcHandlerTable = { [K in IpcCallName]: { [P in K]: IpcHandler<P> } };
+
+/** The contract seen per call name, so generic code keeps request and response correlated. */
+export const ipcContract: { [K in IpcCallName]: { channel: string; request: z.ZodType<IpcParsedRequest<K>, IpcRequest<K>>; response: z.ZodType<IpcResponse<K>, unknown> } } = ipcCalls;

@@ -92,7 +92,8 @@ export const multitrackIpcCalls = {
   /** The next samples of one track, base64 float32 little-endian mono, in order. */
   takeAudio: {
     channel: 'take:audio',
-    request: z.object({ takeId: TakeId, track: TrackKind, pcm: Base64.min(4).max(base64Len(MAX_TAKE_CHUNK_FRAMES * 4)) }).strict(),
+    /** `at` (console tracks): wall-clock ms (this computer) at which the chunk's first sample was rendered. */
+    request: z.object({ takeId: TakeId, track: TrackKind, pcm: Base64.min(4).max(base64Len(MAX_TAKE_CHUNK_FRAMES * 4)), at: z.number().finite().optional() }).strict(),
     response: z.object({ accepted: z.boolean() }),
   },
   /** A marker now, or at `at` (wall-clock ms, e.g. when the pad started). */
@@ -173,9 +174,23 @@ export const multitrackRequests = {
   'stage.record': { params: z.object({ spaceId: SpaceId, on: z.boolean() }).strict(), result: z.object({ on: z.boolean() }) },
   /** The host and co-hosts: the server's per-speaker tracks of the stage, decoded (a WAV per participant). */
   'stage.tracks': {
-    params: z.object({ spaceId: SpaceId }).strict(),
+    /** `from`/`to` (server-clock ms): only the recordings that overlap that span (a take's own). */
+    params: z.object({ spaceId: SpaceId, from: z.number().finite().optional(), to: z.number().finite().optional() }).strict(),
     result: z.object({
-      tracks: z.array(z.object({ name: z.string(), displayName: z.string(), startedAt: z.number(), bytes: z.number().int(), sampleRate: z.number().int() })),
+      tracks: z.array(
+        z.object({
+          name: z.string(),
+          displayName: z.string(),
+          /** Server-clock ms of the first sample's capture (see `timing`). */
+          startedAt: z.number(),
+          /** Server-clock ms just after the last sample. */
+          endedAt: z.number(),
+          bytes: z.number().int(),
+          sampleRate: z.number().int(),
+          /** [sample index, server-clock ms of its capture] pairs, about one a second: where the track's audio belongs in time. */
+          timing: z.array(z.tuple([z.number().int().nonnegative(), z.number()])).max(100_000),
+        }),
+      ),
     }),
   },
   'stage.trackRead': {

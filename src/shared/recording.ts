@@ -84,11 +84,23 @@ export type DownloadFormat = z.infer<typeof DownloadFormat>;
 
 const inSpace = z.object({ spaceId: SpaceId }).strict();
 
+/** What the asking person may do with this recording (roles.ts decides; the server enforces it again on every request). */
+export const RecordingPermissions = z.object({ clip: z.boolean(), download: z.boolean() });
+export type RecordingPermissions = z.infer<typeof RecordingPermissions>;
+
 export const recordingRequests = {
   /** Host only: turn recording on or off (before or during the Space). */
   'recording.set': { params: z.object({ spaceId: SpaceId, on: z.boolean() }).strict(), result: z.object({ state: RecordingState }) },
-  /** Anyone who may watch the Space. */
-  'recording.get': { params: inSpace, result: z.object({ state: RecordingState }) },
+  /** Anyone who may watch the Space; `may`: what the asker may do (ask again after signing in or a role change). */
+  'recording.get': { params: inSpace, result: z.object({ state: RecordingState, may: RecordingPermissions }) },
+  /**
+   * Host and co-hosts of the ended Space: a download address for one file, valid a few minutes
+   * and only for that file and that person (a signed grant, never the session token).
+   */
+  'recording.downloadLink': {
+    params: z.object({ spaceId: SpaceId, format: DownloadFormat }).strict(),
+    result: z.object({ url: z.string(), expiresAt: z.number().int() }),
+  },
   /** Host only: delete the recording (files, clips and rows) now. */
   'recording.delete': { params: inSpace, result: z.object({ state: RecordingState }) },
   /**

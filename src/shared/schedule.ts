@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorCode } from './errors.js';
 import { Handle } from './account.js';
 import { SpaceId, SpacePublic, SpaceTitle } from './space.js';
 
@@ -180,6 +181,8 @@ export const SyncStatus = z.object({
   state: z.enum(['offline', 'syncing', 'idle']),
   pending: z.number().int().nonnegative(),
   error: z.string().nullable(),
+  /** The error's code, which the Studio says as a sentence in the person's language (`error` is for logs). */
+  errorCode: ErrorCode.nullable().optional(),
   lastSyncAt: z.number().int().nullable(),
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;

@@ -7,6 +7,9 @@ import { iceRequests } from './ice.js';
 import { mediaRequests } from './mediaEngine.js';
 import { multitrackRequests } from './multitrack.js';
 import { recordingEvents, recordingRequests } from './recording.js';
+import { reachRequests } from './reach.js';
+import { podcastRequests } from './podcast.js';
+import { analyticsRequests } from './analytics.js';
 import { DisplayName, Member, MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle } from './space.js';
 
 /**
@@ -128,7 +131,7 @@ const coreRequests = {
 } as const;
 
 /** Each request type: its parameters and the result the server replies with. */
-export const requests = { ...coreRequests, ...scheduleRequests, ...transcriptRequests, ...iceRequests, ...mediaRequests, ...multitrackRequests, ...recordingRequests } as const;
+export const requests = { ...coreRequests, ...scheduleRequests, ...transcriptRequests, ...iceRequests, ...mediaRequests, ...multitrackRequests, ...recordingRequests, ...podcastRequests, ...analyticsRequests, ...reachRequests } as const;
 export type CoreRequestType = keyof typeof coreRequests;
 export type RequestType = keyof typeof requests;
 export type RequestParams<T extends RequestType> = z.infer<(typeof requests)[T]['params']>;

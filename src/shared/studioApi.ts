@@ -1,4 +1,4 @@
-import { AppError } from './errors.js';
+import { AppError, describeIssues } from './errors.js';
 import {
   IpcResult,
   ipcCalls,
@@ -23,9 +23,13 @@ export function buildStudioApi(transport: StudioTransport): StudioApi {
   for (const name of Object.keys(ipcCalls) as IpcCallName[]) {
     const call = ipcCalls[name];
     api[name] = async (request: unknown) => {
-      const raw = IpcResult.parse(await transport.invoke(call.channel, request ?? {}));
-      if (!raw.ok) throw new AppError(raw.error.code, raw.error.message);
-      return call.response.parse(raw.value);
+      const raw = IpcResult.safeParse(await transport.invoke(call.channel, request ?? {}));
+      if (!raw.success) throw new AppError('internal', `${name}: malformed IPC result (${describeIssues(raw.error)})`);
+      if (!raw.data.ok) throw new AppError(raw.data.error.code, raw.data.error.message);
+      // An answer that does not match the contract is a typed error too (the UI says so in words).
+      const value = call.response.safeParse(raw.data.value);
+      if (!value.success) throw new AppError('internal', `${name}: the answer does not match the contract (${describeIssues(value.error)})`);
+      return value.data;
     };
   }
   for (const name of Object.keys(ipcEvents) as IpcEventName[]) {

@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core';
 import type { SignalingClient } from '../../src/shared/signalingClient.js';
 import type { RunningServer } from '../../src/server/app.js';
 import type { RecordingTimeline } from '../../src/shared/recording.js';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_UPLOAD_CHUNK_BYTES } from '../../src/shared/multitrack.js';
@@ -74,9 +75,11 @@ describe('LiveKit: a recorded Space, HLS and replay', () => {
       chunks.push(b);
       offset += b.length;
     }
-    const file = join(tempDir('lk-track'), 'track.wav');
-    writeFileSync(file, Buffer.concat(chunks));
-    const track = envelope(readWav(file));
+    const dir = tempDir('lk-track');
+    writeFileSync(join(dir, 'track.wav'), Buffer.concat(chunks));
+    // 24-bit like the Janus engine's tracks; the test's reader takes 16-bit.
+    execFileSync('sox', [join(dir, 'track.wav'), '-b', '16', join(dir, 'track16.wav')]);
+    const track = envelope(readWav(join(dir, 'track16.wav')));
     const r = segmentedLoopCorrelation(track.slice(200), reference);
     console.info(`per-speaker track: ${(track.length / 100).toFixed(1)} s, envelope r=${r.toFixed(3)}`);
     expect(track.length).toBeGreaterThan(1000);

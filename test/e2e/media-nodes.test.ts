@@ -14,6 +14,18 @@ import { createSpaceInStudio, registerInStudio } from '../support/studioPage.js'
 
 const SILENCE_RMS = 0.003;
 const CAP = 2;
+const METRICS_TOKEN = 'media-nodes-metrics-token-0123';
+
+/** One sample of a scrape, e.g. sample(text, 'spaces_webrtc_listeners', { node: 'local' }); null when absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | null {
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-z_]+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
+  }
+  return null;
+}
 
 /** A Janus of its own on another machine (network namespace), as an operator would run an edge. */
 function startEdgeJanus(machine: TestMachine): ChildProcess {
@@ -65,6 +77,7 @@ describe('a Space on three media nodes', () => {
       host: '10.99.0.1',
       forwardHost: '10.99.0.1',
       nodeCap: CAP,
+      metricsToken: METRICS_TOKEN,
       janusEdges: machines.map((m) => `ws://${m.ip}:8188#${m.ip}`).join(','),
     });
     studio = await startTestStudio(server.url);
@@ -118,6 +131,22 @@ describe('a Space on three media nodes', () => {
     }
   });
 
+  it('an operator scraping /metrics finds the listeners per Space and per media node', async () => {
+    const spaceId = listenerUrl.split('/').pop()!;
+    const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    const perNode = placed();
+    expect(sample(text, 'spaces_live')).toBe(1);
+    expect(sample(text, 'spaces_listeners', { space: spaceId })).toBe(listeners.length);
+    for (const [node, n] of Object.entries(perNode)) {
+      expect(sample(text, 'spaces_media_node_listeners', { node })).toBe(n);
+      expect(sample(text, 'spaces_webrtc_listeners', { space: spaceId, node }) ?? 0).toBe(n);
+      expect(sample(text, 'spaces_media_node_up', { node })).toBe(1);
+    }
+    expect(Object.values(perNode).filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'spaces_joins_total', { kind: 'listen' })).toBeGreaterThanOrEqual(listeners.length);
+    expect(sample(text, 'spaces_media_node_stages', { node: LOCAL_NODE })).toBe(1);
+  });
+
   it('over every cap the server says the audience is full (listener K+1 of the last node is refused, not squeezed in)', async () => {
     const guests = [];
     const free = server.media.nodes().reduce((n, x) => n + (x.cap - x.listeners), 0);
@@ -132,6 +161,8 @@ describe('a Space on three media nodes', () => {
     const late = await apiClient(server.url);
     await late.request('space.join', { spaceId: space.id, displayName: 'Late' });
     await expect(late.request('listen.start', { spaceId: space.id })).rejects.toMatchObject({ code: 'audience_full' });
+    const scraped = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    expect(sample(scraped, 'spaces_join_refusals_total', { kind: 'listen', code: 'audience_full' })).toBe(1);
     for (const g of [...guests, late]) g.close();
     await expect.poll(() => Object.values(placed()).reduce((a, b) => a + b, 0), { timeout: 10_000 }).toBe(listeners.length);
   });

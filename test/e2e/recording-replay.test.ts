@@ -179,9 +179,15 @@ describe('recording, HLS and replay', () => {
       expect(part.headers.get('content-range')).toBe(`bytes 100-199/${body.length}`);
       expect(Buffer.from(await part.arrayBuffer()).equals(body.subarray(100, 200))).toBe(true);
     }
-    // The query form (for a plain link) works the same.
-    expect((await fetch(`${server.url}/s/${spaceId}/recording.m4a?token=${encodeURIComponent(listenerToken)}`)).status).toBe(403);
-    expect((await fetch(`${server.url}/s/${spaceId}/recording.m4a?token=${encodeURIComponent(hostToken)}`)).status).toBe(200);
+    // A plain link carries a download grant for one file, never the session token (issue 18).
+    expect((await fetch(`${server.url}/s/${spaceId}/recording.m4a?token=${encodeURIComponent(hostToken)}`)).status).toBe(401);
+    const { url } = await host.request('recording.downloadLink', { spaceId, format: 'm4a' });
+    expect(url).not.toContain(hostToken);
+    expect((await fetch(`${server.url}${url}`)).status).toBe(200);
+    const asListener = await apiClient(server.url);
+    await asListener.request('auth.signIn', { handle: 'rec_listener', password: 'correct horse battery' });
+    await expect(asListener.request('recording.downloadLink', { spaceId, format: 'm4a' })).rejects.toMatchObject({ code: 'forbidden' });
+    asListener.close();
   });
 
   it('clips: the host saves 10 s of the replay; the clip has its own page that plays it; a listener may not clip', async () => {
@@ -203,6 +209,20 @@ describe('recording, HLS and replay', () => {
     console.info(`clip: envelope r=${r.toFixed(3)}`);
     expect(r).toBeGreaterThanOrEqual(0.8);
     expect((await fetch(`${server.url}/c/zzzzzzzzzzzz`)).status).toBe(404);
+
+    // Issue 21: the clip's link preview (read without JavaScript), the replay and the clip on the
+    // host's page, and the embeddable player playing the replay.
+    const preview = await (await fetch(url)).text();
+    expect(preview).toContain('<meta property="og:title" content="Clip: Recorded show">');
+    expect(preview).toMatch(/<meta property="og:description" content="A 10 s clip from “Recorded show”, hosted by Rec Host \(@rec_host\)">/);
+    expect((await fetch(`${server.url}/c/${clip.id}/card.png`)).headers.get('content-type')).toBe('image/png');
+    const hostPage = await (await fetch(`${server.url}/u/rec_host`)).text();
+    expect(hostPage).toMatch(new RegExp(`id="replays"[\\s\\S]*href="/s/${spaceId}"[\\s\\S]*id="clips"[\\s\\S]*href="/c/${clip.id}"`));
+    const embed = await (await browser.newContext()).newPage();
+    await embed.goto(`${server.url}/s/${spaceId}/embed`);
+    await expect.poll(() => embed.locator('#state').textContent()).toBe('Ended');
+    await embed.getByRole('button', { name: 'Listen' }).click();
+    await embed.waitForFunction(() => (document.getElementById('audio') as HTMLAudioElement).currentTime > 0.5, null, { timeout: 10_000 });
   });
 
   it('after the retention period the files and rows are gone and the page says so', async () => {

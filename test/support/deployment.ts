@@ -149,8 +149,8 @@ export async function startCoturn(dir: string, o: { secret: string; cert: string
     TLS_KEY: o.key,
     MIN_PORT: '49152',
     MAX_PORT: '49652',
-    // The media server sits on a private range in this test: allow it (and the relay itself, for deploy-check's loop).
-    ALLOWED_PEER_LINE: `allowed-peer-ip=${SITE_IP}\nallowed-peer-ip=${TURN_IP}`,
+    // The media server sits on a private range in this test: allow it, and only it (docs/deploy.md, section 6).
+    ALLOWED_PEER_LINE: `allowed-peer-ip=${SITE_IP}`,
     LOG_LINE: `log-file=${log}`,
     USER_DB: join(dir, 'turndb'),
   });

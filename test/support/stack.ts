@@ -19,7 +19,7 @@ export function tempDir(prefix: string): string {
 /** A Space server with its own Janus, media on the namespace's bridge d0. */
 export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
   return startSpaceServer(
-    configFromEnv({}, { dataDir: tempDir('server'), port: 0, janusIceEnforceList: 'd0', janusWsPort: 8188, ...overrides }),
+    configFromEnv({}, { dataDir: tempDir('server'), port: 0, janusIceEnforceList: 'd0', janusWsPort: 8188, logLevel: 'warn', ...overrides }),
   );
 }
 

@@ -119,16 +119,16 @@ export class ScheduleSync {
         if (!this.timer) this.retryLater();
         return;
       }
-      this.setStatus({ state: 'syncing', error: null });
+      this.setStatus({ state: 'syncing', error: null, errorCode: null });
       await this.drain();
       await this.pull();
       this.backoff = this.options.minBackoffMs ?? 500;
-      this.setStatus({ state: 'idle', error: null, lastSyncAt: Date.now() });
+      this.setStatus({ state: 'idle', error: null, errorCode: null, lastSyncAt: Date.now() });
       this.schedule(this.options.pullEveryMs ?? 15_000);
     } catch (err) {
       const e = AppError.from(err);
       if (e.code === 'unauthenticated') this.signedInWith = null;
-      this.setStatus({ state: this.client?.state === 'connected' ? 'idle' : 'offline', error: e.message });
+      this.setStatus({ state: this.client?.state === 'connected' ? 'idle' : 'offline', error: e.message, errorCode: e.code });
       this.retryLater();
     }
   }
@@ -148,7 +148,7 @@ export class ScheduleSync {
   private async ensureSignedIn(): Promise<boolean> {
     const { serverUrl, token } = this.target();
     if (!token) {
-      this.setStatus({ state: 'offline', error: 'sign in to a Space server to sync scheduled Spaces' });
+      this.setStatus({ state: 'offline', error: 'sign in to a Space server to sync scheduled Spaces', errorCode: 'unauthenticated' });
       this.schedule(2000); // only a local look-up: notice a sign-in soon
       return false;
     }
@@ -175,7 +175,7 @@ export class ScheduleSync {
         ]).finally(() => clearTimeout(timer));
       } catch {
         if ((this.client.state as string) === 'connected') return this.ensureSignedIn();
-        this.setStatus({ state: 'offline', error: this.client.lastError ?? `cannot reach ${serverUrl}` });
+        this.setStatus({ state: 'offline', error: this.client.lastError ?? `cannot reach ${serverUrl}`, errorCode: 'not_connected' });
         return false;
       }
     }

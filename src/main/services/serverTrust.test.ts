@@ -95,6 +95,23 @@ describe('which problem a server has, and trusting a certificate by its fingerpr
     expect(plain.kind === 'bad_url' && plain.message).toMatch(/does not speak HTTPS/);
   });
 
+  it('http:// for a server that speaks only HTTPS says to use https:// (TLS on that port, or a redirect to https://)', async () => {
+    const port = new URL(httpsUrl).port;
+    const tlsOnly = await diagnoseServer(`http://127.0.0.1:${port}`, null);
+    expect(tlsOnly).toMatchObject({ kind: 'use_https', httpsUrl: `https://127.0.0.1:${port}` });
+    expect(tlsOnly.kind === 'use_https' && tlsOnly.message).toBe(`127.0.0.1:${port} accepts only secure connections: use https://127.0.0.1:${port} (https://, not http://).`);
+    // nginx's port 80 in docs/deploy.md: everything redirects to https://.
+    const redirect = createHttp((req, res) => res.writeHead(301, { location: `${httpsUrl}${req.url}` }).end());
+    const rport = await listen(redirect);
+    try {
+      expect(await diagnoseServer(`http://127.0.0.1:${rport}`, null)).toMatchObject({ kind: 'use_https', httpsUrl });
+    } finally {
+      redirect.close();
+    }
+    // A plain HTTP site that is not a Space server stays "not a Space server".
+    expect((await diagnoseServer(`http://127.0.0.1:${(other.address() as AddressInfo).port}`, null)).kind).toBe('not_a_space_server');
+  });
+
   it("the Studio's connection status names the problem; a certificate is trusted only by the user, for that server", async () => {
     const db = openStudioDb(':memory:');
     const service = new StudioService(new SettingsStore(db), new ServerSessions(db), () => undefined, undefined, new TrustedServers(db));

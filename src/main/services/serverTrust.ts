@@ -4,7 +4,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import { request as httpsRequest } from 'node:https';
 import type Database from 'better-sqlite3';
 import WebSocket, { type ClientOptions } from 'ws';
-import type { ServerCertificate } from '../../shared/ipc.js';
+import type { ServerCertificate, ServerProblem } from '../../shared/ipc.js';
 
 /**
  * Why the Studio cannot use a server, in words that say which problem it is: a wrong address,
@@ -21,7 +21,15 @@ export type ServerDiagnosis =
   | { kind: 'bad_url'; message: string }
   | { kind: 'refused'; message: string }
   | { kind: 'unreachable'; message: string }
-  | { kind: 'not_a_space_server'; message: string };
+  | { kind: 'not_a_space_server'; message: string }
+  /** An http:// address of a server that speaks only HTTPS (it redirects, or TLS answers on that port). */
+  | { kind: 'use_https'; message: string; httpsUrl: string };
+
+/** The problems a connection can have, as the Studio names them to a person (ConnectionStatus.problem). */
+export type ServerProblemKind = Exclude<ServerDiagnosis['kind'], 'ok' | 'pinned'>;
+// The shared contract lists the same kinds (the renderer has a sentence for each).
+const _sameKinds: [ServerProblemKind, ServerProblem['kind']] extends [ServerProblem['kind'], ServerProblemKind] ? true : never = true;
+void _sameKinds;
 
 const UNTRUSTED = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
 
@@ -114,6 +122,25 @@ function checkTls(url: URL, pinned: string | null, timeoutMs: number): Promise<S
  * says which problem it is. `pinned` is the fingerprint the user trusted for this server, if any.
  */
 export async function diagnoseServer(serverUrl: string, pinned: string | null, timeoutMs = 5000): Promise<ServerDiagnosis> {
+  const d = await diagnoseAs(serverUrl, pinned, timeoutMs);
+  if (d.kind === 'ok' || d.kind === 'pinned' || !serverUrl.startsWith('http:')) return d;
+  // http:// that fails: a server that speaks only HTTPS says so by a redirect to https:// (nginx's
+  // port 80), or by speaking TLS on the very port we tried (nothing but a closed connection or a
+  // 400 over plain HTTP). Either way the person's fix is the same: use https://.
+  const url = new URL(serverUrl);
+  // (TLS on the port given; with no port, on 443.)
+  const candidates = [d.kind === 'not_a_space_server' && d.location ? d.location : null, url.port ? `https://${url.host}` : `https://${url.hostname}`];
+  for (const candidate of candidates) {
+    if (!candidate || !candidate.startsWith('https:')) continue;
+    const https = new URL(candidate);
+    const tls = await checkTls(https, pinned, timeoutMs);
+    if (tls.kind === 'refused' || tls.kind === 'unreachable' || tls.kind === 'bad_url') continue;
+    return { kind: 'use_https', httpsUrl: https.origin, message: `${url.host} accepts only secure connections: use ${https.origin} (https://, not http://).` };
+  }
+  return d;
+}
+
+async function diagnoseAs(serverUrl: string, pinned: string | null, timeoutMs: number): Promise<ServerDiagnosis & { location?: string }> {
   let url: URL;
   try {
     url = new URL(serverUrl);
@@ -132,7 +159,11 @@ export async function diagnoseServer(serverUrl: string, pinned: string | null, t
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body = (body + c).slice(0, 200)));
       res.on('end', () =>
-        resolve(res.statusCode === 200 && body.includes('"ok"') ? tls : { kind: 'not_a_space_server', message: `${url.host} answers, but it is not a Space server (HTTP ${res.statusCode} at /healthz): check the address.` }),
+        resolve(
+          res.statusCode === 200 && body.includes('"ok"')
+            ? tls
+            : { kind: 'not_a_space_server', location: res.headers.location, message: `${url.host} answers, but it is not a Space server (HTTP ${res.statusCode} at /healthz): check the address.` },
+        ),
       );
     };
     const target = new URL('/healthz', url);

@@ -1,12 +1,21 @@
 import { AppError } from '../../shared/errors.js';
 import type { AccountPublic, SignedIn } from '../../shared/account.js';
-import type { ConnectionStatus, HostedSpace, ServerCertificate, IpcEventName, IpcEventPayload, IpcParsedRequest, IpcRequest, IpcResponse, Settings } from '../../shared/ipc.js';
+import type { ConnectionStatus, HostedSpace, ServerCertificate, ServerProblem, IpcEventName, IpcEventPayload, IpcParsedRequest, IpcRequest, IpcResponse, Settings } from '../../shared/ipc.js';
 import { SignalingClient } from '../../shared/signalingClient.js';
-import type { RequestParams, RequestType } from '../../shared/signaling.js';
+import type { RequestParams, RequestResult, RequestType } from '../../shared/signaling.js';
 import type { SpacePublic } from '../../shared/space.js';
 import type { ServerSessions } from './serverSessions.js';
 import type { SettingsStore } from './settingsStore.js';
-import { diagnoseServer, openServerSocket, type TrustedServers } from './serverTrust.js';
+import { diagnoseServer, openServerSocket, type ServerDiagnosis, type TrustedServers } from './serverTrust.js';
+
+/** A failed diagnosis as the status carries it: the sentence (English, for logs) and its kind. */
+function problemOf(url: string, d: Exclude<ServerDiagnosis, { kind: 'ok' } | { kind: 'pinned' }>): { error: string; certificate: ServerCertificate | null; problem: ServerProblem } {
+  return {
+    error: d.message,
+    certificate: 'certificate' in d ? d.certificate : null,
+    problem: { kind: d.kind, server: new URL(url).host, ...(d.kind === 'use_https' ? { httpsUrl: d.httpsUrl } : {}) },
+  };
+}
 
 export type EventSink = <K extends IpcEventName>(event: K, payload: IpcEventPayload<K>) => void;
 
@@ -45,7 +54,7 @@ export class StudioService {
   ) {}
 
   /** Why the last connection attempt failed, in words that say which problem it is. */
-  private problem: { error: string; certificate: ServerCertificate | null } | null = null;
+  private problem: { error: string; certificate: ServerCertificate | null; problem: ServerProblem } | null = null;
 
   getSettings(): Settings {
     return this.settings.get();
@@ -59,7 +68,7 @@ export class StudioService {
     const c = this.client;
     const state = c?.state ?? 'disconnected';
     const problem = state === 'connected' ? null : this.problem;
-    return { state, serverUrl: this.serverUrl(), error: problem?.error ?? c?.lastError ?? null, certificate: problem?.certificate ?? null };
+    return { state, serverUrl: this.serverUrl(), error: problem?.error ?? c?.lastError ?? null, certificate: problem?.certificate ?? null, problem: problem?.problem ?? null };
   }
 
   /** The user compared the fingerprint and trusts it: only that exact certificate, only for this server. */
@@ -88,7 +97,7 @@ export class StudioService {
       // with the reason and the fingerprint to compare; no retrying, no fallback.
       const d = await diagnoseServer(url, pinned);
       if (d.kind === 'untrusted' || d.kind === 'changed' || d.kind === 'bad_certificate') {
-        this.problem = { error: d.message, certificate: 'certificate' in d ? d.certificate : null };
+        this.problem = problemOf(url, d);
         const status = this.getStatus();
         this.emit('onStatus', status);
         return status;
@@ -139,7 +148,7 @@ export class StudioService {
       // refused, not a Space server) rather than only "cannot reach".
       const d = await diagnoseServer(url, pinned);
       if (this.client === client && client.state !== 'connected' && d.kind !== 'ok' && d.kind !== 'pinned') {
-        this.problem = { error: d.message, certificate: 'certificate' in d ? d.certificate : null };
+        this.problem = problemOf(url, d);
         this.emit('onStatus', this.getStatus());
       }
     }
@@ -234,7 +243,10 @@ export class StudioService {
 
   /** The generic relay: one Space action, already checked against its signaling schema. */
   spaceAction = (req: IpcParsedRequest<'spaceAction'>): Promise<Record<string, never>> => this.call(req.type, req.params as never);
-  listAudience = (req: IpcParsedRequest<'listAudience'>) => this.call('audience.list', req);
+  /** A page of the audience (search, "Show more"): the server's answer, as the contract says. */
+  listAudience(req: IpcParsedRequest<'listAudience'>): Promise<IpcResponse<'listAudience'>> {
+    return this.requireClient().request('audience.list', req);
+  }
 
   setOnAir(req: IpcRequest<'setOnAir'>): { onAir: boolean } {
     if (req.onAir !== this.onAir) {
@@ -250,7 +262,7 @@ export class StudioService {
   }
 
   /** Sends a request to the connected Space server for another main-process service (captions, issue 7). */
-  requestOnServer<T extends RequestType>(type: T, params: RequestParams<T>): Promise<unknown> {
+  requestOnServer<T extends RequestType>(type: T, params: RequestParams<T>): Promise<RequestResult<T>> {
     return this.requireClient().request(type, params);
   }
 

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ConnectionStatus, HostedSpace, Settings } from '../../shared/ipc';
-import { mayEnd as roleMayEnd, isOnStageRole, isStaff as roleIsStaff } from '../../shared/roles';
+import { mayEnd as roleMayEnd, isHost, isOnStageRole, isStaff as roleIsStaff, mayGoLive } from '../../shared/roles';
 import { studio } from './api';
 import { QUALITY_PRESETS, type BroadcastQuality } from './audio/opus';
 import { AccountPanel } from './components/AccountPanel';
@@ -28,7 +28,10 @@ import { useAccount } from './hooks/useAccount';
 import { RecordPanel } from './multitrack/RecordPanel';
 import { usePeople } from './hooks/usePeople';
 import { errorMessage as message, useRunner } from './hooks/useRunner';
+import { connectionProblemText } from './errors';
 import { useStageSession } from './stage/useStageSession';
+import { MarkChapter } from './podcast/MarkChapter';
+import { PastSpacesView } from './podcast/PastSpacesView';
 
 type AudioDevice = { deviceId: string; label: string };
 
@@ -46,6 +49,8 @@ export function App() {
   const [outputs, setOutputs] = useState<AudioDevice[]>([]);
   const [quality, setQuality] = useState<BroadcastQuality>(QUALITY_PRESETS[0]!.quality);
   const [view, setView] = useState<View>('live');
+  /** The Space to open in Past Spaces (the one that just ended, issue 22). */
+  const [pastFocus, setPastFocus] = useState<string | null>(null);
   const { busy, error, setError, run } = useRunner();
   const [account, setAccount] = useAccount();
   const [speechEngine, setSpeechEngine] = useSpeechEngine();
@@ -59,6 +64,7 @@ export function App() {
   const mayEnd = live && !!myRole && roleMayEnd(myRole);
   const mayGoOnStage = !!myRole && isOnStageRole(myRole);
   const isStaff = !!myRole && roleIsStaff(myRole);
+  const amHost = !!myRole && isHost(myRole);
   const staffDesk = useStaffDesk();
 
   const refreshDevices = useCallback(async () => {
@@ -154,7 +160,7 @@ export function App() {
     </button>
   ) : open && mayGoOnStage && stage.state === 'off' ? (
     <button type="button" className="go-live" onClick={goLive} disabled={busy || !strip || !connected}>
-      {myRole === 'host' ? t('top.goLive') : t('top.joinStage')}
+      {myRole && mayGoLive(myRole) ? t('top.goLive') : t('top.joinStage')}
     </button>
   ) : null;
 
@@ -162,12 +168,12 @@ export function App() {
     <div className="studio">
       <TopBar status={status} account={account ?? null} hosted={hosted} busy={busy} run={run} onSignedOut={() => setAccount(null)}
         action={action}
-        recording={open ? <RecordingIndicator spaceId={hosted.space.id} isHost={people.self?.role === 'host'} onError={setError} /> : null}
+        recording={open ? <RecordingIndicator spaceId={hosted.space.id} isHost={amHost} onError={setError} /> : null}
       />
       <ViewTabs view={view} onView={setView} />
       {(status?.error || error || micFallback.state) && (
         <div className="messages">
-          {status?.error && <p className="warning">{status.error}</p>}
+          {status?.error && <p className="warning">{connectionProblemText(status)}</p>}
           {error && (
             <p className="error" role="alert">
               {error}
@@ -209,6 +215,11 @@ export function App() {
           ) : (
             <>
               <SpaceCard hosted={hosted} connected={connected} signedIn={!!account} busy={busy} run={run} onOpening={people.reset} onOpened={setHosted} />
+              {hosted?.space.state === 'ended' && account && hosted.space.hostHandle === account.handle && (
+                <button type="button" className="secondary" onClick={() => (setPastFocus(hosted.space.id), setView('past'))}>
+                  {t('podcast.afterEnd')}
+                </button>
+              )}
               {account === null && <AccountPanel connected={connected} busy={busy} run={run} onAccount={setAccount} />}
             </>
           )}
@@ -230,8 +241,17 @@ export function App() {
           onError={setError}
         />
         <div className="col-pads">
-          <SoundboardPanel player={console_.player} run={run} onError={setError} hostOf={open && myRole === 'host' ? hosted.space.id : null} />
-          {open && isStaff && <StaffPanel spaceId={hosted.space.id} isHost={myRole === 'host'} desk={staffDesk} busy={busy} run={run} />}
+          <SoundboardPanel player={console_.player} run={run} onError={setError} hostOf={open && amHost ? hosted.space.id : null} />
+          {open && isStaff && (
+            <StaffPanel
+              spaceId={hosted.space.id}
+              isHost={amHost}
+              desk={staffDesk}
+              busy={busy}
+              run={run}
+              extra={live ? <MarkChapter spaceId={hosted.space.id} busy={busy} run={run} /> : null}
+            />
+          )}
           <RecordPanel engine={engine} player={console_.player} mic={strip?.track ?? null} spaceId={open ? hosted.space.id : null} role={myRole} />
         </div>
         {open && <TranscriptPanel spaceId={hosted.space.id} live={live} feed={transcriptFeed} engine={speechEngine} />}
@@ -270,6 +290,9 @@ export function App() {
           speechEngine={speechEngine}
           onSpeechEngine={setSpeechEngine}
         />
+      </section>
+      <section className="view view-past" id="view-past" role="tabpanel" aria-labelledby="tab-past" hidden={view !== 'past'}>
+        <PastSpacesView active={view === 'past'} focus={pastFocus} signedIn={!!account} busy={busy} run={run} />
       </section>
       <audio ref={monitor} autoPlay data-testid="monitor" />
       <audio ref={stageHold} autoPlay muted data-testid="stage-mix" />

@@ -2,6 +2,7 @@ import { i18next } from './i18n';
 import { BRIDGE_PATH, BridgeFrame } from '../../shared/bridge';
 import type { StudioApi } from '../../shared/ipc';
 import { buildStudioApi, type StudioTransport } from '../../shared/studioApi';
+import { Sentence } from './errors';
 
 declare global {
   interface Window {
@@ -15,7 +16,7 @@ function bridgeTransport(): StudioTransport {
   const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_PATH}`);
   const ready = new Promise<void>((resolve, reject) => {
     ws.addEventListener('open', () => resolve());
-    ws.addEventListener('close', () => reject(new Error(i18next.t('errors.serviceUnreachable'))));
+    ws.addEventListener('close', () => reject(new Sentence(i18next.t('errors.serviceUnreachable'))));
   });
   let nextId = 1;
   const pending = new Map<number, (r: unknown) => void>();

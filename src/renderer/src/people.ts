@@ -1,5 +1,5 @@
-import { LIMITS, type Member, type MemberId, type Role, type Roster, type SelfState } from '../../shared/space';
-import { isAccountMember, isHost, mayManageStaff, mayModerate, outranks } from '../../shared/roles';
+import type { Member, MemberId, Roster, SelfState } from '../../shared/space';
+import { freeSeats, isAccountMember, isHost, mayMakeCohost, mayManageStaff, mayModerate, mayUnmakeCohost, outranks } from '../../shared/roles';
 
 /**
  * What this Studio may do to each person in a Space, from its own role (SelfState). The server
@@ -22,8 +22,8 @@ export function stageActions(me: SelfState | null, m: Member): StageAction[] {
   const actions: StageAction[] = [];
   if (!m.muted) actions.push('mute');
   actions.push('toAudience');
-  if (mayManageStaff(me.role) && m.role === 'speaker') actions.push('addCohost');
-  if (mayManageStaff(me.role) && m.role === 'cohost') actions.push('removeCohost');
+  if (mayMakeCohost(me.role, m.role)) actions.push('addCohost');
+  if (mayUnmakeCohost(me.role, m.role)) actions.push('removeCohost');
   actions.push('remove');
   return actions;
 }
@@ -44,8 +44,7 @@ export function mayAnswerRequests(me: SelfState | null): boolean {
 
 /** Free seats on the stage, by the Space's limits. */
 export function seats(roster: Roster): { speakers: number; cohosts: number } {
-  const count = (role: Role): number => roster.stage.filter((m) => m.role === role).length;
-  return { speakers: LIMITS.speakers - count('speaker'), cohosts: LIMITS.cohosts - count('cohost') };
+  return freeSeats(roster.stage);
 }
 
 /** Applies a speaking update to the roster (until the next roster replaces it). */

@@ -5,6 +5,7 @@ import type { Connection, Handlers } from '../feature.js';
 import type { Participant } from '../spaces/participant.js';
 import type { HostCheck } from '../spaces/handlers.js';
 import type { AccountService } from './service.js';
+import type { Logger } from '../operator/logging.js';
 
 export type AccountRequestType = Extract<CoreRequestType, `auth.${string}` | `account.${string}`>;
 
@@ -15,9 +16,10 @@ export interface SessionListener {
 }
 
 /** The signaling handlers of sign-in, sessions and follows. */
-export function accountHandlers(accounts: AccountService, sessions: SessionListener): Handlers<AccountRequestType> {
+export function accountHandlers(accounts: AccountService, sessions: SessionListener, log?: Logger): Handlers<AccountRequestType> {
   const signIn = (c: Connection, signedIn: SignedIn): SignedIn => {
     sessions.signedIn(c.participant, signedIn.account, signedIn.token);
+    log?.info({ conn: c.participant.id, handle: signedIn.account.handle }, 'signed in');
     return signedIn;
   };
   return {

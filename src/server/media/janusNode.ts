@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { AppError } from '../../shared/errors.js';
+import { AudioBridgeAdmin, StreamingAdmin } from '../janus/plugins.js';
 import { JanusSession, type JanusHandle } from '../janus/client.js';
 
 export interface JanusNodeOptions {
@@ -80,16 +81,13 @@ export class JanusNode extends EventEmitter<{ up: []; down: [string] }> {
     session?.close();
   }
 
-  /** The session and management handles, or `media_unavailable` while the node is away. */
-  require(): { session: JanusSession; audiobridge: JanusHandle; streaming: JanusHandle } {
+  /** The session and the typed plugin APIs, or `media_unavailable` while the node is away. */
+  require(): { session: JanusSession; audiobridge: AudioBridgeAdmin; streaming: StreamingAdmin } {
     if (!this.session?.isOpen || !this.audiobridge || !this.streaming) {
       throw new AppError('media_unavailable', `media node ${this.id} is not reachable; try again in a moment`);
     }
-    return { session: this.session, audiobridge: this.audiobridge, streaming: this.streaming };
-  }
-
-  adminKey(): Record<string, string> {
-    return this.options.adminKey ? { admin_key: this.options.adminKey } : {};
+    const adminKey: Record<string, string> = this.options.adminKey ? { admin_key: this.options.adminKey } : {};
+    return { session: this.session, audiobridge: new AudioBridgeAdmin(this.audiobridge, adminKey), streaming: new StreamingAdmin(this.streaming, adminKey) };
   }
 
   /** Reserves an even UDP port (RTP convention; the odd one is left for RTCP) for a mountpoint. */

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { AppError } from '../../shared/errors.js';
-import type { JanusHandle } from '../janus/client.js';
-import type { Jsep } from '../janus/protocol.js';
+import type { JanusHandle, PluginEvent } from '../janus/client.js';
+import { joinStage, setStageMuted, startStream, talkEvent, watchStream } from '../janus/plugins.js';
 import { JanusNode, type JanusNodeOptions } from './janusNode.js';
 import { selectListenerNode, selectStageNode } from './placement.js';
 import type { ListenPeer, MediaEvents, MediaPort, NodeStatus, ProgramTap, StagePeer } from './port.js';
@@ -55,7 +55,7 @@ class PoolStagePeer implements StagePeer {
     private readonly onClose: (p: PoolStagePeer) => void,
   ) {}
   async setMuted(muted: boolean): Promise<void> {
-    await this.handle.message({ request: 'configure', muted });
+    await setStageMuted(this.handle, muted);
   }
   async close(): Promise<void> {
     if (this.closed) return;
@@ -74,7 +74,7 @@ class PoolListenPeer implements ListenPeer {
     private readonly onClose: (p: PoolListenPeer) => void,
   ) {}
   async answer(sdp: string): Promise<void> {
-    await this.handle.message({ request: 'start' }, { type: 'answer', sdp } satisfies Jsep);
+    await startStream(this.handle, sdp);
   }
   async close(): Promise<void> {
     if (this.closed) return;
@@ -129,6 +129,11 @@ export class JanusMediaPool extends EventEmitter<MediaEvents> implements MediaPo
 
   nodes(): NodeStatus[] {
     return [...this.pool.values()].map((n) => ({ id: n.id, up: n.isUp, listeners: n.placed, cap: n.cap, stages: n.stages }));
+  }
+
+  /** WebRTC listeners by stage key and node (operator metrics). */
+  audiences(): { key: number; node: string; listeners: number }[] {
+    return [...this.stages.values()].flatMap((st) => [...st.audiences].map(([node, a]) => ({ key: st.key, node, listeners: a.peers.size })));
   }
 
   /**
@@ -188,7 +193,7 @@ export class JanusMediaPool extends EventEmitter<MediaEvents> implements MediaPo
     st.node = null;
     if (node?.isUp) {
       node.stages--;
-      await node.require().audiobridge.request({ request: 'destroy', room: key, ...node.adminKey() }).catch(() => undefined);
+      await node.require().audiobridge.destroy(key).catch(() => undefined);
     }
   }
 
@@ -196,23 +201,12 @@ export class JanusMediaPool extends EventEmitter<MediaEvents> implements MediaPo
     const st = this.requireStage(key);
     const node = st.node;
     if (!node?.isUp) throw new AppError('media_unavailable', 'the stage is moving to another media node; try again in a moment');
-    const handle = await node.require().session.attach('janus.plugin.audiobridge');
-    try {
-      const event = await handle.message(
-        { request: 'join', room: key, display, muted, codec: 'opus', prebuffer: this.options.prebuffer },
-        { type: 'offer', sdp: offer },
-      );
-      if (!event.jsep || event.jsep.type !== 'answer') throw new AppError('media_unavailable', 'Janus sent no answer to the stage offer');
-      const participantId = typeof event.data.id === 'number' ? event.data.id : null;
-      const peer = new PoolStagePeer(handle, node.id, participantId, (p) => st.peers.delete(p));
-      st.peers.add(peer);
-      if (participantId !== null) this.emit('participant', { key, id: participantId, display });
-      handle.on('event', (e: { data: Record<string, unknown> }) => this.onStageEvent(st, e.data));
-      return { answer: event.jsep.sdp, peer };
-    } catch (err) {
-      await handle.detach();
-      throw err;
-    }
+    const { handle, answer, participantId } = await joinStage(node.require().session, key, { display, muted, prebuffer: this.options.prebuffer, offer });
+    const peer = new PoolStagePeer(handle, node.id, participantId, (p) => st.peers.delete(p));
+    st.peers.add(peer);
+    if (participantId !== null) this.emit('participant', { key, id: participantId, display });
+    handle.on('event', (e: PluginEvent) => this.onStageEvent(st, e.data));
+    return { answer, peer };
   }
 
   async listen(key: number): Promise<{ offer: string; peer: ListenPeer }> {
@@ -223,18 +217,11 @@ export class JanusMediaPool extends EventEmitter<MediaEvents> implements MediaPo
     let placed = false;
     try {
       const audience = await this.audienceOn(st, node);
-      const handle = await node.require().session.attach('janus.plugin.streaming');
-      try {
-        const event = await handle.message({ request: 'watch', id: key, offer_audio: true, offer_video: false });
-        if (!event.jsep || event.jsep.type !== 'offer') throw new AppError('media_unavailable', 'Janus sent no offer for the audience stream');
-        const peer = new PoolListenPeer(handle, node.id, (p) => this.onListenerGone(st, audience, p));
-        audience.peers.add(peer);
-        placed = true;
-        return { offer: event.jsep.sdp, peer };
-      } catch (err) {
-        await handle.detach();
-        throw err;
-      }
+      const { handle, offer } = await watchStream(node.require().session, key);
+      const peer = new PoolListenPeer(handle, node.id, (p) => this.onListenerGone(st, audience, p));
+      audience.peers.add(peer);
+      placed = true;
+      return { offer, peer };
     } finally {
       if (!placed) {
         node.placed = Math.max(0, node.placed - 1);
@@ -280,20 +267,10 @@ export class JanusMediaPool extends EventEmitter<MediaEvents> implements MediaPo
     if (!node) throw new AppError('media_unavailable', 'no media node is up; try again in a moment');
     const { audiobridge } = node.require();
     // A room left from an earlier server run (external nodes outlive us) is replaced, not reused.
-    const exists = await audiobridge.request({ request: 'exists', room: st.key });
-    if (exists.exists) await audiobridge.request({ request: 'destroy', room: st.key, ...node.adminKey() });
-    await audiobridge.request({
-      request: 'create',
-      room: st.key,
-      permanent: false,
-      sampling_rate: 48000,
-      audiolevel_event: true,
-      audio_active_packets: 50,
-      audio_level_average: 40,
-      ...node.adminKey(),
-    });
+    if (await audiobridge.exists(st.key)) await audiobridge.destroy(st.key);
+    await audiobridge.create(st.key);
     if (st.closed) {
-      await audiobridge.request({ request: 'destroy', room: st.key, ...node.adminKey() }).catch(() => undefined);
+      await audiobridge.destroy(st.key).catch(() => undefined);
       return;
     }
     st.node = node;
@@ -310,36 +287,16 @@ export class JanusMediaPool extends EventEmitter<MediaEvents> implements MediaPo
   }
 
   private async forward(stageNode: JanusNode, key: number, host: string, port: number): Promise<number> {
-    const reply = await stageNode.require().audiobridge.request({
-      request: 'rtp_forward',
-      room: key,
-      host,
-      port,
-      codec: 'opus',
-      ptype: 111,
-      ...stageNode.adminKey(),
-    });
-    const id = reply.stream_id;
-    if (typeof id !== 'number') throw new AppError('media_unavailable', 'Janus did not start the forward');
-    return id;
+    return stageNode.require().audiobridge.forward(key, host, port);
   }
 
   private async stopForward(stageNode: JanusNode, key: number, streamId: number): Promise<void> {
     if (!stageNode.isUp) return;
-    await stageNode
-      .require()
-      .audiobridge.request({ request: 'stop_rtp_forward', room: key, stream_id: streamId, ...stageNode.adminKey() })
-      .catch(() => undefined);
+    await stageNode.require().audiobridge.stopForward(key, streamId).catch(() => undefined);
   }
 
   private async applyRecording(node: JanusNode, st: Stage): Promise<void> {
-    await node.require().audiobridge.request({
-      request: 'enable_mjrs',
-      room: st.key,
-      mjrs: st.mjrsDir !== null,
-      ...(st.mjrsDir ? { mjrs_dir: st.mjrsDir } : {}),
-      ...node.adminKey(),
-    });
+    await node.require().audiobridge.recordParticipants(st.key, st.mjrsDir);
   }
 
   /** This Space's mountpoint on `node`, created (with its forward) at the node's first listener. */
@@ -356,16 +313,8 @@ export class JanusMediaPool extends EventEmitter<MediaEvents> implements MediaPo
     st.audiences.set(node.id, audience);
     audience.ready = (async () => {
       const { streaming } = node.require();
-      await streaming.request({ request: 'destroy', id: st.key, ...node.adminKey() }).catch(() => undefined);
-      await streaming.request({
-        request: 'create',
-        type: 'rtp',
-        id: st.key,
-        permanent: false,
-        ...(this.options.mountpointThreads ? { threads: this.options.mountpointThreads } : {}),
-        media: [{ type: 'audio', mid: 'a', port, iface: node.options.mediaAddress, pt: 111, codec: 'opus' }],
-        ...node.adminKey(),
-      });
+      await streaming.destroy(st.key).catch(() => undefined);
+      await streaming.create(st.key, port, node.options.mediaAddress, this.options.mountpointThreads);
       if (st.node?.isUp) audience.forwardId = await this.forward(st.node, st.key, node.options.mediaAddress, port);
     })();
     try {
@@ -397,16 +346,16 @@ export class JanusMediaPool extends EventEmitter<MediaEvents> implements MediaPo
   private async destroyMountpoint(key: number, a: Audience, stageNode: JanusNode | null = null): Promise<void> {
     if (stageNode && a.forwardId !== null) await this.stopForward(stageNode, key, a.forwardId);
     if (!a.node.isUp) return;
-    await a.node.require().streaming.request({ request: 'destroy', id: key, ...a.node.adminKey() }).catch(() => undefined);
+    await a.node.require().streaming.destroy(key).catch(() => undefined);
     a.node.releasePort(a.port);
   }
 
   private onStageEvent(st: Stage, data: Record<string, unknown>): void {
-    const kind = data.audiobridge;
-    if (kind !== 'talking' && kind !== 'stopped-talking') return;
-    const speaking = kind === 'talking';
+    const talk = talkEvent(data);
+    if (!talk) return;
+    const { speaking } = talk;
     for (const peer of st.peers) {
-      if (peer.participantId !== data.id) continue;
+      if (peer.participantId !== talk.participantId) continue;
       if (peer.speaking === speaking) return;
       peer.speaking = speaking;
       this.emit('talk', { key: st.key, peer, speaking });

@@ -1,5 +1,6 @@
 import { readSync, openSync, closeSync } from 'node:fs';
 import { AppError } from '../../shared/errors.js';
+import { mayRecord } from '../../shared/roles.js';
 import type { FeatureHandlers } from '../feature.js';
 import type { SpaceService } from '../spaces/service.js';
 import type { StageTracks } from './stageTracks.js';
@@ -15,7 +16,7 @@ type MultitrackRequest = 'clock.now' | 'track.begin' | 'track.chunk' | 'track.fi
  * 64 KiB message limit (memory per client stays bounded), and it does not depend on which HTTP
  * framework serves the pages (issue 12).
  */
-export function multitrackHandlers(spaces: SpaceService, uploads: TrackUploads, stage: StageTracks, now: () => number = Date.now): Pick<FeatureHandlers, MultitrackRequest> {
+export function multitrackHandlers(spaces: Pick<SpaceService, 'mediaKeyOf' | 'roleIn'>, uploads: TrackUploads, stage: StageTracks, now: () => number = Date.now): Pick<FeatureHandlers, MultitrackRequest> {
   return {
     'clock.now': () => ({ serverMs: now() }),
     'track.begin': (c, p) => uploads.begin(c.participant, p),
@@ -25,7 +26,7 @@ export function multitrackHandlers(spaces: SpaceService, uploads: TrackUploads, 
     'track.read': (c, p) => uploads.read(c.participant, p),
     'stage.record': async (c, p) => {
       const { key, hostAccountId } = spaces.mediaKeyOf(p.spaceId);
-      if (spaces.roleIn(c.participant, p.spaceId) !== 'host' && c.participant.identity.accountId !== hostAccountId) {
+      if (!mayRecord(spaces.roleIn(c.participant, p.spaceId) ?? 'listener') && c.participant.identity.accountId !== hostAccountId) {
         throw new AppError('forbidden', 'only the host records the stage');
       }
       await stage.record(key, p.spaceId, p.on);
@@ -33,7 +34,7 @@ export function multitrackHandlers(spaces: SpaceService, uploads: TrackUploads, 
     },
     'stage.tracks': async (c, p) => {
       uploads.mayRead(c.participant, p.spaceId);
-      const tracks = await stage.tracks(spaces.mediaKeyOf(p.spaceId).key, p.spaceId);
+      const tracks = await stage.tracks(spaces.mediaKeyOf(p.spaceId).key, p.spaceId, { from: p.from, to: p.to });
       return { tracks: tracks.map(({ file: _, ...t }) => t) };
     },
     'stage.trackRead': (c, p) => {

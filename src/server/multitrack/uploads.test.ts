@@ -3,16 +3,19 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TrackUploads } from './uploads.js';
-import type { Participant, SpaceService } from '../spaces/service.js';
+import { TrackUploads, type TrackSpaces } from './uploads.js';
+import type { Participant } from '../spaces/service.js';
+import { mayReadRecordings } from '../../shared/roles.js';
+import type { Role } from '../../shared/space.js';
 import { MAX_UPLOAD_CHUNK_BYTES } from '../../shared/multitrack.js';
 
 /** Stand-in for SpaceService: who has which role in Space "space00001" (unit test only). */
-function fakeSpaces(roles: Record<string, string>): SpaceService {
+function fakeSpaces(roles: Record<string, Role>): TrackSpaces {
+  const roleIn = (p: Participant): Role | null => roles[p.identity.accountId ?? ''] ?? null;
   return {
-    roleIn: (p: Participant) => roles[p.identity.accountId ?? ''] ?? null,
-    mediaKeyOf: () => ({ key: 1, hostAccountId: 'host' }),
-  } as unknown as SpaceService;
+    roleIn,
+    mayReadRecordings: (_spaceId, who) => who.accountId === 'host' || (!!who.participant && mayReadRecordings(roleIn(who.participant) ?? 'listener')),
+  };
 }
 const who = (accountId: string | null): Participant =>
   ({ identity: { accountId, handle: accountId, displayName: `Name ${accountId}`, guestKey: 'g' }, presence: new Map(), token: null, id: 'x' }) as unknown as Participant;

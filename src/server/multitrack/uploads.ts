@@ -2,8 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, truncateSync, writeFileSync, writeSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors.js';
+import { mayUploadTrack } from '../../shared/roles.js';
 import { MAX_TRACK_BYTES, MAX_UPLOAD_CHUNK_BYTES, type ServerTrack } from '../../shared/multitrack.js';
 import type { Participant, SpaceService } from '../spaces/service.js';
+
+/** What uploads need of the Spaces: who is who, and who may read a Space's recordings. */
+export type TrackSpaces = Pick<SpaceService, 'roleIn' | 'mayReadRecordings'>;
 
 /** A speaker rarely has more than one take per Space; this bounds what one account can leave here. */
 const MAX_UPLOADS_PER_ACCOUNT_AND_SPACE = 8;
@@ -33,7 +37,7 @@ export class TrackUploads {
 
   constructor(
     private readonly dir: string,
-    private readonly spaces: SpaceService,
+    private readonly spaces: TrackSpaces,
   ) {
     mkdirSync(dir, { recursive: true });
     for (const space of readdirSync(dir)) {
@@ -55,7 +59,7 @@ export class TrackUploads {
     const accountId = p.identity.accountId;
     if (!accountId) throw new AppError('unauthenticated', 'sign in to upload your track');
     const role = this.spaces.roleIn(p, params.spaceId);
-    if (role !== 'host' && role !== 'cohost' && role !== 'speaker') throw new AppError('forbidden', 'only speakers of this Space upload a track');
+    if (!role || !mayUploadTrack(role)) throw new AppError('forbidden', 'only speakers of this Space upload a track');
     const mine = [...this.byId.values()].filter((m) => m.spaceId === params.spaceId && m.accountId === accountId);
     const existing = mine.find((m) => m.takeId === params.takeId);
     if (existing) {
@@ -152,12 +156,9 @@ export class TrackUploads {
     }
   }
 
-  /** The host and co-hosts of the Space, or its owner after it ended. */
+  /** Who may read the tracks: the Space's answer (the same as for the recording's download). */
   mayRead(p: Participant, spaceId: string): void {
-    const role = this.spaces.roleIn(p, spaceId);
-    if (role === 'host' || role === 'cohost') return;
-    const { hostAccountId } = this.spaces.mediaKeyOf(spaceId);
-    if (p.identity.accountId && p.identity.accountId === hostAccountId) return;
+    if (this.spaces.mayReadRecordings(spaceId, { accountId: p.identity.accountId, participant: p })) return;
     throw new AppError('forbidden', 'only the host and co-hosts get the tracks of a Space');
   }
 

@@ -13,7 +13,8 @@ const STATUS: Record<string, number> = { unauthenticated: 401, forbidden: 403, n
 /**
  * HTTP of recordings: the HLS playlists and segments (cacheable by any HTTP cache: segments are
  * immutable, the live playlist lives one second), the replay's timeline, clips (`/c/<id>`) and the
- * authorized downloads (`/s/<id>/recording.m4a|flac`, with ranges).
+ * authorized downloads (`/s/<id>/recording.m4a|flac`, with ranges; by a download grant from
+ * `recording.downloadLink` or a Bearer session token, and checked again for every file served).
  */
 export function recordingRoutes(rec: RecordingService, accountOf: (token: string) => string | null): FastifyPluginAsync<FeatureRouteOptions> {
   return async (app, opts) => {
@@ -64,10 +65,14 @@ export function recordingRoutes(rec: RecordingService, accountOf: (token: string
         const id = spaceId(req);
         const format = DownloadFormat.safeParse((req.params as { format: string }).format);
         if (!id || !format.success) return missing(reply, 'no such recording');
+        // Who asks: a download grant for this very file (the page's links), or a session token in
+        // the Authorization header (API clients). Never a session token in the URL.
         const auth = req.headers.authorization;
-        const token = auth?.startsWith('Bearer ') ? auth.slice(7) : ((req.query as { token?: string }).token ?? null);
+        const grant = (req.query as { grant?: unknown }).grant;
+        const accountId =
+          typeof grant === 'string' ? rec.grantHolder(grant, id, format.data) : auth?.startsWith('Bearer ') ? accountOf(auth.slice(7)) : null;
         try {
-          const { dir, file } = await rec.download(id, format.data, token ? accountOf(token) : null);
+          const { dir, file } = await rec.download(id, format.data, accountId);
           reply
             .header('Cache-Control', 'private, no-store')
             .header('Content-Disposition', `attachment; filename="space-${id}.${format.data}"`)
@@ -109,14 +114,15 @@ export function recordingRoutes(rec: RecordingService, accountOf: (token: string
 }
 
 /** The signaling handlers of recording (the `recording.*` and `clip.*` requests). */
-export function recordingHandlers(rec: RecordingService): Pick<FeatureHandlers, 'recording.set' | 'recording.get' | 'recording.delete' | 'clip.create'> {
+export function recordingHandlers(rec: RecordingService): Pick<FeatureHandlers, 'recording.set' | 'recording.get' | 'recording.downloadLink' | 'recording.delete' | 'clip.create'> {
   return {
     'recording.set': (c, p) => ({ state: rec.set(c.participant, p.spaceId, p.on) }),
     'recording.get': (c, p) => {
       const state = rec.state(p.spaceId);
       c.spaces.add(p.spaceId); // recording.state events follow
-      return { state };
+      return { state, may: rec.permissions(c.participant, p.spaceId) };
     },
+    'recording.downloadLink': (c, p) => rec.downloadLink(c.participant, p.spaceId, p.format),
     'recording.delete': (c, p) => ({ state: rec.delete(c.participant, p.spaceId) }),
     'clip.create': (c, p) => rec.clip(c.participant, p.spaceId, p.durationMs, p.endMs),
   };

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors.js';
+import { mayClip, mayDownloadRecording, mayRecord, roleAfterEnd } from '../../shared/roles.js';
 import type { CaptionSegment } from '../../shared/transcript.js';
 import type { ServerEvent } from '../../shared/signaling.js';
 import type { Role, SpacePublic } from '../../shared/space.js';
@@ -12,12 +13,14 @@ import {
   type ClipPublic,
   type DownloadFormat,
   type RecordingAvailability,
+  type RecordingPermissions,
   type RecordingState,
   type RecordingTimeline,
 } from '../../shared/recording.js';
 import type { MediaPort } from '../media/port.js';
 import type { Participant } from '../spaces/service.js';
 import { Recorder, readRunSegments } from './recorder.js';
+import { DownloadGrants } from './grants.js';
 import { livePlaylist, segmentsCovering, vodPlaylist, type PlaylistSegment } from './playlist.js';
 
 /** What the recording service needs of media: the program tap and the stage-reset signal (issue 11's port). */
@@ -29,6 +32,8 @@ export type TapPort = Pick<MediaPort, 'addTap' | 'removeTap' | 'tapFormat'> & {
 export interface RecordingSpaces {
   get(spaceId: string): SpacePublic;
   roleIn(p: Participant, spaceId: string): Role | null;
+  /** The Space's media key and the account that hosts it now (or hosted it at the end). */
+  mediaKeyOf(spaceId: string): { key: number; hostAccountId: string };
 }
 
 export interface RecordingOptions {
@@ -89,7 +94,7 @@ const newClipId = (): string => Array.from(randomBytes(12), (b) => ID_ALPHABET[b
  * A Space's recording: the host's flag, one GStreamer recorder per recorded live Space (fed by a
  * media tap of the stage mix), its segments in SQLite (the playlists are built from the rows),
  * clips, downloads (remuxed/concatenated once with ffmpeg on first request) and the retention
- * sweep. SpaceService tells it when a Space goes live and ends (`SpaceLifecycle`).
+ * sweep. SpaceService tells it when a Space goes live and ends (its `live` and `ending` events, wired in app.ts).
  */
 export class RecordingService {
   private readonly active = new Map<string, Active>();
@@ -97,6 +102,7 @@ export class RecordingService {
   private readonly liveCache = new Map<string, { key: string; text: string }>();
   private readonly now: () => number;
   private sweepTimer?: NodeJS.Timeout;
+  private readonly grants = new DownloadGrants();
 
   constructor(
     private readonly db: Database.Database,
@@ -169,7 +175,7 @@ export class RecordingService {
   set(p: Participant, spaceId: string, on: boolean): RecordingState {
     const space = this.spaces.get(spaceId);
     if (space.state === 'ended') throw new AppError('invalid_state', 'this Space has ended');
-    if (this.spaces.roleIn(p, spaceId) !== 'host') throw new AppError('forbidden', 'only the host turns recording on or off');
+    if (!mayRecord(this.spaces.roleIn(p, spaceId) ?? 'listener')) throw new AppError('forbidden', 'only the host turns recording on or off');
     this.db.prepare(`DELETE FROM recording_tombstones WHERE space_id = ?`).run(spaceId);
     this.upsert(spaceId, on);
     if (this.active.has(spaceId)) {
@@ -183,7 +189,9 @@ export class RecordingService {
     const space = this.spaces.get(spaceId);
     const row = this.row(spaceId);
     const isHost =
-      space.state === 'ended' ? !!row && !!p.identity.accountId && this.staff(row)[0] === p.identity.accountId : this.spaces.roleIn(p, spaceId) === 'host';
+      space.state === 'ended'
+        ? !!p.identity.accountId && this.spaces.mediaKeyOf(spaceId).hostAccountId === p.identity.accountId
+        : mayRecord(this.spaces.roleIn(p, spaceId) ?? 'listener');
     if (!isHost) throw new AppError('forbidden', 'only the host deletes the recording');
     if (!row) throw new AppError('not_found', 'this Space has no recording');
     void this.remove(spaceId, 'deleted');
@@ -222,7 +230,7 @@ export class RecordingService {
     const space = this.spaces.get(spaceId);
     const row = this.row(spaceId);
     if (!row) throw new AppError('not_found', 'this Space has no recording');
-    if (!this.mayClip(p, spaceId, row, space)) throw new AppError('forbidden', 'you may not save clips of this Space');
+    if (!mayClip(this.roleOf(p, spaceId, row, space), this.options.clipRoles)) throw new AppError('forbidden', 'you may not save clips of this Space');
     const segs = this.segments(spaceId);
     const total = segs.length ? segs.at(-1)!.positionMs + segs.at(-1)!.durationMs : 0;
     if (total === 0) throw new AppError('invalid_state', 'nothing is recorded yet');
@@ -329,18 +337,46 @@ export class RecordingService {
     return vodPlaylist(segs, { targetS: this.options.segmentS, uriPrefix: `/s/${c.spaceId}/hls/`, startOffsetMs: c.startMs - segs[0]!.positionMs });
   }
 
-  /**
-   * The download file for `accountId` (the owner or a co-host of the ended Space), built on
-   * first request. Refused (typed) for anyone else, and before the Space has ended.
-   */
-  async download(spaceId: string, format: DownloadFormat, accountId: string | null): Promise<{ dir: string; file: string }> {
+  /** What `p` may do with the recording of `spaceId` now (roles.ts decides; the requests check again). */
+  permissions(p: Participant, spaceId: string): RecordingPermissions {
+    const space = this.spaces.get(spaceId);
+    const row = this.row(spaceId);
+    if (!row) return { clip: false, download: false };
+    const role = this.roleOf(p, spaceId, row, space);
+    return { clip: mayClip(role, this.options.clipRoles), download: row.ended_at !== null && mayDownloadRecording(role) };
+  }
+
+  /** A download address for one file of the ended Space's recording, for its host or a co-host only. */
+  downloadLink(p: Participant, spaceId: string, format: DownloadFormat): { url: string; expiresAt: number } {
+    const accountId = p.identity.accountId;
+    this.mayDownload(spaceId, accountId);
+    const { grant, expiresAt } = this.grants.issue(spaceId, format, accountId!);
+    return { url: `/s/${spaceId}/recording.${format}?grant=${grant}`, expiresAt };
+  }
+
+  /** The account a download grant was issued to, if it is genuine, current and for this very file. */
+  grantHolder(grant: string, spaceId: string, format: DownloadFormat): string | null {
+    return this.grants.check(grant, spaceId, format);
+  }
+
+  /** Throws (typed) unless `accountId` may download this recording now: the owner or a co-host, after End. */
+  private mayDownload(spaceId: string, accountId: string | null): RecordingRow {
     const row = this.row(spaceId);
     if (!accountId) throw new AppError('unauthenticated', 'sign in as the host or a co-host to download the recording');
     if (!row) throw new AppError('not_found', 'this Space has no recording');
     if (row.ended_at === null) {
       throw new AppError(this.active.has(spaceId) ? 'invalid_state' : 'forbidden', 'the recording can be downloaded after the Space ends');
     }
-    if (!this.staff(row).includes(accountId)) throw new AppError('forbidden', 'only the host and co-hosts may download the recording');
+    if (!mayDownloadRecording(roleAfterEnd(accountId, this.staff(row)))) throw new AppError('forbidden', 'only the host and co-hosts may download the recording');
+    return row;
+  }
+
+  /**
+   * The download file for `accountId` (the owner or a co-host of the ended Space), built on
+   * first request. Refused (typed) for anyone else, and before the Space has ended.
+   */
+  async download(spaceId: string, format: DownloadFormat, accountId: string | null): Promise<{ dir: string; file: string }> {
+    this.mayDownload(spaceId, accountId);
     const file = `recording.${format}`;
     const dir = this.dirOf(spaceId);
     if (existsSync(join(dir, file))) return { dir, file };
@@ -399,17 +435,10 @@ export class RecordingService {
     this.publishState(spaceId);
   }
 
-  private mayClip(p: Participant, spaceId: string, row: RecordingRow, space: SpacePublic): boolean {
-    const roles = this.options.clipRoles;
-    if (roles.includes('listener')) return true;
-    if (space.state !== 'ended') {
-      const role = this.spaces.roleIn(p, spaceId);
-      return !!role && roles.includes(role);
-    }
-    const id = p.identity.accountId;
-    if (!id) return false;
-    const staff = this.staff(row);
-    return (roles.includes('host') && staff[0] === id) || (roles.includes('cohost') && staff.slice(1).includes(id));
+  /** `p`'s role for the recording's rules: their role in the live Space, or after End the one the staff list gives them. */
+  private roleOf(p: Participant, spaceId: string, row: RecordingRow, space: SpacePublic): Role | null {
+    if (space.state !== 'ended') return this.spaces.roleIn(p, spaceId);
+    return roleAfterEnd(p.identity.accountId, this.staff(row));
   }
 
   private staff(row: RecordingRow): string[] {
@@ -510,6 +539,17 @@ export class RecordingService {
         }
       }
     })();
+  }
+
+  /** Recorders of the recorded live Spaces by state: running, restarting (after an exit), starting (operator metrics). */
+  recorderStates(): { running: number; restarting: number; starting: number } {
+    const states = { running: 0, restarting: 0, starting: 0 };
+    for (const a of this.active.values()) {
+      if (a.recorder) states.running++;
+      else if (a.restart) states.restarting++;
+      else states.starting++;
+    }
+    return states;
   }
 
   private async startRecorder(spaceId: string): Promise<void> {

@@ -6,12 +6,13 @@ import type { FeatureRouteOptions, Handlers } from '../feature.js';
 import { AppError } from '../../shared/errors.js';
 import type { scheduleRequests } from '../../shared/schedule.js';
 import type { Participant } from '../spaces/participant.js';
+import { spacesCalendar } from '../reminders/calendar.js';
 
 /**
- * HTTP routes of scheduled Spaces: `/u/<handle>` (a host's upcoming Spaces, HTML),
- * `/api/hosts/<handle>/upcoming` (JSON) and `/s/<id>/event.ics` (calendar file).
+ * HTTP routes of scheduled Spaces: `/api/hosts/<handle>/upcoming` (JSON) and `/s/<id>/event.ics`
+ * (calendar file). A host's page and calendar feed are `home/` and `reminders/` (issue 21).
  */
-export function scheduleRoutes(schedule: ScheduleService): FastifyPluginAsync<FeatureRouteOptions> {
+export function scheduleRoutes(schedule: ScheduleService, publicUrl: () => string = () => ''): FastifyPluginAsync<FeatureRouteOptions> {
   return async (app) => {
     app.get('/s/:id/event.ics', async (req, reply) => {
       const id = SpaceId.safeParse((req.params as { id: string }).id);
@@ -25,79 +26,19 @@ export function scheduleRoutes(schedule: ScheduleService): FastifyPluginAsync<Fe
       return reply
         .type('text/calendar; charset=utf-8')
         .header('Content-Disposition', `attachment; filename="space-${item.id}.ics"`)
-        .send(toIcs(item));
+        .send(toIcs(item, publicUrl()));
     });
     app.get('/api/hosts/:handle/upcoming', async (req, reply) => {
       const handle = (req.params as { handle: string }).handle;
       if (!/^[A-Za-z0-9_]{3,20}$/.test(handle)) return reply.callNotFound();
       return reply.type('application/json').send(JSON.stringify({ items: schedule.upcoming(handle) }));
     });
-    const page = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply): Promise<unknown> => {
-      const handle = (req.params as { handle: string }).handle;
-      if (!/^[A-Za-z0-9_]{3,20}$/.test(handle)) return reply.callNotFound();
-      return reply.type('text/html; charset=utf-8').send(upcomingPage(handle.toLowerCase(), schedule.upcoming(handle)));
-    };
-    app.get('/u/:handle', page);
-    app.get('/u/:handle/', page);
   };
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-export function formatStart(item: Pick<PublicScheduleItem, 'startsAt' | 'timeZone'>): string {
-  return `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: item.timeZone }).format(item.startsAt)} (${item.timeZone})`;
-}
-
-function upcomingPage(handle: string, items: PublicScheduleItem[]): string {
-  const rows = items
-    .map(
-      (i) =>
-        `<li><a href="/s/${i.id}">${escapeHtml(i.title)}</a> <span class="status">${i.status === 'started' ? 'live now' : escapeHtml(formatStart(i))}</span>` +
-        `${i.ticketing ? ` <span class="tickets">${i.ticketing.soldOut ? 'sold out' : `${i.ticketing.left} tickets left`}</span>` : ''}` +
-        ` <a href="/s/${i.id}/event.ics">add to calendar</a></li>`,
-    )
-    .join('');
-  const body = `<h1>Upcoming Spaces by @${escapeHtml(handle)}</h1>${items.length ? `<ul>${rows}</ul>` : '<p>No upcoming Spaces.</p>'}`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Upcoming Spaces by @${escapeHtml(handle)}</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem">${body}</body></html>`;
-}
-
-/** RFC 5545 text escaping and 75-octet line folding. */
-function icsText(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
-}
-function fold(line: string): string {
-  const out: string[] = [];
-  let rest = line;
-  while (Buffer.byteLength(rest) > 75) {
-    let n = 75;
-    while (Buffer.byteLength(rest.slice(0, n)) > 75) n--;
-    out.push(rest.slice(0, n));
-    rest = ' ' + rest.slice(n);
-  }
-  out.push(rest);
-  return out.join('\r\n');
-}
-const utc = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-
-export function toIcs(item: PublicScheduleItem): string {
-  const lines = [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//Spaces Studio//Scheduled Spaces//EN',
-    'BEGIN:VEVENT',
-    `UID:${item.id}@spaces`,
-    `DTSTAMP:${utc(Date.now())}`,
-    `DTSTART:${utc(item.startsAt)}`,
-    `DTEND:${utc(item.startsAt + item.durationMin * 60_000)}`,
-    `SUMMARY:${icsText(item.title)}`,
-    `DESCRIPTION:${icsText(`${item.description}\nHosted by @${item.hostHandle} (scheduled in ${item.timeZone})`)}`,
-    item.status === 'cancelled' ? 'STATUS:CANCELLED' : 'STATUS:CONFIRMED',
-    'END:VEVENT',
-    'END:VCALENDAR',
-  ];
-  return lines.map(fold).join('\r\n') + '\r\n';
+/** One scheduled Space as an iCalendar file (written by ical-generator, like the host's feed). */
+export function toIcs(item: PublicScheduleItem, publicUrl = ''): string {
+  return spacesCalendar([{ ...item }], { name: item.title, publicUrl });
 }
 
 /** The signaling handlers of the schedule protocol. */

@@ -67,7 +67,7 @@ export class ScheduleService {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly spaces: SpaceService,
+    private readonly spaces: Pick<SpaceService, 'get' | 'touch' | 'publish'>,
     private readonly accounts: AccountService,
     private readonly options: ScheduleServiceOptions,
   ) {
@@ -130,7 +130,7 @@ export class ScheduleService {
     if (status === 'scheduled') {
       this.db.prepare(`UPDATE schedules SET status = 'started', version = ? WHERE space_id = ?`).run(this.nextVersion(), spaceId);
       const fields = JSON.parse(row.fields) as ScheduleFields;
-      this.spaces.notifier.toSpace(spaceId, { type: 'schedule.started', spaceId, title: fields.title });
+      this.spaces.publish(spaceId, { type: 'schedule.started', spaceId, title: fields.title });
       this.spaces.touch(spaceId);
     }
     return { item: this.hostItem(this.row(spaceId)!), space: this.spaces.get(spaceId) };

@@ -17,6 +17,9 @@ export class PresenceIndex {
   private readonly bySpace = new Map<string, Map<MemberId, Set<Participant>>>();
   private readonly byPeer = new Map<StagePeer | ListenPeer, { p: Participant; spaceId: string }>();
 
+  /** `onListenEnd`: an answered listen peer was dropped, whatever the path (analytics, issue 22). */
+  constructor(private readonly onListenEnd: (p: Participant, spaceId: string) => void = () => undefined) {}
+
   add(p: Participant, spaceId: string, memberId: MemberId): Presence {
     const presence: Presence = { memberId };
     p.presence.set(spaceId, presence);
@@ -63,7 +66,10 @@ export class PresenceIndex {
   }
 
   setListen(presence: Presence, p: Participant, spaceId: string, peer: ListenPeer | undefined): void {
-    if (presence.listen) this.byPeer.delete(presence.listen.peer);
+    if (presence.listen) {
+      this.byPeer.delete(presence.listen.peer);
+      if (presence.listen.answered) this.onListenEnd(p, spaceId);
+    }
     presence.listen = peer ? { peer, answered: false } : undefined;
     if (peer) this.byPeer.set(peer, { p, spaceId });
   }
@@ -78,6 +84,8 @@ export class PresenceIndex {
   /** Unlinks the presence's peers; returns them to close. */
   unbind(presence: Presence): (StagePeer | ListenPeer)[] {
     const peers = [presence.stage, presence.listen?.peer].filter((x): x is StagePeer | ListenPeer => !!x);
+    const listenOwner = presence.listen?.answered ? this.byPeer.get(presence.listen.peer) : undefined;
+    if (listenOwner) this.onListenEnd(listenOwner.p, listenOwner.spaceId);
     for (const peer of peers) this.byPeer.delete(peer);
     presence.stage = undefined;
     presence.listen = undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Room, type Identity } from './room.js';
 import { LIMITS } from '../../shared/space.js';
+import { mayClip, mayDownloadRecording, roleAfterEnd } from '../../shared/roles.js';
 
 const account = (id: string): Identity => ({ accountId: id, handle: id, displayName: id.toUpperCase(), guestKey: `k${id}` });
 const guest = (key: string): Identity => ({ accountId: null, handle: null, displayName: 'Guest', guestKey: key });
@@ -187,5 +188,15 @@ describe('Room: the rules of a Space', () => {
       expect(room.persistent().map((x) => x.id).sort()).toEqual(brute().filter((x) => x.role !== 'listener' || x.requestedAt !== null).map((x) => x.id).sort());
       expect(room.roster(true).requests.length).toBe(brute().filter((x) => x.requestedAt !== null).length);
     }
+  });
+});
+
+describe('roles.ts: clips and downloads', () => {
+  it('clips: host and co-hosts by default, the configured roles otherwise (`listener` = anyone); downloads: host and co-hosts', () => {
+    expect(['host', 'cohost', 'speaker', 'producer', 'listener', null].map((r) => mayClip(r as never))).toEqual([true, true, false, false, false, false]);
+    expect(mayClip('speaker', ['host', 'speaker'])).toBe(true);
+    expect(mayClip(null, ['listener'])).toBe(true);
+    expect(['host', 'cohost', 'speaker', 'listener', null].map((r) => mayDownloadRecording(r as never))).toEqual([true, true, false, false, false]);
+    expect([roleAfterEnd('o', ['o', 'c']), roleAfterEnd('c', ['o', 'c']), roleAfterEnd('x', ['o', 'c']), roleAfterEnd(null, ['o'])]).toEqual(['host', 'cohost', 'listener', null]);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors.js';
-import { isHost, isOnStageRole, mayModerate, outranksProblem } from '../../shared/roles.js';
+import { isHost, isOnStageRole, mayMakeCohost, mayModerate, mayUnmakeCohost, outranksProblem } from '../../shared/roles.js';
 import { LIMITS, type Member, type MemberId, type Role, type Roster, type SelfState } from '../../shared/space.js';
 
 /** Who is asking: a connection's identity as the server knows it. */
@@ -65,7 +65,7 @@ const onStageRole = isOnStageRole;
  * as the rules allow or throws a typed AppError and changes nothing.
  */
 export class Room {
-  readonly members = new Map<MemberId, MemberState>();
+  private readonly byId = new Map<MemberId, MemberState>();
   private readonly removed: Set<string>;
   /**
    * Members who are not simply a connected listener: a role, a pending request, or away. Small
@@ -89,17 +89,38 @@ export class Room {
     this.removed = new Set(removed);
   }
 
+  /** Everyone in the Space, read-only: the state changes only through the methods below. */
+  get members(): ReadonlyMap<MemberId, Readonly<MemberState>> {
+    return this.byId;
+  }
+
+  /** The member's stage audio connected (true) or went away (false: not speaking either). */
+  setOnStage(id: MemberId, on: boolean): void {
+    const m = this.byId.get(id);
+    if (!m) return;
+    m.onStage = on;
+    if (!on) m.speaking = false;
+  }
+
+  /** The media server heard the member start or stop talking; false when nothing changed. */
+  setSpeaking(id: MemberId, speaking: boolean): boolean {
+    const m = this.byId.get(id);
+    if (!m || m.speaking === speaking) return false;
+    m.speaking = speaking;
+    return true;
+  }
+
   /** Puts back a member saved before a server restart: away until they reconnect. */
   restore(m: SavedMember): void {
     if (this.removed.has(m.id)) return;
     const restored: MemberState = { ...m, connections: 0, onStage: false, speaking: false };
-    this.members.set(m.id, restored);
+    this.byId.set(m.id, restored);
     this.track(restored);
     if (m.role === 'host' && m.accountId) this.hostAccountId = m.accountId;
   }
 
-  get host(): MemberState | undefined {
-    return this.members.get(`a_${this.hostAccountId}`);
+  get host(): Readonly<MemberState> | undefined {
+    return this.byId.get(`a_${this.hostAccountId}`);
   }
 
   isRemoved(id: MemberId): boolean {
@@ -107,10 +128,10 @@ export class Room {
   }
 
   /** Enters the Space (again). The host's account always gets the host role back. */
-  join(who: Identity): MemberState {
+  join(who: Identity): Readonly<MemberState> {
     const id = memberIdOf(who);
     if (this.removed.has(id)) throw new AppError('forbidden', 'you were removed from this Space and cannot rejoin it');
-    let m = this.members.get(id);
+    let m = this.byId.get(id);
     if (!m) {
       m = {
         id,
@@ -126,7 +147,7 @@ export class Room {
         connections: 0,
         joinedAt: this.now(),
       };
-      this.members.set(id, m);
+      this.byId.set(id, m);
     }
     m.connections++;
     // The owner returns while a co-host acts as host: the owner takes the host role back.
@@ -136,7 +157,7 @@ export class Room {
   }
 
   private reclaim(owner: MemberState): void {
-    const acting = this.members.get(`a_${this.hostAccountId}`);
+    const acting = this.byId.get(`a_${this.hostAccountId}`);
     if (acting && acting !== owner) acting.role = 'cohost';
     if (acting) this.track(acting);
     owner.role = 'host';
@@ -151,7 +172,7 @@ export class Room {
    * seat: `expire` removes them when their grace period ends. Returns true if the member left.
    */
   disconnect(id: MemberId): boolean {
-    const m = this.members.get(id);
+    const m = this.byId.get(id);
     if (!m) return false;
     m.connections = Math.max(0, m.connections - 1);
     if (m.connections > 0) return false;
@@ -167,7 +188,7 @@ export class Room {
 
   /** An away member's grace period ended: they leave (the host is handled by `takeOver`). */
   expire(id: MemberId): void {
-    const m = this.members.get(id);
+    const m = this.byId.get(id);
     if (m && m.connections === 0 && m.role !== 'host') this.drop(m);
   }
 
@@ -175,8 +196,8 @@ export class Room {
    * The host has been away for the whole grace period: the longest-serving present co-host gets
    * host controls. Returns them, or null when there is nobody to take over.
    */
-  takeOver(): MemberState | null {
-    const host = this.host;
+  takeOver(): Readonly<MemberState> | null {
+    const host = this.byId.get(`a_${this.hostAccountId}`);
     if (host && host.connections > 0) return null;
     const heir = [...this.notable]
       .filter((m) => m.role === 'cohost' && m.connections > 0 && m.accountId)
@@ -189,11 +210,11 @@ export class Room {
   }
 
   leave(id: MemberId): void {
-    const m = this.members.get(id);
+    const m = this.byId.get(id);
     if (m && m.role !== 'host') this.drop(m);
   }
 
-  addProducer(actor: MemberState, targetId: MemberId): MemberState {
+  addProducer(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     this.requireHost(actor);
     const t = this.target(targetId);
     if (t.role !== 'listener') throw new AppError('invalid_state', 'only someone in the audience can become a producer');
@@ -205,7 +226,7 @@ export class Room {
     return t;
   }
 
-  removeProducer(actor: MemberState, targetId: MemberId): MemberState {
+  removeProducer(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     this.requireHost(actor);
     const t = this.target(targetId);
     if (t.role !== 'producer') throw new AppError('invalid_state', 'that person is not a producer');
@@ -219,15 +240,15 @@ export class Room {
     if (!isModerator(actor)) throw new AppError('forbidden', 'only the host, co-hosts and producers may do that');
   }
 
-  member(id: MemberId): MemberState {
-    const m = this.members.get(id);
+  member(id: MemberId): Readonly<MemberState> {
+    const m = this.byId.get(id);
     if (!m) throw new AppError('forbidden', 'join the Space first');
     return m;
   }
 
   /** The target of a moderation action; not being in the Space is `not_found`. */
   private target(id: MemberId): MemberState {
-    const m = this.members.get(id);
+    const m = this.byId.get(id);
     if (!m) throw new AppError('not_found', 'that person is not in this Space');
     return m;
   }
@@ -240,12 +261,12 @@ export class Room {
 
   /** Keeps `notable` true for one member after a change to its role, request or connections. */
   private track(m: MemberState): void {
-    if (this.members.get(m.id) === m && (m.role !== 'listener' || m.requestedAt !== null || m.connections === 0)) this.notable.add(m);
+    if (this.byId.get(m.id) === m && (m.role !== 'listener' || m.requestedAt !== null || m.connections === 0)) this.notable.add(m);
     else this.notable.delete(m);
   }
 
   private drop(m: MemberState): void {
-    this.members.delete(m.id);
+    this.byId.delete(m.id);
     this.notable.delete(m);
   }
 
@@ -281,7 +302,7 @@ export class Room {
     this.track(actor);
   }
 
-  approve(actor: MemberState, targetId: MemberId): MemberState {
+  approve(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     this.requireModerator(actor);
     const t = this.target(targetId);
     if (t.requestedAt === null) throw new AppError('invalid_state', 'that person has not asked to speak');
@@ -293,7 +314,7 @@ export class Room {
     return t;
   }
 
-  deny(actor: MemberState, targetId: MemberId): MemberState {
+  deny(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     this.requireModerator(actor);
     const t = this.target(targetId);
     if (t.requestedAt === null) throw new AppError('invalid_state', 'that person has not asked to speak');
@@ -302,7 +323,7 @@ export class Room {
     return t;
   }
 
-  invite(actor: MemberState, targetId: MemberId): MemberState {
+  invite(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     this.requireModerator(actor);
     const t = this.target(targetId);
     if (t.role !== 'listener') throw new AppError('invalid_state', 'that person is already on stage');
@@ -326,7 +347,7 @@ export class Room {
     actor.invited = false;
   }
 
-  toAudience(actor: MemberState, targetId: MemberId): MemberState {
+  toAudience(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     const t = this.target(targetId);
     if (t.id !== actor.id) {
       this.requireModerator(actor);
@@ -342,7 +363,7 @@ export class Room {
     return t;
   }
 
-  mute(actor: MemberState, targetId: MemberId): MemberState {
+  mute(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     const t = this.target(targetId);
     if (t.id !== actor.id) {
       this.requireModerator(actor);
@@ -358,7 +379,7 @@ export class Room {
     actor.muted = false;
   }
 
-  remove(actor: MemberState, targetId: MemberId): MemberState {
+  remove(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     const t = this.target(targetId);
     if (t.id === actor.id) throw new AppError('invalid_state', 'use leave to leave the Space');
     this.requireModerator(actor);
@@ -368,25 +389,25 @@ export class Room {
     return t;
   }
 
-  addCohost(actor: MemberState, targetId: MemberId): MemberState {
+  addCohost(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     this.requireHost(actor);
     const t = this.target(targetId);
-    if (t.role !== 'speaker') throw new AppError('invalid_state', 'only a speaker on stage can become a co-host');
+    if (!mayMakeCohost(actor.role, t.role)) throw new AppError('invalid_state', 'only a speaker on stage can become a co-host');
     if (this.count('cohost') >= LIMITS.cohosts) throw new AppError('stage_full', `a Space has at most ${LIMITS.cohosts} co-hosts`);
     t.role = 'cohost';
     return t;
   }
 
-  removeCohost(actor: MemberState, targetId: MemberId): MemberState {
+  removeCohost(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     this.requireHost(actor);
     const t = this.target(targetId);
-    if (t.role !== 'cohost') throw new AppError('invalid_state', 'that person is not a co-host');
+    if (!mayUnmakeCohost(actor.role, t.role)) throw new AppError('invalid_state', 'that person is not a co-host');
     t.role = 'speaker';
     return t;
   }
 
   /** The host leaves and a co-host takes over the Space. */
-  handOver(actor: MemberState, targetId: MemberId): MemberState {
+  handOver(actor: MemberState, targetId: MemberId): Readonly<MemberState> {
     this.requireHost(actor);
     const t = this.target(targetId);
     if (t.role !== 'cohost') throw new AppError('invalid_state', 'the Space can only be handed to a co-host');
@@ -401,9 +422,14 @@ export class Room {
     if (!onStageRole(actor.role)) throw new AppError('forbidden', 'only the host, co-hosts and speakers may join the stage');
   }
 
+  /** The accounts of the co-hosts now (with the host: who keeps the recordings after End). */
+  cohostAccountIds(): string[] {
+    return [...this.notable].filter((m) => m.role === 'cohost' && m.accountId).map((m) => m.accountId!);
+  }
+
   /** Connected listeners: every member but the few notable ones, plus notable listeners who are present. */
   audienceCount(): number {
-    let n = this.members.size - this.notable.size;
+    let n = this.byId.size - this.notable.size;
     for (const m of this.notable) if (m.role === 'listener' && m.connections > 0) n++;
     return n;
   }
@@ -424,7 +450,7 @@ export class Room {
     const keep = offset + limit;
     let tail: MemberState[] = [];
     let total = 0;
-    for (const m of this.members.values()) {
+    for (const m of this.byId.values()) {
       if (m.role !== 'listener') continue;
       if (q && !m.displayName.toLowerCase().includes(q) && !(m.handle ?? '').toLowerCase().includes(q)) continue;
       total++;

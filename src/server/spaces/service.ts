@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AppError } from '../../shared/errors.js';
+import { isHost, isListener, isOnStageRole, isStaff, mayEnd, mayPublishPads, mayReadRecordings } from '../../shared/roles.js';
 import type { AccountPublic } from '../../shared/account.js';
 import type { Member, MemberId, Reaction, Roster, SelfState, SpacePublic } from '../../shared/space.js';
-import type { CuePad, ServerMessage } from '../../shared/signaling.js';
+import type { CuePad, ServerEvent, ServerMessage } from '../../shared/signaling.js';
 import type { MediaConnect } from '../../shared/mediaEngine.js';
 import { SpaceStore, toPublic, type SpaceRow } from './store.js';
 import type { ListenPeer, MediaPort, PeersLost, StagePeer, TalkEvent } from '../media/port.js';
@@ -26,6 +27,11 @@ export type { Notifier } from './notifier.js';
 export interface SpaceEvents {
   live: [spaceId: string, key: number];
   ending: [spaceId: string, staffAccountIds: string[]];
+  /** Analytics (issue 22): a WebRTC listen began (answered) or ended; `listener` is an account id or a guest key. */
+  listening: [spaceId: string, connection: string, listener: string, on: boolean];
+  /** Someone on stage started or stopped talking (the media layer's talk detection). */
+  speaking: [spaceId: string, name: string, handle: string | null, speaking: boolean];
+  reaction: [spaceId: string];
 }
 
 export interface SpaceServiceOptions {
@@ -60,7 +66,6 @@ function newSpaceId(): string {
   return Array.from(randomBytes(10), (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
 }
 
-const isStaff = (m: MemberState): boolean => m.role === 'host' || m.role === 'cohost' || m.role === 'producer';
 
 /**
  * A Space's lifecycle (created -> live -> ended), its people (via Room) and their media (via the
@@ -73,7 +78,7 @@ export class SpaceService {
   /** `live` and `ending`, for modules that follow Spaces (recording). */
   readonly events = new EventEmitter<SpaceEvents>();
   private readonly rooms = new Map<string, Room>();
-  private readonly people = new PresenceIndex();
+  private readonly people = new PresenceIndex((p, spaceId) => this.events.emit('listening', spaceId, p.id, p.identity.accountId ?? p.identity.guestKey, false));
   private readonly grace = new GraceTimers();
   private readonly staff: StaffDesk;
   private readonly reactions: ReactionFanout;
@@ -84,7 +89,7 @@ export class SpaceService {
   private readonly publicRosters = new Map<string, PublicRoster>();
   private readonly store: SpaceStore;
   private readonly media: MediaPort;
-  readonly notifier: Notifier;
+  private readonly notifier: Notifier;
   private readonly options: SpaceServiceOptions;
   private readonly now: () => number;
   private readonly joinGate: JoinGate;
@@ -140,6 +145,11 @@ export class SpaceService {
     return this.toPublic(this.row(spaceId));
   }
 
+  /** A feature's event for everyone following the Space (captions, schedule, recording state). */
+  publish(spaceId: string, event: ServerEvent): void {
+    this.notifier.toSpace(spaceId, event);
+  }
+
   /** Something outside the service changed the Space (schedule, tickets): everyone gets a fresh snapshot. */
   touch(spaceId: string): void {
     this.publicRosters.delete(spaceId);
@@ -162,14 +172,14 @@ export class SpaceService {
     if (!existing) this.people.add(p, spaceId, member.id);
     this.grace.cancel(spaceId, member.id);
     this.changed(room, member);
-    if (isStaff(member)) this.staff.sendPads(p, spaceId);
-    const roster = isStaff(member) ? room.roster(true) : this.publicRoster(room);
+    if (isStaff(member.role)) this.staff.sendPads(p, spaceId);
+    const roster = isStaff(member.role) ? room.roster(true) : this.publicRoster(room);
     return { space: this.toPublic(row), self: room.self(member), roster };
   }
 
   async leave(p: Participant, spaceId: string, handTo?: MemberId): Promise<void> {
     const { room, member } = this.actor(p, spaceId);
-    if (member.role === 'host') {
+    if (isHost(member.role)) {
       if (handTo) {
         const heir = room.handOver(member, handTo);
         this.store.setHost(spaceId, { id: heir.accountId!, handle: heir.handle ?? '', displayName: heir.displayName });
@@ -193,7 +203,7 @@ export class SpaceService {
       await this.dropPresence(p, spaceId);
       if (!room) continue;
       const m = room.members.get(presence.memberId);
-      const wasListener = m?.role === 'listener' && m.requestedAt === null;
+      const wasListener = !!m && isListener(m.role) && m.requestedAt === null;
       room.disconnect(presence.memberId);
       if (m && m.connections === 0 && room.members.has(m.id)) this.startGrace(room, m);
       this.snapshots.mark(spaceId, wasListener ? 'audience' : 'roster');
@@ -204,7 +214,7 @@ export class SpaceService {
 
   async end(p: Participant, spaceId: string): Promise<SpacePublic> {
     const { member } = this.actor(p, spaceId);
-    if (member.role !== 'host') throw new AppError('forbidden', 'only the host may end the Space');
+    if (!mayEnd(member.role)) throw new AppError('forbidden', 'only the host may end the Space');
     return this.endSpace(spaceId);
   }
 
@@ -214,7 +224,7 @@ export class SpaceService {
    * A rule that only changes who-is-what (no media): applied to the room as this connection's
    * member, then announced. `apply` returns the member whose own state changed (default: the actor).
    */
-  private rule(p: Participant, spaceId: string, apply: (room: Room, me: MemberState) => MemberState | void): MemberState {
+  private rule(p: Participant, spaceId: string, apply: (room: Room, me: Readonly<MemberState>) => Readonly<MemberState> | void): Readonly<MemberState> {
     const { room, member } = this.actor(p, spaceId);
     const changed = apply(room, member) ?? member;
     this.changed(room, changed);
@@ -301,7 +311,7 @@ export class SpaceService {
   /** The host's Studio publishes its pads; staff see them and may cue them. */
   publishPads(p: Participant, spaceId: string, pads: CuePad[]): void {
     const { member } = this.actor(p, spaceId);
-    if (member.role !== 'host') throw new AppError('forbidden', 'only the host publishes the soundboard');
+    if (!mayPublishPads(member.role)) throw new AppError('forbidden', 'only the host publishes the soundboard');
     this.staff.publish(spaceId, pads, this.staffConnections(spaceId));
   }
 
@@ -322,6 +332,7 @@ export class SpaceService {
   react(p: Participant, spaceId: string, reaction: Reaction): void {
     const { member } = this.actor(p, spaceId);
     this.reactions.react(spaceId, member, reaction);
+    this.events.emit('reaction', spaceId);
   }
 
   /** Moderators page and search the audience; big rooms never push the whole list (issue 11). */
@@ -337,7 +348,7 @@ export class SpaceService {
     const out: Participant[] = [];
     for (const [memberId, conns] of this.people.members(spaceId)) {
       const m = room.members.get(memberId);
-      if (m && isStaff(m)) out.push(...conns);
+      if (m && isStaff(m.role)) out.push(...conns);
     }
     return out;
   }
@@ -387,17 +398,17 @@ export class SpaceService {
     const { room, member, presence } = this.actor(p, spaceId);
     room.requireOnStage(member);
     let row = this.row(spaceId);
-    if (row.state !== 'live' && member.role !== 'host') throw new AppError('invalid_state', 'the host has not started this Space yet');
+    if (row.state !== 'live' && !isHost(member.role)) throw new AppError('invalid_state', 'the host has not started this Space yet');
     await this.ensureMedia(row);
     await this.closePeers(presence);
     const { result, peer } = await connect(row.seq, member.displayName, member.muted);
     // The role may have changed while the media server answered; do not keep a stage peer the member lost.
-    if (p.presence.get(spaceId) !== presence || !room.members.has(member.id) || member.role === 'listener') {
+    if (p.presence.get(spaceId) !== presence || !room.members.has(member.id) || !isOnStageRole(member.role)) {
       await peer.close();
       throw new AppError('invalid_state', 'your role changed; try again');
     }
     this.people.setStage(presence, p, spaceId, peer);
-    member.onStage = true;
+    room.setOnStage(member.id, true);
     if (row.state !== 'live') {
       row = this.store.setState(spaceId, 'live', this.now());
       this.events.emit('live', spaceId, row.seq);
@@ -431,6 +442,7 @@ export class SpaceService {
     if (listen.answered) throw new AppError('invalid_state', 'already listening');
     await listen.peer.answer(sdp);
     listen.answered = true;
+    this.events.emit('listening', spaceId, p.id, p.identity.accountId ?? p.identity.guestKey, true);
   }
 
   async stopListening(p: Participant, spaceId: string): Promise<void> {
@@ -439,6 +451,11 @@ export class SpaceService {
     if (!presence || !listen) return;
     this.people.setListen(presence, p, spaceId, undefined);
     await listen.peer.close();
+  }
+
+  /** The live Spaces, their media keys and audience counts (operator metrics). */
+  liveAudiences(): { spaceId: string; key: number; listeners: number }[] {
+    return this.store.withState('live').map((row) => ({ spaceId: row.id, key: row.seq, listeners: this.listenerCount(row.id) }));
   }
 
   listenerCount(spaceId: string): number {
@@ -451,6 +468,19 @@ export class SpaceService {
     return (memberId && this.rooms.get(spaceId)?.members.get(memberId)?.role) || null;
   }
 
+  /**
+   * Who may read a Space's recordings (the replay download, the speakers' tracks): its owner, and
+   * whoever holds a role that may (shared/roles `mayReadRecordings`): now while it runs, at its end
+   * once it ended. One answer for the recording and multitrack features.
+   */
+  mayReadRecordings(spaceId: string, who: { accountId: string | null; participant?: Participant }): boolean {
+    const row = this.row(spaceId);
+    if (who.accountId && who.accountId === row.host_account_id) return true;
+    if (row.state === 'ended') return !!who.accountId && this.store.loadMembers(spaceId).some((m) => m.accountId === who.accountId && mayReadRecordings(m.role));
+    const role = who.participant ? this.roleIn(who.participant, spaceId) : who.accountId ? (this.rooms.get(spaceId)?.members.get(`a_${who.accountId}`)?.role ?? null) : null;
+    return !!role && mayReadRecordings(role);
+  }
+
   /** The Space's media key (its row's seq, the port's stage key) and host account (recording, multitrack). */
   mediaKeyOf(spaceId: string): { key: number; hostAccountId: string } {
     const row = this.row(spaceId);
@@ -459,7 +489,7 @@ export class SpaceService {
 
   // ---- internals ----
 
-  private actor(p: Participant, spaceId: string): { room: Room; member: MemberState; presence: Presence } {
+  private actor(p: Participant, spaceId: string): { room: Room; member: Readonly<MemberState>; presence: Presence } {
     const row = this.row(spaceId);
     const presence = p.presence.get(spaceId);
     const room = this.rooms.get(spaceId);
@@ -487,15 +517,15 @@ export class SpaceService {
    * Announces a change: the member's own state to their connections, a snapshot to everyone.
    * A plain listener coming or going touches neither the stage view nor the saved roles.
    */
-  private changed(room: Room, member?: MemberState): void {
+  private changed(room: Room, member?: Readonly<MemberState>): void {
     if (member) {
       const self = room.self(member);
       for (const p of this.people.connectionsOf(room.spaceId, member.id)) this.notifier.toParticipant(p, { type: 'space.self', self });
       // Off the stage: their stage audio ends (the client switches to listening).
-      if (member.role === 'listener' && member.onStage) void this.hangUpStage(room.spaceId, member.id);
+      if (!isOnStageRole(member.role) && member.onStage) void this.hangUpStage(room.spaceId, member.id);
     }
     if (this.rooms.get(room.spaceId) !== room) return;
-    const kind: ChangeKind = member && member.role === 'listener' && member.requestedAt === null && !member.invited && !this.wasNotable(room, member) ? 'audience' : 'roster';
+    const kind: ChangeKind = member && isListener(member.role) && member.requestedAt === null && !member.invited && !this.wasNotable(room, member) ? 'audience' : 'roster';
     if (kind === 'roster') {
       this.publicRosters.delete(room.spaceId);
       this.persist(room);
@@ -504,7 +534,7 @@ export class SpaceService {
   }
 
   /** A listener who just lost a role or a request still changes the stage view once. */
-  private wasNotable(room: Room, member: MemberState): boolean {
+  private wasNotable(room: Room, member: Readonly<MemberState>): boolean {
     const r = this.publicRosters.get(room.spaceId);
     return !r || r.stage.some((m) => m.id === member.id) || r.producers.some((m) => m.id === member.id);
   }
@@ -529,7 +559,7 @@ export class SpaceService {
       moderatorRoster: roster(room.roster(true)),
       isModerator: (p) => {
         const m = room.members.get(p.presence.get(spaceId)?.memberId ?? ('' as MemberId));
-        return !!m && isStaff(m);
+        return !!m && isStaff(m.role);
       },
     };
   }
@@ -546,7 +576,7 @@ export class SpaceService {
     this.store.saveMembers(room.spaceId, members);
   }
 
-  private async applyMute(spaceId: string, member: MemberState): Promise<void> {
+  private async applyMute(spaceId: string, member: Readonly<MemberState>): Promise<void> {
     for (const p of this.people.connectionsOf(spaceId, member.id)) {
       const stage = p.presence.get(spaceId)?.stage;
       if (stage) await stage.setMuted(member.muted);
@@ -561,8 +591,7 @@ export class SpaceService {
       this.people.setStage(presence, p, spaceId, undefined);
       await peer.close();
     }
-    const m = this.rooms.get(spaceId)?.members.get(memberId);
-    if (m) m.onStage = false;
+    this.rooms.get(spaceId)?.setOnStage(memberId, false);
   }
 
   private async closePeers(presence: Presence): Promise<void> {
@@ -572,18 +601,19 @@ export class SpaceService {
   private async dropPresence(p: Participant, spaceId: string): Promise<void> {
     const presence = this.people.remove(p, spaceId);
     if (!presence) return;
-    const m = this.rooms.get(spaceId)?.members.get(presence.memberId);
-    if (m && presence.stage) m.onStage = false;
+    if (presence.stage) this.rooms.get(spaceId)?.setOnStage(presence.memberId, false);
     await Promise.all(this.people.unbind(presence).map((peer) => peer.close()));
   }
 
   private onTalk(e: TalkEvent): void {
     const owner = this.people.ownerOf(e.peer);
     if (!owner) return;
-    const m = this.rooms.get(owner.spaceId)?.members.get(owner.presence.memberId);
-    if (!m || m.speaking === e.speaking) return;
-    m.speaking = e.speaking;
-    this.notifier.toSpace(owner.spaceId, { type: 'space.speaking', spaceId: owner.spaceId, memberId: m.id, speaking: e.speaking }, { droppable: true });
+    const room = this.rooms.get(owner.spaceId);
+    const memberId = owner.presence.memberId;
+    if (!room?.setSpeaking(memberId, e.speaking)) return;
+    const m = room.members.get(memberId)!;
+    this.events.emit('speaking', owner.spaceId, m.displayName, m.handle ?? null, e.speaking);
+    this.notifier.toSpace(owner.spaceId, { type: 'space.speaking', spaceId: owner.spaceId, memberId, speaking: e.speaking }, { droppable: true });
   }
 
   /** Media died with a node: those connections negotiate again (and are placed on a live node); nobody else is disturbed. */
@@ -595,11 +625,7 @@ export class SpaceService {
       const { p, spaceId, presence } = owner;
       if (peer.kind === 'stage' && presence.stage === peer) {
         this.people.setStage(presence, p, spaceId, undefined);
-        const m = this.rooms.get(spaceId)?.members.get(presence.memberId);
-        if (m) {
-          m.onStage = false;
-          m.speaking = false;
-        }
+        this.rooms.get(spaceId)?.setOnStage(presence.memberId, false);
         touched.add(spaceId);
       }
       if (peer.kind === 'listen' && presence.listen?.peer === peer) this.people.setListen(presence, p, spaceId, undefined);
@@ -613,11 +639,11 @@ export class SpaceService {
    * ends, a speaker/co-host/producer leaves; for the host, a present co-host takes over, and if
    * there is none the Space ends.
    */
-  private startGrace(room: Room, m: MemberState): void {
-    const ms = m.role === 'host' ? this.options.hostGraceMs : this.options.memberGraceMs;
+  private startGrace(room: Room, m: Readonly<MemberState>): void {
+    const ms = isHost(m.role) ? this.options.hostGraceMs : this.options.memberGraceMs;
     this.grace.start(room.spaceId, m.id, ms, () => {
       if (this.rooms.get(room.spaceId) !== room || m.connections > 0) return;
-      if (m.role !== 'host') {
+      if (!isHost(m.role)) {
         room.expire(m.id);
         this.changed(room);
         return;
@@ -636,14 +662,17 @@ export class SpaceService {
     this.grace.clearSpace(spaceId);
     this.staff.forget(spaceId);
     this.reactions.forget(spaceId);
-    const cohosts = [...(this.rooms.get(spaceId)?.members.values() ?? [])].filter((m) => m.role === 'cohost' && m.accountId).map((m) => m.accountId!);
+    const cohosts = this.rooms.get(spaceId)?.cohostAccountIds() ?? [];
     this.events.emit('ending', spaceId, [row.host_account_id, ...cohosts]);
+    // The roles that keep reading the recordings after the end (mayReadRecordings) stay saved.
+    const keep = (this.rooms.get(spaceId)?.persistent() ?? []).filter((m) => mayReadRecordings(m.role));
+    const kept = keep.map(({ connections: _c, onStage: _o, speaking: _s, ...saved }) => saved);
     const ended = this.store.setState(spaceId, 'ended', this.now());
     for (const p of this.people.everyone(spaceId)) await this.dropPresence(p, spaceId);
     this.rooms.delete(spaceId);
     this.saved.delete(spaceId);
     this.publicRosters.delete(spaceId);
-    this.store.saveMembers(spaceId, []);
+    this.store.saveMembers(spaceId, kept);
     await this.media.closeStage(ended.seq).catch(() => undefined);
     this.snapshots.mark(spaceId, 'roster');
     return this.toPublic(ended);

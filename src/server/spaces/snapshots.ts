@@ -17,6 +17,8 @@ export class SnapshotScheduler {
   private readonly dirty = new Map<string, ChangeKind>();
   private readonly lastSent = new Map<string, number>();
   private timer?: NodeJS.Timeout;
+  /** After stop (server shutdown) nothing is scheduled again: connections closing late mark changes after the store is gone. */
+  private stopped = false;
 
   constructor(
     private readonly notifier: Notifier,
@@ -36,6 +38,7 @@ export class SnapshotScheduler {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -61,7 +64,7 @@ export class SnapshotScheduler {
   }
 
   private arm(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => this.flush(), this.options.tickMs);
     this.timer.unref();
   }

@@ -6,6 +6,12 @@ import type { Participant, SpaceService } from '../spaces/service.js';
 
 /** Per Space, at most this many caption posts in any second (partials are throttled by the Studio to ~4/s). */
 const POSTS_PER_SECOND = 20;
+/**
+ * After End, final segments from the Space's host or co-hosts are still stored this long: the
+ * words said right before End may reach the server after the End itself (another connection, or
+ * an engine that finished recognizing a moment later).
+ */
+export const CAPTION_GRACE_AFTER_END_MS = 15_000;
 
 interface Row {
   segment_id: string;
@@ -24,10 +30,12 @@ export class TranscriptService {
   private readonly upsert;
   private readonly list;
   private readonly recent = new Map<string, number[]>();
+  /** Spaces that ended a moment ago: who may still post their last final segments, until when. */
+  private readonly closing = new Map<string, { accountIds: string[]; until: number }>();
 
   constructor(
     db: Database.Database,
-    private readonly spaces: SpaceService,
+    private readonly spaces: Pick<SpaceService, 'get' | 'roleIn' | 'publish'>,
     private readonly now: () => number = Date.now,
   ) {
     this.upsert = db.prepare(
@@ -39,7 +47,22 @@ export class TranscriptService {
     this.list = db.prepare(`SELECT * FROM transcript_segments WHERE space_id = ? ORDER BY start_ms, created_at`);
   }
 
+  /** The Space is ending; `staffAccountIds`: its owner and co-hosts (whose last segments are still taken). */
+  ending(spaceId: string, staffAccountIds: string[]): void {
+    const t = this.now();
+    for (const [id, c] of this.closing) if (c.until < t) this.closing.delete(id);
+    this.closing.set(spaceId, { accountIds: staffAccountIds, until: t + CAPTION_GRACE_AFTER_END_MS });
+  }
+
   post(p: Participant, spaceId: string, segment: CaptionSegment): void {
+    const closing = this.closing.get(spaceId);
+    if (closing && this.spaces.get(spaceId).state === 'ended') {
+      // The last words of an ended Space: stored if they are final and come from its staff in time.
+      if (!p.identity.accountId || !closing.accountIds.includes(p.identity.accountId)) throw new AppError('forbidden', 'only the host and co-hosts may caption a Space');
+      if (this.now() > closing.until) throw new AppError('invalid_state', 'captions are for live Spaces');
+      if (segment.final && segment.text.trim()) this.upsert.run({ spaceId, ...segment, now: this.now() });
+      return;
+    }
     const role = this.spaces.roleIn(p, spaceId);
     if (!role || !mayCaption(role)) throw new AppError('forbidden', 'only the host and co-hosts may caption a Space');
     if (this.spaces.get(spaceId).state !== 'live') throw new AppError('invalid_state', 'captions are for live Spaces');
@@ -49,7 +72,7 @@ export class TranscriptService {
     times.push(t);
     this.recent.set(spaceId, times);
     if (segment.final && segment.text.trim()) this.upsert.run({ spaceId, ...segment, now: t });
-    this.spaces.notifier.toSpace(spaceId, { type: 'caption.segment', spaceId, segment });
+    this.spaces.publish(spaceId, { type: 'caption.segment', spaceId, segment });
   }
 
   /** The stored transcript (final segments) of a Space; throws not_found for unknown Spaces. */

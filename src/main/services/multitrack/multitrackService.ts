@@ -7,6 +7,8 @@ import { TakeRecorder } from './takeRecorder.js';
 import { TrackUploader, type ServerRequest } from './trackUploader.js';
 import { exportTake, stageSource, uploadedSource, type VoiceSource } from './takeExport.js';
 
+type StageTrackInfo = { name: string; displayName: string; startedAt: number; endedAt: number; bytes: number; timing: [number, number][] };
+
 export interface MultitrackDeps {
   dataDir: string;
   emit: <K extends IpcEventName>(event: K, payload: IpcEventPayload<K>) => void;
@@ -15,6 +17,8 @@ export interface MultitrackDeps {
   /** Who we are on the server (names our own voice in the export). */
   self: () => { accountId: string; displayName: string } | null;
   transcript: () => CaptionSegment[];
+  /** The transcript's line still being recognised (null: none). */
+  transcriptPartial?: () => CaptionSegment | null;
 }
 
 /**
@@ -31,6 +35,8 @@ export class MultitrackService {
   private clock: { rtt: number; offset: number } | null = null;
   /** Wall-clock ms of the transcript's zero (the first audio its engine got), if it ran. */
   private transcriptZero: number | null = null;
+  /** The words still being recognised when each take stopped: they belong to that take. */
+  private readonly stopPartial = new Map<string, CaptionSegment>();
 
   constructor(private readonly deps: MultitrackDeps) {
     this.recorder = new TakeRecorder({
@@ -62,13 +68,18 @@ export class MultitrackService {
   async startTake(req: IpcParsedRequest<'startTake'>): Promise<TakeInfo> {
     this.lastSpeaker = null;
     this.clock = null;
-    const take = await this.recorder.startTake(req);
-    // The host's take also has the server record every participant of the stage (their fallback track).
-    if (req.spaceId && !req.upload) {
-      const spaceId = req.spaceId;
-      this.stageRecording = { takeId: take.id, spaceId };
-      await this.deps.request('stage.record', { spaceId, on: true }).catch(() => (this.stageRecording = null));
+    // The host's take also has the server record every participant of the stage (their fallback
+    // track): asked at once, so the server's recordings begin as close to the take's zero as they can.
+    const stage = req.spaceId && !req.upload ? req.spaceId : null;
+    const recording = stage ? this.deps.request('stage.record', { spaceId: stage, on: true }).then(() => true, () => false) : Promise.resolve(false);
+    let take: TakeInfo;
+    try {
+      take = await this.recorder.startTake(req);
+    } catch (err) {
+      if (stage && (await recording)) void this.deps.request('stage.record', { spaceId: stage, on: false }).catch(() => undefined);
+      throw err;
     }
+    if (stage && (await recording)) this.stageRecording = { takeId: take.id, spaceId: stage };
     return take;
   }
 
@@ -91,6 +102,8 @@ export class MultitrackService {
       await this.measureOffset().catch(() => null);
       if (this.clock && this.clock !== before) this.recorder.setServerOffset(req.takeId, this.clock.offset);
     }
+    const partial = this.deps.transcriptPartial?.() ?? null;
+    if (partial?.text) this.stopPartial.set(req.takeId, { ...partial, final: true });
     return this.recorder.stopTake(req);
   }
 
@@ -125,6 +138,11 @@ export class MultitrackService {
     const outDir = join(this.deps.dataDir, 'exports', `take-${new Date(take.startedAt).toISOString().slice(0, 19).replace(/[:T]/g, '-')}-${take.id}`);
     const self = this.deps.self();
     const others: VoiceSource[] = [];
+    let selfServer: VoiceSource | undefined;
+    const durationMs = take.durationMs;
+    // The take's own span on the server's clock: only recordings made during it belong to it.
+    const from = take.startedAt + take.serverOffsetMs;
+    const to = from + durationMs;
     if (take.spaceId) {
       const spaceId = take.spaceId;
       let uploads: ServerTrack[] = [];
@@ -134,23 +152,47 @@ export class MultitrackService {
         if (AppError.from(err).code !== 'forbidden') throw err;
       }
       // A speaker's own lossless upload wins over the server's Opus recording of them.
-      const uploaded = uploads.filter((t) => t.complete && t.accountId !== self?.accountId);
+      const uploaded = uploads.filter((t) => t.complete && t.accountId !== self?.accountId && t.startedAt < to && t.startedAt + (t.bytes / 3 / t.sampleRate) * 1000 > from);
       for (const t of uploaded) others.push(uploadedSource(t, this.deps.request));
       try {
-        const { tracks } = (await this.deps.request('stage.tracks', { spaceId })) as { tracks: { name: string; displayName: string; startedAt: number; bytes: number }[] };
+        const { tracks } = (await this.deps.request('stage.tracks', { spaceId, from, to })) as { tracks: StageTrackInfo[] };
         const have = new Set([self?.displayName, ...uploaded.map((t) => t.displayName)]);
-        for (const t of tracks) if (!have.has(t.displayName)) others.push(await stageSource(spaceId, t, this.deps.request, this.deps.dataDir));
+        // One file per speaker: a speaker who left and rejoined during the take has several recordings.
+        const bySpeaker = new Map<string, VoiceSource>();
+        try {
+          for (const t of tracks) {
+            if (t.displayName === self?.displayName && !selfServer) selfServer = await stageSource(spaceId, t, this.deps.request, join(this.deps.dataDir, 'exports'));
+            if (have.has(t.displayName)) continue;
+            const source = await stageSource(spaceId, t, this.deps.request, join(this.deps.dataDir, 'exports'));
+            const first = bySpeaker.get(t.displayName);
+            if (first) (first.more ??= []).push(source);
+            else bySpeaker.set(t.displayName, source);
+          }
+        } catch (err) {
+          for (const v of [...bySpeaker.values(), ...(selfServer ? [selfServer] : [])]) for (const part of [v, ...(v.more ?? [])]) part.dispose?.();
+          throw err;
+        }
+        others.push(...bySpeaker.values());
       } catch (err) {
         if (AppError.from(err).code !== 'forbidden') throw err;
       }
     }
+    // The words still being said at Stop: the engine's partial line then, or (an engine running
+    // behind the audio on a busy machine) the line it is still on now; cut to the take below.
+    const live = this.deps.transcriptPartial?.() ?? null;
+    const atStop = this.stopPartial.get(take.id) ?? null;
+    const partial = live && (!atStop || live.id === atStop.id) ? { ...live, final: true } : atStop;
+    const segments = this.deps.transcript();
     return exportTake({
       take,
       outDir,
       selfName: self?.displayName ?? 'Host',
       markers: this.recorder.markers(take.id),
-      transcript: { segments: this.deps.transcript(), offsetMs: this.transcriptZero === null ? null : this.transcriptZero - take.startedAt },
+      // Unless the engine has finished that line since (then it is among the segments).
+      transcript: { segments: partial && !segments.some((s) => s.id === partial.id) ? [...segments, partial] : segments, offsetMs: this.transcriptZero === null ? null : this.transcriptZero - take.startedAt },
       others,
+      selfServer,
+      consoleTiming: this.recorder.timing(take.id).program,
     });
   }
 

@@ -170,6 +170,15 @@ export class TakeRecorder {
       this.finish(run, 'stopped', `${why}: the take stopped at ${clock(run.info.durationMs)}; every file is complete and playable`);
       return { accepted: false };
     }
+    // When the console rendered its audio, chunk by chunk (`<take>/timing.txt`: track, first
+    // sample, wall ms): the export places the program and stage return by it.
+    if (req.at !== undefined && t.kind !== 'mic') {
+      try {
+        appendFileSync(join(run.dir, 'timing.txt'), `${t.kind} ${t.dataBytes / BYTES_PER_SAMPLE} ${req.at.toFixed(3)}\n`);
+      } catch {
+        /* a full disk: the take stops at its next write anyway */
+      }
+    }
     t.dataBytes += pcm.length;
     if (t.kind === 'mic') {
       run.info.durationMs = Math.floor((t.dataBytes / BYTES_PER_SAMPLE) * 1000 / t.sampleRate);
@@ -217,6 +226,21 @@ export class TakeRecorder {
     const take = this.takes.get(id);
     if (!take) throw new AppError('not_found', 'no such take');
     return take;
+  }
+
+  /** The console tracks' timing ([first sample of a chunk, wall ms of its capture]), by track. */
+  timing(id: string): Partial<Record<TrackKind, [number, number][]>> {
+    const file = join(this.root, id, 'timing.txt');
+    const out: Partial<Record<TrackKind, [number, number][]>> = {};
+    if (!existsSync(file)) return out;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const [kind, sample, at] = line.split(' ');
+      if (!kind || at === undefined || !(TRACK_KINDS as readonly string[]).includes(kind)) continue; // a line cut by a crash
+      const s = Number(sample);
+      const t = Number(at);
+      if (Number.isFinite(s) && Number.isFinite(t)) (out[kind as TrackKind] ??= []).push([s, t]);
+    }
+    return out;
   }
 
   markers(id: string): TakeMarker[] {

@@ -26,6 +26,11 @@ export interface SpeechEngine extends EventEmitter<EngineEvents> {
   start(): Promise<void>;
   /** Returns false when the engine is not running (the chunk is dropped). */
   write(pcm: Buffer): boolean;
+  /**
+   * End of the audio: the engine recognizes what it still holds, reports the utterance in
+   * progress as a final result, and exits. Resolves once it has (killed after `timeoutMs`).
+   */
+  finish(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +48,21 @@ export abstract class ProcessEngine extends EventEmitter<EngineEvents> {
     if (!stdin || stdin.destroyed || this.stopping) return false;
     stdin.write(pcm);
     return true;
+  }
+
+  /**
+   * Closes the engine's stdin: both engines treat the end of input as the end of the utterance
+   * (pocketsphinx at GStreamer's EOS, the sherpa child on `end`), send the final result and exit.
+   */
+  async finish(timeoutMs: number): Promise<void> {
+    const child = this.child;
+    this.stopping = true;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.stdin?.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within 2 s. */

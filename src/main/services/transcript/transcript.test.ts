@@ -37,6 +37,23 @@ describe('pocketsphinx output', () => {
     await engine.stop();
     expect(engine.pid).toBeUndefined();
   });
+
+  it('at the end of input, pocketsphinx reports the utterance in progress as final and exits', { timeout: 30_000 }, async () => {
+    const dir = tmp();
+    execFileSync('espeak-ng', ['-v', 'en-us', '-w', join(dir, 'b.wav'), 'the microphone is ready for the show']);
+    execFileSync('sox', [join(dir, 'b.wav'), '-r', '16000', '-c', '1', '-b', '16', '-t', 'raw', join(dir, 'b.raw')]);
+    const engine = new PocketsphinxEngine();
+    const results: { text: string; final: boolean }[] = [];
+    engine.on('result', (r) => results.push(r));
+    await engine.start();
+    // No silence after the words: the engine has no pause to end the utterance on.
+    engine.write(readFileSync(join(dir, 'b.raw')));
+    await engine.finish(10_000);
+    expect(engine.pid).toBeUndefined();
+    const last = results.at(-1);
+    expect(last?.final).toBe(true);
+    expect(last?.text).toMatch(/microphone|ready|show/);
+  });
 });
 
 class FakeEngine extends EventEmitter<EngineEvents> implements SpeechEngine {
@@ -47,6 +64,13 @@ class FakeEngine extends EventEmitter<EngineEvents> implements SpeechEngine {
   write(pcm: Buffer): boolean {
     this.written += pcm.length;
     return true;
+  }
+  /** What the engine still recognizes at the end of input (reported as its final), if anything. */
+  atEnd: string | null = null;
+  async finish(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 30)); // the engine works through what it still holds
+    if (this.atEnd !== null) this.emit('result', { text: this.atEnd, final: true });
+    this.pid = undefined;
   }
   async stop(): Promise<void> {
     this.pid = undefined;
@@ -95,6 +119,51 @@ describe('TranscriptService', () => {
     expect(engines).toHaveLength(2);
     expect(svc.transcriptPcm({ pcm: tone(100, 0) })).toEqual({ accepted: true });
     expect(events.some((e) => e.event === 'onTranscriptStatus')).toBe(true);
+    svc.dispose();
+  });
+});
+
+describe('TranscriptService at End', () => {
+  const setup = () => {
+    const engines: FakeEngine[] = [];
+    const posted: { text: string; final: boolean }[] = [];
+    const svc = new TranscriptService({
+      dataDir: tmp(),
+      emit: () => undefined,
+      // The server answers a while later: End must wait for it.
+      post: (_id, s) => new Promise((r) => setTimeout(() => (posted.push(s), r()), 50)),
+      createEngine: () => (engines.push(new FakeEngine()), engines.at(-1)!),
+    });
+    return { svc, engines, posted };
+  };
+
+  it("the engine's final at the end of input is posted before End goes on", async () => {
+    const { svc, engines, posted } = setup();
+    await svc.startTranscript({ spaceId: 'abcdefghij', engine: 'pocketsphinx' });
+    svc.transcriptPcm({ pcm: tone(2000, 8000) }); // speech still going on at End
+    engines[0]!.emit('result', { text: 'we are still talk', final: false });
+    engines[0]!.atEnd = 'we are still talking';
+    const st = await svc.finishForEnd('abcdefghij');
+    expect(st.state).toBe('stopped');
+    expect(posted.filter((s) => s.final).map((s) => s.text)).toEqual(['we are still talking']);
+    expect(svc.getTranscript().segments.map((s) => s.text)).toEqual(['we are still talking']);
+    expect(svc.transcriptPcm({ pcm: tone(100, 8000) })).toEqual({ accepted: false });
+  });
+
+  it('an engine that gives no final at the end: its last partial is kept and posted', async () => {
+    const { svc, engines, posted } = setup();
+    await svc.startTranscript({ spaceId: 'abcdefghij', engine: 'pocketsphinx' });
+    svc.transcriptPcm({ pcm: tone(1000, 8000) });
+    engines[0]!.emit('result', { text: 'the last words', final: false });
+    await svc.finishForEnd('abcdefghij');
+    expect(posted.filter((s) => s.final).map((s) => s.text)).toEqual(['the last words']);
+  });
+
+  it('another Space ending leaves this transcript running', async () => {
+    const { svc, posted } = setup();
+    await svc.startTranscript({ spaceId: 'abcdefghij', engine: 'pocketsphinx' });
+    expect((await svc.finishForEnd('zzzzzzzzzz')).state).toBe('running');
+    expect(posted).toEqual([]);
     svc.dispose();
   });
 });

@@ -24,6 +24,8 @@ const VOICE_RMS = 330;
 const FRAME = PCM_SAMPLE_RATE / 50;
 const PARTIAL_POST_MS = 250;
 const MAX_RESTARTS_PER_MINUTE = 5;
+/** At End, how long the engine may take to recognize what it still holds before it is killed (its last partial is kept then). */
+const FINISH_TIMEOUT_MS = 8000;
 
 /**
  * The Studio's transcript engine host (plain TypeScript, no Electron): receives program PCM from
@@ -47,6 +49,10 @@ export class TranscriptService {
   private lastPartialPost = 0;
   private restartTimes: number[] = [];
   private restartTimer?: NodeJS.Timeout;
+  /** Final segments on their way to the server (End waits for them before the Space ends). */
+  private readonly posting = new Set<Promise<void>>();
+  /** End was pressed: audio arriving after it is not part of the Space. */
+  private ending = false;
   /** Wall-clock time of the end of speech of each final segment (for latency measurements). */
   readonly speechEndedAt = new Map<string, number>();
   // Speaker attribution
@@ -103,6 +109,28 @@ export class TranscriptService {
     return this.serial(() => this.stop());
   }
 
+  /**
+   * The Space `spaceId` is about to end: the engine recognizes the audio it still holds, the
+   * utterance in progress becomes a final segment (the engine's own final, else its last
+   * partial), and every final has reached the server before this resolves, so the server stores
+   * the words said right up to End. The engine is stopped afterwards. Nothing to do when this
+   * Studio is not transcribing that Space.
+   */
+  finishForEnd(spaceId: string): Promise<TranscriptStatus> {
+    return this.serial(async () => {
+      const engine = this.engine;
+      if (!engine || this.status.spaceId !== spaceId) return this.status;
+      clearTimeout(this.restartTimer);
+      this.ending = true;
+      await engine.finish(FINISH_TIMEOUT_MS); // its results still arrive through onResult meanwhile
+      this.engine = undefined;
+      this.finishCurrent();
+      await Promise.all([...this.posting]);
+      this.setStatus({ state: 'stopped', message: null });
+      return this.status;
+    });
+  }
+
   private async start(req: IpcParsedRequest<'startTranscript'>): Promise<TranscriptStatus> {
     if (this.engine && this.status.engine === req.engine && this.status.state !== 'failed') {
       this.setStatus({ spaceId: req.spaceId });
@@ -110,6 +138,7 @@ export class TranscriptService {
     }
     await this.stopEngine();
     this.samples = 0;
+    this.ending = false;
     this.segments.length = 0;
     this.current = null;
     this.utteranceStartMs = null;
@@ -138,9 +167,14 @@ export class TranscriptService {
   transcriptPcm(req: IpcParsedRequest<'transcriptPcm'>): IpcResponse<'transcriptPcm'> {
     const pcm = Buffer.from(req.pcm, 'base64');
     if (pcm.length % 2 !== 0) throw new AppError('bad_message', 'PCM chunks are whole 16-bit samples');
-    if (!this.engine || this.status.state !== 'running') return { accepted: false };
+    if (!this.engine || this.status.state !== 'running' || this.ending) return { accepted: false };
     this.track(pcm);
     return { accepted: this.engine.write(pcm) };
+  }
+
+  /** The line the engine is still recognising (its last partial), if any: a take that stops now keeps it. */
+  partial(): CaptionSegment | null {
+    return this.current?.text ? { ...this.current } : null;
   }
 
   getTranscript(): IpcResponse<'getTranscript'> {
@@ -286,7 +320,11 @@ export class TranscriptService {
       if (this.now() - this.lastPartialPost < PARTIAL_POST_MS) return;
       this.lastPartialPost = this.now();
     }
-    this.deps.post(spaceId, segment).catch(() => undefined);
+    const sent = this.deps.post(spaceId, segment).catch(() => undefined);
+    if (segment.final) {
+      this.posting.add(sent);
+      void sent.finally(() => this.posting.delete(sent));
+    }
   }
 
   /** Who was speaking during [from, to] (wall clock): the most overlap, else the latest speaker shortly before. */

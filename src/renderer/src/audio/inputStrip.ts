@@ -2,6 +2,7 @@ import { i18next } from '../i18n';
 import type { ConsoleEngine, MonitorMode, SourceRoute } from './consoleEngine';
 import { StripChain } from './stripChain';
 import type { LevelTap } from './levelTap';
+import { Sentence } from '../errors';
 
 /** Which input channel(s) feed the strip: all mixed down, one channel, or a stereo pair. */
 export type ChannelSelect = 'mix' | `in-${number}` | `pair-${number}`;
@@ -68,7 +69,7 @@ export class InputStrip {
       video: false,
     });
     const track = stream.getAudioTracks()[0];
-    if (!track) throw new Error(i18next.t('errors.noTrack'));
+    if (!track) throw new Sentence(i18next.t('errors.noTrack'));
     await engine.resume();
     return new InputStrip(engine, stream, engine.ctx.createMediaStreamSource(stream), settings, track.getSettings(), track.label);
   }

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { Pad } from '../../../shared/soundboard';
 import type { SoundboardPlayer } from './soundboardPlayer';
+import { errorText } from '../errors';
 
 /** Keys that mean "typing", where a pad key must not fire. */
 const TYPING = /^(INPUT|SELECT|TEXTAREA)$/;
@@ -29,7 +30,7 @@ export function useSoundboardKeys(player: SoundboardPlayer, pads: readonly Pad[]
       try {
         player.trigger(pad, s.pads);
       } catch (err) {
-        s.onError(err instanceof Error ? err.message : String(err));
+        s.onError(errorText(err));
       }
     };
     window.addEventListener('keydown', onKey, { capture: true });

@@ -1,5 +1,6 @@
 import { i18next } from '../i18n';
 import type { ConsoleEngine } from './consoleEngine';
+import { Sentence } from '../errors';
 
 /**
  * The program (broadcast + stage mix) played to an output device: the Studio's virtual
@@ -29,7 +30,7 @@ export class ProgramOutput {
       this.el.srcObject = null;
       return;
     }
-    if (!this.el.setSinkId) throw new Error(i18next.t('errors.noSetSinkId'));
+    if (!this.el.setSinkId) throw new Sentence(i18next.t('errors.noSetSinkId'));
     await this.el.setSinkId(deviceId);
     this.el.srcObject = this.out.stream;
     await this.engine.resume();

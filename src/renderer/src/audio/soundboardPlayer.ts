@@ -3,6 +3,7 @@ import type { Pad } from '../../../shared/soundboard';
 import type { ConsoleEngine, MonitorMode, SourceRoute } from './consoleEngine';
 import { dbToGain } from './levels';
 import { LevelTap } from './levelTap';
+import { Sentence } from '../errors';
 
 interface Voice {
   source: AudioBufferSourceNode;
@@ -101,7 +102,7 @@ export class SoundboardPlayer {
   /** A press on the pad: what happens depends on its mode. Returns when the sound is scheduled. */
   trigger(pad: Pad, others: readonly Pad[]): void {
     const buffer = this.buffers.get(pad.clipId);
-    if (!buffer) throw new Error(i18next.t('errors.clipNotLoaded', { name: pad.name }));
+    if (!buffer) throw new Sentence(i18next.t('errors.clipNotLoaded', { name: pad.name }));
     if (this.playing.has(pad.id) && pad.mode !== 'one-shot') {
       this.stop(pad);
       return;

@@ -5,8 +5,10 @@ import { z } from 'zod';
 import { Handle, Password, Registration, type AccountPublic } from '../../../shared/account';
 import { studio } from '../api';
 import type { Run } from '../hooks/useRunner';
+import { Sentence } from '../errors';
 
 const FIELD_LABEL: Record<string, string> = { handle: 'account.handle', displayName: 'account.displayName', password: 'account.password' };
+const RULE: Record<string, 'handle' | 'displayName' | 'password'> = { handle: 'handle', displayName: 'displayName', password: 'password' };
 const SignInRequest = z.object({ handle: Handle, password: Password });
 
 /** Checks a form against the contract's schema; the first problem becomes the error line. */
@@ -15,7 +17,9 @@ function check<T>(schema: z.ZodType<T>, value: unknown): T {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = issue ? FIELD_LABEL[String(issue.path[0])] : undefined;
-  throw new Error(field && issue ? `${i18next.t(field)}: ${issue.message}` : i18next.t('account.checkForm'));
+  // The rule in the person's language, never zod's own (English) message.
+  const key = issue ? String(issue.path[0]) : '';
+  throw new Sentence(field ? `${i18next.t(field)}: ${i18next.t(`account.rules.${RULE[key] ?? 'handle'}`)}` : i18next.t('account.checkForm'));
 }
 
 

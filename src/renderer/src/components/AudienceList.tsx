@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { Member } from '../../../shared/space';
 import { studio } from '../api';
 import { SectionHead } from './PeoplePanel';
+import { errorText } from '../errors';
 
 const PAGE = 50;
 
@@ -29,7 +30,7 @@ export function AudienceList({ spaceId, newest, searchable, children }: { spaceI
           setError(null);
           setPaged({ members: r.members, total: r.total });
         },
-        (e: Error) => setError(e.message),
+        (e: unknown) => setError(errorText(e)),
       );
     }, 200);
     return () => clearTimeout(timer);
@@ -44,7 +45,7 @@ export function AudienceList({ spaceId, newest, searchable, children }: { spaceI
       const seen = new Set(shown.map((m) => m.id));
       setPaged({ members: [...shown, ...r.members.filter((m) => !seen.has(m.id))], total: r.total });
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(e));
     }
   };
   const total = paged?.total;

@@ -10,6 +10,7 @@ import type { DeviceInventoryState } from '../devices/useDeviceInventory';
 import { ExternalInputStrip } from '../devices/ExternalInputStrip';
 import { Meter } from './Meter';
 import { MonitorModeSelect } from './MonitorModeSelect';
+import { errorText } from '../errors';
 
 type Device = { deviceId: string; label: string };
 
@@ -206,7 +207,7 @@ function InputSettingsDrawer(props: MicProps & { id: string; onClose: () => void
       setTake(URL.createObjectURL(blob));
       setRecording('ready');
     } catch (err) {
-      props.onError(t('mixer.testRecordingFailed', { reason: err instanceof Error ? err.message : String(err) }));
+      props.onError(t('mixer.testRecordingFailed', { reason: errorText(err) }));
       setRecording('idle');
     }
   };

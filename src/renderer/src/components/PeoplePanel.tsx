@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LIMITS, type Member, type MemberId, type Roster, type SelfState } from '../../../shared/space';
+import { showsRole } from '../../../shared/roles';
 import { studio } from '../api';
 import type { People } from '../hooks/usePeople';
 import type { Run } from '../hooks/useRunner';
@@ -139,7 +140,7 @@ function PersonRow({ testId, member, you, requested = false, children }: { testI
         <span className="name">{member.displayName}</span>
         <span className="handle">{member.handle ? `@${member.handle}` : t('people.guest')}</span>
       </span>
-      {member.role !== 'listener' && <span className={`role role-${member.role}`}>{t(`roles.${member.role}`)}</span>}
+      {showsRole(member.role) && <span className={`role role-${member.role}`}>{t(`roles.${member.role}`)}</span>}
       {you && <span className="chip">{t('people.you')}</span>}
       {requested && <span className="chip chip-requested">{t('people.askedToSpeak')}</span>}
       {member.muted && <span className="chip chip-muted">{t('people.muted')}</span>}

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { RecordingState } from '../../../shared/recording';
 import { useTranslation } from 'react-i18next';
 import { studio } from '../api';
+import { errorText } from '../errors';
 
 /**
  * Whether the Space is recorded (issue 12): a badge everyone on the Studio sees, and for the host
@@ -30,7 +31,7 @@ export function RecordingIndicator({ spaceId, isHost, onError }: { spaceId: stri
           type="button"
           className="secondary"
           onClick={() =>
-            void studio.setRecording({ spaceId, on: !on }).then(setState, (err: unknown) => onError(err instanceof Error ? err.message : String(err)))
+            void studio.setRecording({ spaceId, on: !on }).then(setState, (err: unknown) => onError(errorText(err)))
           }
         >
           {on ? t('recording.stop') : t('recording.start')}

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { HostedSpace } from '../../../shared/ipc';
 import type { LocalScheduleItem, ScheduleFields, SyncStatus } from '../../../shared/schedule';
 import { studio } from '../api';
+import { errorText } from '../errors';
 
 /** Wall time `YYYY-MM-DDTHH:mm` in an IANA zone -> instant (ms). */
 export function zonedToInstant(local: string, timeZone: string): number {
@@ -138,7 +139,7 @@ export function SchedulePanel({ onStarted }: { onStarted: (h: HostedSpace) => vo
     try {
       await fn();
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorText(err));
     }
   };
   const save = () =>
@@ -167,7 +168,7 @@ export function SchedulePanel({ onStarted }: { onStarted: (h: HostedSpace) => vo
         </span>
         <button type="button" className="secondary small" onClick={() => void attempt(async () => setSync(await studio.syncNow({})))}>{tr('schedule.syncNow')}</button>
       </div>
-      {sync?.error && <p className="muted">{sync.error}</p>}
+      {sync?.error && <p className="muted">{tr(`errors.code.${sync.errorCode ?? 'not_connected'}`)}</p>}
       {error && <p className="error" role="alert">{error}</p>}
       <form aria-label={editing ? tr('schedule.editForm') : tr('schedule.newForm')} onSubmit={(e) => { e.preventDefault(); void save(); }}>
         <h3>{editing ? tr('schedule.editing', { title: editingTitle ?? '' }) : tr('schedule.newTitle')}</h3>

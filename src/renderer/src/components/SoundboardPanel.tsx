@@ -4,6 +4,8 @@ import type { Clip, Library, Pad, PadMode } from '../../../shared/soundboard';
 import { studio } from '../api';
 import { useSoundboardKeys } from '../audio/padKeys';
 import type { SoundboardPlayer } from '../audio/soundboardPlayer';
+import { errorText, Sentence } from '../errors';
+import { AppError } from '../../../shared/errors';
 
 const COLOURS = ['#1d9bf0', '#f4212e', '#00ba7c', '#ffd400', '#7856ff', '#ff7a00'];
 
@@ -90,7 +92,7 @@ export function SoundboardPanel({
         .readClip({ clipId: pad.clipId })
         .then(async ({ dataBase64 }) => player.store(pad.clipId, await player.decode(fromBase64(dataBase64))))
         .then(() => setTick((t) => t + 1))
-        .catch((err: unknown) => onError(t('soundboard.clipFailed', { name: pad.name, reason: err instanceof Error ? err.message : String(err) })));
+        .catch((err: unknown) => onError(t('soundboard.clipFailed', { name: pad.name, reason: errorText(err) })));
     }
   }, [pads, player, onError, t]);
 
@@ -99,7 +101,7 @@ export function SoundboardPanel({
       try {
         player.trigger(pad, pads);
       } catch (err) {
-        onError(err instanceof Error ? err.message : String(err));
+        onError(errorText(err));
       }
     },
     [player, pads, onError],
@@ -156,9 +158,14 @@ export function SoundboardPanel({
       try {
         buffer = await player.decode(bytes.slice(0));
       } catch {
-        throw new Error(t('soundboard.importRefused', { name: file.name }));
+        throw new Sentence(t('soundboard.importRefused', { name: file.name }));
       }
-      const clip = await studio.importClip({ fileName: file.name, dataBase64: toBase64(bytes), durationMs: Math.max(1, Math.round(buffer.duration * 1000)), peaks: peaksOf(buffer) });
+      const clip = await studio
+        .importClip({ fileName: file.name, dataBase64: toBase64(bytes), durationMs: Math.max(1, Math.round(buffer.duration * 1000)), peaks: peaksOf(buffer) })
+        .catch((err: unknown) => {
+          // The library refuses a file it cannot sniff as audio: say which file, in the person's language.
+          throw err instanceof AppError && err.code === 'bad_message' ? new Sentence(t('soundboard.importRefused', { name: file.name })) : err;
+        });
       player.store(clip.id, buffer);
       let lib = await studio.getLibrary({});
       let target = set?.id ?? lib.sets[0]?.id;

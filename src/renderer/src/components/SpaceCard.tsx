@@ -2,9 +2,11 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HostedSpace } from '../../../shared/ipc';
 import type { SelfState } from '../../../shared/space';
+import { isHost } from '../../../shared/roles';
 import { studio } from '../api';
 import type { Run } from '../hooks/useRunner';
 import type { StageState } from '../stage/stageSession';
+import { Sentence } from '../errors';
 
 /** A Space id from a listener link (…/s/<id>) or the bare id. */
 export function spaceIdOf(text: string): string | null {
@@ -34,7 +36,7 @@ export function SpaceCard({ hosted, connected, signedIn, busy, run, onOpening, o
   const join = (): Promise<void> =>
     run(async () => {
       const spaceId = spaceIdOf(joinTarget);
-      if (!spaceId) throw new Error(t('space.badLink'));
+      if (!spaceId) throw new Sentence(t('space.badLink'));
       onOpening();
       onOpened(await studio.joinSpace({ spaceId }));
     });
@@ -120,7 +122,7 @@ export function SpaceHeader({ hosted, self, stageState, busy, run }: { hosted: H
           </button>
         </div>
       )}
-      {self && self.role !== 'host' && (
+      {self && !isHost(self.role) && (
         <p className="muted" data-testid="my-role">
           {t('space.youAre', { role: t(`rolesInline.${self.role}`) })}
         </p>

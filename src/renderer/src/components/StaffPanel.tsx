@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CuePad } from '../../../shared/signaling';
 import type { IpcEventPayload } from '../../../shared/ipc';
@@ -33,7 +33,7 @@ export function useStaffDesk(): StaffDesk {
  * For the people running the show (host, co-hosts, producers): cue the host's pads from another
  * machine, and private notes that listeners never see.
  */
-export function StaffPanel({ spaceId, isHost, desk, busy, run }: { spaceId: string; isHost: boolean; desk: StaffDesk; busy: boolean; run: Run }) {
+export function StaffPanel({ spaceId, isHost, desk, busy, run, extra }: { spaceId: string; isHost: boolean; desk: StaffDesk; busy: boolean; run: Run; extra?: ReactNode }) {
   const { t } = useTranslation();
   const [text, setText] = useState('');
   const pads = desk.spaceId === spaceId ? desk.pads : [];
@@ -55,6 +55,7 @@ export function StaffPanel({ spaceId, isHost, desk, busy, run }: { spaceId: stri
           </div>
         </>
       )}
+      {extra}
       <h3>{t('staff.notes')}</h3>
       <ul className="notes" aria-label={t('staff.notesList')}>
         {notes.map((n) => (

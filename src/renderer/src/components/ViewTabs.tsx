@@ -1,11 +1,11 @@
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 
-export const VIEWS = ['live', 'schedule', 'devices', 'settings'] as const;
+export const VIEWS = ['live', 'schedule', 'devices', 'settings', 'past'] as const;
 export type View = (typeof VIEWS)[number];
 
 /**
- * The Studio's views as tabs: arrows move between them (WAI-ARIA tabs pattern), and Alt+1..4
+ * The Studio's views as tabs: arrows move between them (WAI-ARIA tabs pattern), and Alt+1..5
  * jumps to one from anywhere (shown on each tab).
  */
 export function ViewTabs({ view, onView }: { view: View; onView: (v: View) => void }) {

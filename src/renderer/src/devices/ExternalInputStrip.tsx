@@ -7,6 +7,7 @@ import { Fader, Strip } from '../components/MixerPanel';
 import { DEFAULT_PROFILE } from '../../../shared/devices';
 import { inputIdByLabel, type DeviceInventoryState } from './useDeviceInventory';
 import { useDeviceProfiles } from './useDeviceProfiles';
+import { errorText } from '../errors';
 
 /**
  * The external input's strip (gain, mute, meter): another app's audio, played into the Studio's
@@ -30,7 +31,7 @@ export function ExternalInputStrip({ engine, devices, onError }: { engine: Conso
         opened = s;
         setStrip(s);
       })
-      .catch((err: unknown) => onError(t('mixer.externalFailed', { reason: err instanceof Error ? err.message : String(err) })));
+      .catch((err: unknown) => onError(t('mixer.externalFailed', { reason: errorText(err) })));
     return () => {
       cancelled = true;
       opened?.close();

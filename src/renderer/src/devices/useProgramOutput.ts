@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ConsoleEngine } from '../audio/consoleEngine';
 import { ProgramOutput } from '../audio/programOutput';
 import { outputIdByLabel, type DeviceInventoryState } from './useDeviceInventory';
+import { errorText } from '../errors';
 
 export interface ProgramOutputState {
   /** Feed the stage mix as it arrives (and null when leaving the stage). */
@@ -28,7 +29,7 @@ export function useProgramOutput(engine: ConsoleEngine, devices: DeviceInventory
         setPlayingTo(sinkId ? (label ?? null) : null);
         setError(null);
       })
-      .catch((err: unknown) => !cancelled && setError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => !cancelled && setError(errorText(err)));
     return () => {
       cancelled = true;
     };

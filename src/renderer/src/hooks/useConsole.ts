@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { ConsoleEngine } from '../audio/consoleEngine';
 import { InputStrip, type InputSettings, DEFAULT_INPUT } from '../audio/inputStrip';
 import { SoundboardPlayer } from '../audio/soundboardPlayer';
+import { errorText } from '../errors';
 
 /**
  * Owns the console's audio graph for the lifetime of the window: the engine, the microphone strip
@@ -30,7 +31,7 @@ export function useConsole(deviceId: string | null, onError: (message: string) =
         opened = s;
         setStrip(s);
       })
-      .catch((err: unknown) => onErrorRef.current(i18next.t('errors.microphone', { reason: err instanceof Error ? err.message : String(err) })));
+      .catch((err: unknown) => onErrorRef.current(i18next.t('errors.microphone', { reason: errorText(err) })));
     return () => {
       cancelled = true;
       opened?.close();

@@ -1,10 +1,11 @@
 import { useCallback, useState } from 'react';
+import { errorText } from '../errors';
 
 /** Runs one user action: marks the console busy, and puts any failure on the error line. */
 export type Run = (what: () => Promise<void>) => Promise<void>;
 
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }
 
 export function useRunner(): { busy: boolean; error: string | null; setError: (error: string | null) => void; run: Run } {

@@ -4,6 +4,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { en } from './en';
 import { it as italian } from './it';
+import { ErrorCode } from '../../../shared/errors';
 
 /** Every leaf key of a catalogue, dotted (plural forms folded to their base key too). */
 function keys(obj: object, prefix = ''): string[] {
@@ -70,5 +71,22 @@ describe('UI catalogues', () => {
       visit(sf);
     }
     expect(found).toEqual([]);
+  });
+
+  it('every typed error code has a sentence in both languages, and no error message is shown as it is (issue 18)', () => {
+    for (const code of ErrorCode.options) {
+      expect(enKeys.has(`errors.code.${code}`), code).toBe(true);
+      expect(itKeys.has(`errors.code.${code}`), code).toBe(true);
+    }
+    expect(enKeys.has('errors.unexpected') && itKeys.has('errors.unexpected')).toBe(true);
+    // A caught error's own message (English, technical, or a zod dump) never reaches the screen:
+    // errorText() in errors.ts turns it into a catalogue sentence.
+    const shown: string[] = [];
+    for (const file of sources()) {
+      if (file.endsWith('errors.ts')) continue;
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/\b(?:err|e|error|reason|issue)\.message\b/g)) shown.push(`${relative(ROOT, file)}: ${m[0]}`);
+    }
+    expect(shown).toEqual([]);
   });
 });

@@ -2,10 +2,12 @@ import { useTranslation } from 'react-i18next';
 import { useEffect, useRef, useState } from 'react';
 import type { DiskInfo, ExportResult, TakeInfo } from '../../../shared/multitrack';
 import type { Role } from '../../../shared/space';
+import { uploadsTakes } from '../../../shared/roles';
 import { studio } from '../api';
 import type { ConsoleEngine } from '../audio/consoleEngine';
 import type { SoundboardPlayer } from '../audio/soundboardPlayer';
 import { TakeTap } from './takeTap';
+import { errorText, Sentence } from '../errors';
 
 function clock(ms: number): string {
   const s = Math.floor(ms / 1000);
@@ -69,7 +71,7 @@ export function RecordPanel({ engine, player, mic, spaceId, role }: { engine: Co
     try {
       await f();
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -77,14 +79,14 @@ export function RecordPanel({ engine, player, mic, spaceId, role }: { engine: Co
 
   const record = (): Promise<void> =>
     run(async () => {
-      if (!mic) throw new Error('open a microphone first');
+      if (!mic) throw new Sentence(tr('take.openMicFirst'));
       // Chunks that arrive before main has opened the take wait here, in order.
       const early: Parameters<Parameters<TakeTap['start']>[1]>[0][] = [];
       let takeId: string | null = null;
-      const send = (c: (typeof early)[number], id: string): void => void studio.takeAudio({ takeId: id, ...c }).catch(() => undefined);
+      const send = (c: (typeof early)[number], id: string): void => void studio.takeAudio({ takeId: id, track: c.track, pcm: c.pcm, ...(c.at !== undefined ? { at: c.at } : {}) }).catch(() => undefined);
       const tracks = await tap.start(mic, (c) => (takeId ? send(c, takeId) : early.push(c)));
       try {
-        const take = await studio.startTake({ spaceId, tracks, upload: !!spaceId && role !== 'host' });
+        const take = await studio.startTake({ spaceId, tracks, upload: !!spaceId && uploadsTakes(role) });
         takeId = take.id;
         for (const c of early.splice(0)) send(c, take.id);
         currentRef.current = take.id;

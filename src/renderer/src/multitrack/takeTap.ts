@@ -6,6 +6,8 @@ export interface TakeChunk {
   track: TrackKind;
   /** base64 float32le mono */
   pcm: string;
+  /** Console tracks: wall-clock ms at which the chunk's first sample was rendered by the console. */
+  at?: number;
 }
 
 export interface TapTrack {
@@ -88,15 +90,23 @@ export class TakeTap {
     // Console tracks.
     const node = new AudioWorkletNode(ctx, 'take-tap', { numberOfInputs: 2, numberOfOutputs: 1, outputChannelCount: [1], channelCount: 1, channelCountMode: 'explicit' });
     const consoleStart = new Promise<number>((resolve) => {
-      node.port.onmessage = (e: MessageEvent<{ startFrame?: number; frames?: number; tracks?: Float32Array[] }>) => {
+      // A context frame -> the wall-clock time the graph rendered it: the timestamp pair the
+      // browser gives (when a frame is played at the output), less the output's latency. Taken
+      // for every chunk: a context that falls behind real time (a busy machine) is followed. The
+      // input's latency (mic into the context), which no API reports and which wanders under
+      // load, is measured on the take at export (takeExport.ts, `measureLag`).
+      const capturedAt = (frame: number): number => {
+        const ts = ctx.getOutputTimestamp();
+        const played = performance.timeOrigin + (ts.performanceTime ?? performance.now()) + (frame / ctx.sampleRate - (ts.contextTime ?? ctx.currentTime)) * 1000;
+        return played - (ctx.baseLatency + (ctx.outputLatency || 0)) * 1000;
+      };
+      node.port.onmessage = (e: MessageEvent<{ first?: number; startFrame?: number; frames?: number; tracks?: Float32Array[] }>) => {
         const d = e.data;
-        if (d.startFrame !== undefined) {
-          // The context's clock -> wall clock, through the timestamp pair the browser gives us.
-          const ts = ctx.getOutputTimestamp();
-          resolve(performance.timeOrigin + (ts.performanceTime ?? performance.now()) + (d.startFrame / ctx.sampleRate - (ts.contextTime ?? ctx.currentTime)) * 1000);
-        } else if (d.tracks) {
-          onChunk({ track: 'program', pcm: toBase64(d.tracks[0]!) });
-          onChunk({ track: 'stage', pcm: toBase64(d.tracks[1]!) });
+        if (d.first !== undefined) resolve(capturedAt(d.first));
+        else if (d.tracks) {
+          const at = d.startFrame !== undefined ? capturedAt(d.startFrame) : undefined;
+          onChunk({ track: 'program', pcm: toBase64(d.tracks[0]!), at });
+          onChunk({ track: 'stage', pcm: toBase64(d.tracks[1]!), at });
         }
       };
     });

@@ -47,8 +47,9 @@ export function SpeechModelSettings({ engine, onEngine, disabled }: { engine: Sp
     setError(null);
     try {
       setModel(await studio.downloadSpeechModel({ url: url.trim(), sha256: sha256.trim().toLowerCase() }));
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+    } catch {
+      // An interrupted or refused download (network, checksum): the same sentence in the person's language.
+      setError(t('transcript.downloadFailed'));
       void studio.getSpeechModel({}).then(setModel, () => undefined);
     }
     refresh();

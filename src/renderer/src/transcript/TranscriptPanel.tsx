@@ -6,6 +6,7 @@ import { TRANSCRIPT_FORMATS } from '../../../shared/transcript';
 import { studio } from '../api';
 import type { ConsoleEngine } from '../audio/consoleEngine';
 import { TranscriptFeed } from './transcriptFeed';
+import { errorText } from '../errors';
 
 /** One feed per console engine: App passes it the stage mix. */
 export function useTranscriptFeed(engine: ConsoleEngine): TranscriptFeed {
@@ -55,7 +56,7 @@ export function TranscriptPanel({ spaceId, live, feed, engine }: { spaceId: stri
         setStatus(await studio.startTranscript({ spaceId, engine }));
         if (!cancelled) await feed.start();
       } catch (err) {
-        setError(err instanceof Error ? err.message : String(err));
+        setError(errorText(err));
       }
     })();
     return () => {
@@ -85,7 +86,7 @@ export function TranscriptPanel({ spaceId, live, feed, engine }: { spaceId: stri
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorText(err));
     }
   };
 

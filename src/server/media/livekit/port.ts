@@ -238,6 +238,19 @@ export class LiveKitMedia extends EventEmitter<MediaEvents> implements MediaPort
     this.stages.get(key)?.mix.setRecording(dir);
   }
 
+  /** Listeners per Space and node (metrics). */
+  audiences(): { key: number; node: string; listeners: number }[] {
+    const count = new Map<string, { key: number; node: string; listeners: number }>();
+    for (const p of this.peers.values()) {
+      if (p.kind !== 'listen') continue;
+      const k = `${p.key}/${p.node}`;
+      const a = count.get(k) ?? { key: p.key, node: p.node, listeners: 0 };
+      a.listeners++;
+      count.set(k, a);
+    }
+    return [...count.values()];
+  }
+
   /** Some LiveKit node answers. */
   get isUp(): boolean {
     return [...this.up.values()].some(Boolean);

@@ -89,7 +89,7 @@ export class ProgramMix {
   }
 
   /**
-   * Each speaker's own track as it arrives (48 kHz 16-bit WAV, `<name>-<first sample, server ms>.wav`,
+   * Each speaker's own track as it arrives (48 kHz 24-bit WAV, `<name>-<first sample, server ms>.wav`,
    * finished when the speaker leaves or recording stops), or off with `null`.
    */
   setRecording(dir: string | null): void {
@@ -212,9 +212,11 @@ class SpeakerFile {
     writeSync(this.fd, Buffer.alloc(44)); // the header, written for real at the end
   }
 
+  /** As 24-bit samples, like the Janus engine's decoded tracks. */
   write(samples: Int16Array): void {
     if (this.fd === null) return;
-    const b = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+    const b = Buffer.alloc(samples.length * 3);
+    for (let i = 0; i < samples.length; i++) b.writeIntLE(samples[i]! * 256, i * 3, 3);
     writeSync(this.fd, b);
     this.bytes += b.length;
   }
@@ -229,9 +231,9 @@ class SpeakerFile {
     h.writeUInt16LE(1, 20);
     h.writeUInt16LE(1, 22);
     h.writeUInt32LE(RATE, 24);
-    h.writeUInt32LE(RATE * 2, 28);
-    h.writeUInt16LE(2, 32);
-    h.writeUInt16LE(16, 34);
+    h.writeUInt32LE(RATE * 3, 28);
+    h.writeUInt16LE(3, 32);
+    h.writeUInt16LE(24, 34);
     h.write('data', 36, 'ascii');
     h.writeUInt32LE(this.bytes, 40);
     writeSync(this.fd, h, 0, 44, 0);
