@@ -136,7 +136,7 @@ describe('multitrack: every exported track on one clock (normal and recovered ta
     await new Promise((r) => setTimeout(r, 1500));
   });
 
-  it('a take: the clap lands within 20 ms in the host track and the program mix, the guest's track is this take's; all as long as the take', async () => {
+  it('a take: the clap lands within 20 ms in the host track and the program mix, the guest track is this take; all as long as the take', async () => {
     await host.getByRole('button', { name: 'Record take' }).click();
     // The server's recordings of the stage begin a moment after the take (when they are asked for).
     await expect.poll(() => host.getByTestId('take-elapsed').textContent(), { timeout: 15_000 }).toMatch(/Recording 0:0[2-9]/);
