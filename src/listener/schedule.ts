@@ -83,6 +83,9 @@ export function mountSchedule(root: HTMLElement, client: SignalingClient, spaceI
     try {
       ({ reminded } = await client.request(reminded ? 'reminder.clear' : 'reminder.set', { spaceId }));
       message = reminded ? tr('schedule.willTell') : '';
+      // The reminder is set whatever the person answers about notifications: show it at once (a
+      // permission prompt may stay open for as long as they like).
+      render();
       // Permission to notify is asked now, when the person wants a reminder (issue 21).
       if (reminded) message = tr(`schedule.push.${await enablePush(client)}`);
     } catch (err) {

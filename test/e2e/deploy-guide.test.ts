@@ -36,7 +36,8 @@ describe('following docs/deploy.md: deploy-check with host names, the Studio giv
 
   beforeAll(async () => {
     requireNetns();
-    execFileSync('ip', ['addr', 'add', `${TURN_IP}/24`, 'dev', 'd0']);
+    // `replace`: idempotent, whichever test file ran before; removed again in afterAll.
+    execFileSync('ip', ['addr', 'replace', `${TURN_IP}/24`, 'dev', 'd0']);
     const dir = tempDir('deploy-guide');
     hosts = join(dir, 'hosts');
     writeFileSync(hosts, `127.0.0.1 localhost\n${SITE_IP} spaces.test\n${TURN_IP} turn.spaces.test\n`);
@@ -66,7 +67,7 @@ describe('following docs/deploy.md: deploy-check with host names, the Studio giv
     await coturn?.stop();
     await tlsServer?.close();
     await server?.close();
-    execFileSync('ip', ['addr', 'del', `${TURN_IP}/24`, 'dev', 'd0']);
+    execFileSync('ip', ['addr', 'del', `${TURN_IP}/24`, 'dev', 'd0'], { stdio: 'ignore' });
   });
 
   it('scripts/deploy-check.sh with the guide\'s host names reports every check passed (coturn allows only the media server)', async () => {

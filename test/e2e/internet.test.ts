@@ -71,7 +71,8 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
   beforeAll(async () => {
     requireNetns();
     // The relay's own address (in production: a second public IP, turn.example.com).
-    execFileSync('ip', ['addr', 'add', `${TURN_IP}/24`, 'dev', 'd0']);
+    // `replace`: idempotent, whichever test file ran before; removed again in afterAll.
+    execFileSync('ip', ['addr', 'replace', `${TURN_IP}/24`, 'dev', 'd0']);
     const audio = tempDir('internet-audio');
     const hostWav = makeSpeechWav(audio, 'host', 'Good evening from the public server. Tonight we talk about routers, firewalls and relays.');
     const speakerWav = makeSpeechWav(audio, 'speaker', 'Hello from behind the firewall. I can speak through the relay, can you hear me well?');
@@ -123,6 +124,7 @@ describe('a Space on the internet: HTTPS through nginx, TURN through a NAT', () 
     await coturn?.stop();
     await server?.close();
     for (const m of machines) m.destroy();
+    execFileSync('ip', ['addr', 'del', `${TURN_IP}/24`, 'dev', 'd0'], { stdio: 'ignore' });
   });
 
   async function hears(page: Page, reference: number[], ms = 5000): Promise<{ r: number; level: number }> {
