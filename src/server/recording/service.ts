@@ -55,8 +55,6 @@ export interface RecordingOptions {
   ffmpegBinary?: string;
 }
 
-/** What the Space lifecycle tells the recording (wired in app.ts to SpaceService's `live` and `ending` events). */
-export type RecordingLifecycle = Pick<RecordingService, 'live' | 'ending'>;
 /** The signaling requests of recording (handlers.ts). */
 export type RecordingRequests = Pick<RecordingService, 'set' | 'state' | 'permissions' | 'downloadLink' | 'delete' | 'clip'>;
 /** What HTTP serves (handlers.ts). */
