@@ -58,7 +58,8 @@ export function createStudioServices(opts: {
     transcript: () => transcript.getTranscript().segments,
     transcriptPartial: () => transcript.partial(),
   });
-  const service = new StudioService(settings, sessions, (e, p) => (transcript.observe(e, p), multitrack.observe(e, p), opts.emit(e, p)), opts.onAir, new TrustedServers(db));
+  const service = new StudioService(settings, sessions, opts.emit, opts.onAir, new TrustedServers(db));
+  service.onServerEvent((e) => (transcript.observe(e), multitrack.observe(e)));
   const soundboard = new SoundboardLibrary(db, opts.dataDir);
   const padKeys = new GlobalPadShortcuts(opts.shortcuts ?? null, (key) => opts.emit('onGlobalPadKey', { key }));
   // Local audio-device routing (PulseAudio/PipeWire); reports itself unavailable elsewhere.
@@ -79,7 +80,7 @@ export function createStudioServices(opts: {
     ...{ getDeviceInventory: routing, getDeviceProfile: routing, saveDeviceProfile: routing },
     ...{ getLibrary: soundboard, importClip: soundboard, deleteClip: soundboard, readClip: soundboard, createSet: soundboard, renameSet: soundboard },
     ...{ deleteSet: soundboard, savePad: soundboard, deletePad: soundboard, reorderPads: soundboard, setGlobalPadKeys: padKeys },
-    ...{ startTranscript: transcript, stopTranscript: transcript, getTranscriptStatus: transcript, getTranscript: transcript, exportTranscript: transcript },
+    ...{ startTranscript: transcript, getTranscriptStatus: transcript, getTranscript: transcript, exportTranscript: transcript },
     ...{ getSpeechModel: transcript, getSpeechEngines: transcript, downloadSpeechModel: transcript },
     // The transcript's zero on the take's clock: when its first audio arrived.
     transcriptPcm: { transcriptPcm: (req) => (multitrack.transcriptAudio(), transcript.transcriptPcm(req)) },
@@ -91,6 +92,7 @@ export function createStudioServices(opts: {
     getRecording: { getRecording: async (req) => (await service.requestOnServer('recording.get', req)).state },
     // End: the words said right up to End are recognized and posted before the server ends the
     // Space (the server stores captions of live Spaces only, in the order they arrive).
+    stopTranscript: { stopTranscript: async () => (multitrack.transcriptStopped(), transcript.stopTranscript()) },
     endSpace: { endSpace: async (req) => (await transcript.finishForEnd(req.spaceId), service.endSpace(req)) },
     // Podcast and analytics (issue 22): relayed to the server, which decides who may.
     markChapter: { markChapter: (req) => service.requestOnServer('chapter.mark', req) },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipcCalls, ipcEvents, Settings } from './ipc.js';
+import { ipcCalls, ipcEvents, relayedIpcEvents, Settings } from './ipc.js';
 import { buildStudioApi } from './studioApi.js';
 import { AppError } from './errors.js';
 
@@ -7,6 +7,15 @@ describe('Studio IPC contract', () => {
   it('every channel is named once', () => {
     const channels = [...Object.values(ipcCalls), ...Object.values(ipcEvents)].map((c) => c.channel);
     expect(new Set(channels).size).toBe(channels.length);
+  });
+
+  it('a relayed event takes its own server event, as the signaling contract defines it, and nothing else', () => {
+    const speaking = { type: 'space.speaking', spaceId: 'abcdefghij', memberId: 'a_hostxx', speaking: true };
+    expect(relayedIpcEvents.onSpeaking.payload.parse(speaking)).toEqual(speaking);
+    // Another server event, or this one not matching the signaling schema, is refused.
+    expect(relayedIpcEvents.onSpeaking.payload.safeParse({ type: 'media.reset', spaceId: 'abcdefghij', reason: 'x' }).success).toBe(false);
+    expect(relayedIpcEvents.onMediaReset.payload.safeParse({ type: 'media.reset', spaceId: 'abcdefghij', reason: 'x' }).success).toBe(true);
+    expect(relayedIpcEvents.onSpeaking.payload.safeParse({ ...speaking, speaking: 'yes' }).success).toBe(false);
   });
 
   it('settings only accept http(s) server URLs and bounded names', () => {

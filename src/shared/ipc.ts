@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { ErrorBody } from './errors.js';
 import { Member, MemberId, Reaction, Roster, Sdp, SelfState, SpaceId, SpacePublic, SpaceTitle, DisplayName } from './space.js';
 import { AccountPublic, Handle, Password, Registration } from './account.js';
-import { CuePad, requests } from './signaling.js';
+import { requests, ServerEvent } from './signaling.js';
 import { SpaceAction } from './spaceActions.js';
 import { scheduleIpcCalls, scheduleIpcEvents } from './schedule.js';
 import { transcriptIpcCalls, transcriptIpcEvents } from './transcript.js';
 import { iceIpcCalls } from './ice.js';
-import { recordingIpcCalls, recordingIpcEvents } from './recording.js';
+import { recordingIpcCalls } from './recording.js';
 import { podcastIpcCalls } from './podcast.js';
 import { analyticsIpcCalls } from './analytics.js';
 import { deviceIpcCalls, deviceIpcEvents } from './devices.js';
@@ -116,26 +116,39 @@ const coreIpcEvents = {
   onStatus: { channel: 'event:server-status', payload: ConnectionStatus },
   onAccount: { channel: 'event:account', payload: MaybeAccount },
   onSpaceUpdated: { channel: 'event:space-updated', payload: HostedSpace },
-  onRoster: { channel: 'event:roster', payload: Roster },
-  onSelf: { channel: 'event:self', payload: SelfState },
-  onReaction: { channel: 'event:reaction', payload: z.object({ spaceId: SpaceId, memberId: MemberId, displayName: z.string(), reaction: Reaction }) },
-  /** A busy room's reactions, counted per window instead of one by one. */
-  onReactionCounts: {
-    channel: 'event:reaction-counts',
-    payload: z.object({ spaceId: SpaceId, counts: z.array(z.object({ reaction: Reaction, count: z.number().int().positive() })), windowMs: z.number().int() }),
-  },
-  onSpeaking: { channel: 'event:speaking', payload: z.object({ spaceId: SpaceId, memberId: MemberId, speaking: z.boolean() }) },
-  onMediaReset: { channel: 'event:media-reset', payload: z.object({ spaceId: SpaceId, reason: z.string() }) },
-  onStaffPads: { channel: 'event:staff-pads', payload: z.object({ spaceId: SpaceId, pads: z.array(CuePad) }) },
-  /** To the host's Studio: a producer or co-host asked for this pad. */
-  onCue: { channel: 'event:cue', payload: z.object({ spaceId: SpaceId, padId: z.string(), from: z.string() }) },
-  onStaffNote: { channel: 'event:staff-note', payload: z.object({ spaceId: SpaceId, from: z.string(), text: z.string(), at: z.number().int() }) },
 } as const;
+
+/**
+ * A server event the Studio passes to the renderer as it is: the payload's schema is the signaling
+ * contract's own (the one definition), narrowed to this event's type. `serverEvent` names it so the
+ * main process relays every such event through one generic path (StudioService), with no switch.
+ */
+function relayOf<T extends ServerEvent['type']>(type: T) {
+  const isThisType = (e: unknown): e is Extract<ServerEvent, { type: T }> => typeof e === 'object' && e !== null && 'type' in e && e.type === type;
+  return { channel: `event:${type}`, payload: ServerEvent.pipe(z.custom<Extract<ServerEvent, { type: T }>>(isThisType)), serverEvent: type } as const;
+}
+
+/** Server events relayed to the renderer unchanged (IPC event name -> the signaling event). */
+export const relayedIpcEvents = {
+  onRoster: relayOf('space.roster'),
+  onSelf: relayOf('space.self'),
+  onReaction: relayOf('space.reaction'),
+  /** A busy room's reactions, counted per window instead of one by one. */
+  onReactionCounts: relayOf('space.reactions'),
+  onSpeaking: relayOf('space.speaking'),
+  onMediaReset: relayOf('media.reset'),
+  onStaffPads: relayOf('staff.pads'),
+  /** To the host's Studio: a producer or co-host asked for this pad. */
+  onCue: relayOf('staff.cue'),
+  onStaffNote: relayOf('staff.note'),
+  onRecordingState: relayOf('recording.state'),
+} as const;
+export type RelayedEventName = keyof typeof relayedIpcEvents;
 
 /** Calls the renderer makes: method name -> channel, request and response schemas. */
 export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls, ...iceIpcCalls, ...multitrackIpcCalls, ...recordingIpcCalls, ...podcastIpcCalls, ...analyticsIpcCalls } as const;
 /** Events the main process pushes to the renderer. */
-export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents, ...transcriptIpcEvents, ...multitrackIpcEvents, ...recordingIpcEvents } as const;
+export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents, ...transcriptIpcEvents, ...multitrackIpcEvents, ...relayedIpcEvents } as const;
 
 export type IpcCallName = keyof typeof ipcCalls;
 export type IpcEventName = keyof typeof ipcEvents;

@@ -125,6 +125,3 @@ export const recordingIpcCalls = {
   getRecording: { channel: 'recording:get', request: inSpace, response: RecordingState },
 } as const;
 
-export const recordingIpcEvents = {
-  onRecordingState: { channel: 'event:recording-state', payload: RecordingState },
-} as const;

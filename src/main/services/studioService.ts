@@ -1,8 +1,8 @@
 import { AppError } from '../../shared/errors.js';
 import type { AccountPublic, SignedIn } from '../../shared/account.js';
-import type { ConnectionStatus, HostedSpace, ServerCertificate, ServerProblem, IpcEventName, IpcEventPayload, IpcParsedRequest, IpcRequest, IpcResponse, Settings } from '../../shared/ipc.js';
+import { ipcEvents, relayedIpcEvents, type ConnectionStatus, type HostedSpace, type ServerCertificate, type ServerProblem, type IpcEventName, type IpcEventPayload, type IpcParsedRequest, type IpcRequest, type IpcResponse, type RelayedEventName, type Settings } from '../../shared/ipc.js';
 import { SignalingClient } from '../../shared/signalingClient.js';
-import type { RequestParams, RequestResult, RequestType } from '../../shared/signaling.js';
+import type { RequestParams, RequestResult, RequestType, ServerEvent } from '../../shared/signaling.js';
 import type { SpacePublic } from '../../shared/space.js';
 import type { ServerSessions } from './serverSessions.js';
 import type { SettingsStore } from './settingsStore.js';
@@ -18,6 +18,21 @@ function problemOf(url: string, d: Exclude<ServerDiagnosis, { kind: 'ok' } | { k
 }
 
 export type EventSink = <K extends IpcEventName>(event: K, payload: IpcEventPayload<K>) => void;
+
+/** Which IPC event carries each relayed server event (from the contract's table). */
+const relayedEventByServerType = new Map<ServerEvent['type'], RelayedEventName>(
+  (Object.keys(relayedIpcEvents) as RelayedEventName[]).map((name) => [relayedIpcEvents[name].serverEvent, name]),
+);
+
+/**
+ * Sends a server event to the renderer as the IPC event `name`. The compiler sees only "one of the
+ * relayed events"; the pairing of name and payload is checked here at run time, by that event's
+ * own schema (which accepts only its server event type).
+ */
+function relay(emit: (event: RelayedEventName, payload: IpcEventPayload<RelayedEventName>) => void, name: RelayedEventName, e: ServerEvent): void {
+  const payload = ipcEvents[name].payload.safeParse(e);
+  if (payload.success) emit(name, payload.data);
+}
 
 /** Where the Studio tells the shell a broadcast is on air (Electron: power save blocker, no throttling). */
 export type OnAirHook = (onAir: boolean) => void;
@@ -42,6 +57,7 @@ export class StudioService {
   private account: AccountPublic | null = null;
   /** Spaces this Studio is in: re-joined after a reconnect. */
   private readonly joined = new Set<string>();
+  private readonly serverEventListeners = new Set<(e: ServerEvent) => void>();
   private onAir = false;
 
   constructor(
@@ -112,35 +128,7 @@ export class StudioService {
       this.emit('onStatus', this.getStatus());
       if (state === 'connected') void this.afterConnect(client, ++connects > 1);
     });
-    client.onEvent((e) => {
-      switch (e.type) {
-        case 'space.updated':
-          return this.emit('onSpaceUpdated', this.hostedView(e.space));
-        case 'space.roster':
-          return this.emit('onRoster', e.roster);
-        case 'space.self':
-          return this.emit('onSelf', e.self);
-        case 'space.reaction':
-          return this.emit('onReaction', { spaceId: e.spaceId, memberId: e.memberId, displayName: e.displayName, reaction: e.reaction });
-        case 'space.reactions':
-          return this.emit('onReactionCounts', { spaceId: e.spaceId, counts: e.counts, windowMs: e.windowMs });
-        case 'space.speaking':
-          return this.emit('onSpeaking', { spaceId: e.spaceId, memberId: e.memberId, speaking: e.speaking });
-        case 'media.reset':
-          return this.emit('onMediaReset', { spaceId: e.spaceId, reason: e.reason });
-        case 'space.removed':
-          this.joined.delete(e.spaceId);
-          return;
-        case 'staff.pads':
-          return this.emit('onStaffPads', { spaceId: e.spaceId, pads: e.pads });
-        case 'staff.cue':
-          return this.emit('onCue', { spaceId: e.spaceId, padId: e.padId, from: e.from });
-        case 'staff.note':
-          return this.emit('onStaffNote', { spaceId: e.spaceId, from: e.from, text: e.text, at: e.at });
-        case 'recording.state':
-          return this.emit('onRecordingState', e.state);
-      }
-    });
+    client.onEvent((e) => this.deliver(e));
     try {
       await client.connect(); // onState('connected') signs in again and re-joins
     } catch {
@@ -165,11 +153,11 @@ export class StudioService {
       for (const spaceId of [...this.joined]) {
         try {
           const joined = await client.request('space.join', { spaceId });
-          this.emit('onSelf', joined.self);
-          this.emit('onRoster', joined.roster);
+          this.deliver({ type: 'space.self', self: joined.self });
+          this.deliver({ type: 'space.roster', roster: joined.roster });
           this.emit('onSpaceUpdated', this.hostedView(joined.space));
           // The connection to the server was lost, and our media with it: negotiate again.
-          if (reconnected) this.emit('onMediaReset', { spaceId, reason: 'reconnected to the Space server' });
+          if (reconnected) this.deliver({ type: 'media.reset', spaceId, reason: 'reconnected to the Space server' });
         } catch {
           this.joined.delete(spaceId);
         }
@@ -178,6 +166,24 @@ export class StudioService {
       if (AppError.from(err).code === 'unauthenticated') this.sessions.forget(this.serverUrl());
     }
   };
+
+  /** Main-process services that follow the Space (transcript names, multitrack markers) see every server event. */
+  onServerEvent(listener: (e: ServerEvent) => void): () => void {
+    this.serverEventListeners.add(listener);
+    return () => this.serverEventListeners.delete(listener);
+  }
+
+  /**
+   * One path for every server event, whether the server sent it or a join reply stands for it:
+   * the main process's listeners, then the renderer (as the contract's relayed IPC event).
+   */
+  private deliver(e: ServerEvent): void {
+    for (const listener of this.serverEventListeners) listener(e);
+    if (e.type === 'space.updated') return this.emit('onSpaceUpdated', this.hostedView(e.space));
+    if (e.type === 'space.removed') this.joined.delete(e.spaceId);
+    const name = relayedEventByServerType.get(e.type);
+    if (name) relay(this.emit, name, e);
+  }
 
   getAccount(): MaybeAccount {
     return { account: this.account };
@@ -205,8 +211,8 @@ export class StudioService {
     const { space } = await client.request('space.create', { title: req.title });
     const joined = await client.request('space.join', { spaceId: space.id });
     this.joined.add(space.id);
-    this.emit('onRoster', joined.roster);
-    this.emit('onSelf', joined.self);
+    this.deliver({ type: 'space.roster', roster: joined.roster });
+    this.deliver({ type: 'space.self', self: joined.self });
     return this.hostedView(joined.space);
   }
 
@@ -214,8 +220,8 @@ export class StudioService {
   async enterSpace(spaceId: string): Promise<HostedSpace> {
     const joined = await this.requireClient().request('space.join', { spaceId });
     this.joined.add(spaceId);
-    this.emit('onRoster', joined.roster);
-    this.emit('onSelf', joined.self);
+    this.deliver({ type: 'space.roster', roster: joined.roster });
+    this.deliver({ type: 'space.self', self: joined.self });
     return this.hostedView(joined.space);
   }
 
@@ -234,8 +240,8 @@ export class StudioService {
     if (!this.account) throw new AppError('unauthenticated', 'sign in to join a Space as staff');
     const joined = await client.request('space.join', { spaceId: req.spaceId });
     this.joined.add(req.spaceId);
-    this.emit('onRoster', joined.roster);
-    this.emit('onSelf', joined.self);
+    this.deliver({ type: 'space.roster', roster: joined.roster });
+    this.deliver({ type: 'space.self', self: joined.self });
     return this.hostedView(joined.space);
   }
 

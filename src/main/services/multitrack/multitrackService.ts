@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { AppError } from '../../../shared/errors.js';
 import type { IpcEventName, IpcEventPayload, IpcParsedRequest } from '../../../shared/ipc.js';
+import type { ServerEvent } from '../../../shared/signaling.js';
 import type { ExportResult, ServerTrack, TakeInfo, TakesView } from '../../../shared/multitrack.js';
 import type { CaptionSegment } from '../../../shared/transcript.js';
 import { TakeRecorder } from './takeRecorder.js';
@@ -107,24 +108,25 @@ export class MultitrackService {
     return this.recorder.stopTake(req);
   }
 
-  /** Events the Studio service emits: speaker names and changes become markers. */
-  observe<K extends IpcEventName>(event: K, payload: IpcEventPayload<K>): void {
-    if (event === 'onRoster') {
-      const roster = payload as IpcEventPayload<'onRoster'>;
+  /** The Space's server events: speaker names and changes become markers. */
+  observe(e: ServerEvent): void {
+    if (e.type === 'space.roster') {
+      const roster = e.roster;
       for (const m of [...roster.stage, ...roster.producers, ...roster.audience]) this.names.set(m.id, m.displayName);
     }
-    if (event === 'onSpeaking') {
-      const s = payload as IpcEventPayload<'onSpeaking'>;
+    if (e.type === 'space.speaking') {
+      const s = e;
       const running = this.recorder.getTakes().takes.find((t) => t.status === 'recording');
       if (s.speaking && running && s.memberId !== this.lastSpeaker) {
         this.lastSpeaker = s.memberId;
         this.recorder.takeMarker({ takeId: running.id, kind: 'speaker', label: this.names.get(s.memberId) ?? s.memberId, at: Date.now() });
       }
     }
-    if (event === 'onTranscriptStatus') {
-      const st = payload as IpcEventPayload<'onTranscriptStatus'>;
-      if (st.state === 'stopped') this.transcriptZero = null;
-    }
+  }
+
+  /** The transcript stopped: the next one has a zero of its own. */
+  transcriptStopped(): void {
+    this.transcriptZero = null;
   }
 
   /** The transcript got audio (its zero is the first chunk after it started). */

@@ -96,8 +96,8 @@ describe('TranscriptService', () => {
       createEngine: () => (engines.push(new FakeEngine()), engines.at(-1)!),
       restartDelayMs: 10,
     });
-    svc.observe('onRoster', { spaceId: 'abcdefghij', stage: [{ id: 'a_hostxx', displayName: 'Hosty', role: 'host', muted: false, speaking: false, away: false }], audience: [], requests: [] } as never);
-    svc.observe('onSpeaking', { spaceId: 'abcdefghij', memberId: 'a_hostxx', speaking: true });
+    svc.observe({ type: 'space.roster', roster: { spaceId: 'abcdefghij', stage: [{ id: 'a_hostxx', displayName: 'Hosty', handle: null, role: 'host', onStage: true, muted: false, speaking: false, present: true }], producers: [], audience: [], requests: [] } });
+    svc.observe({ type: 'space.speaking', spaceId: 'abcdefghij', memberId: 'a_hostxx', speaking: true });
     const st = await svc.startTranscript({ spaceId: 'abcdefghij', engine: 'pocketsphinx' });
     expect(st.state).toBe('running');
     expect(svc.transcriptPcm({ pcm: tone(500, 0) })).toEqual({ accepted: true }); // 0.5 s silence

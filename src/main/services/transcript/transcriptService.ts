@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/errors.js';
 import type { IpcEventName, IpcEventPayload, IpcParsedRequest, IpcResponse } from '../../../shared/ipc.js';
+import type { ServerEvent } from '../../../shared/signaling.js';
 import type { Roster } from '../../../shared/space.js';
 import { PCM_SAMPLE_RATE, type CaptionSegment, type ModelStatus, type SpeechEngineName, type TranscriptStatus } from '../../../shared/transcript.js';
 import { FORMAT_MIME, formatTranscript } from '../../../shared/transcriptFormat.js';
@@ -70,19 +71,17 @@ export class TranscriptService {
     return this.engine?.pid;
   }
 
-  /** Sees the events main sends the renderer: speaking (who talks when) and the roster (their names). */
-  observe<K extends IpcEventName>(event: K, payload: IpcEventPayload<K>): void {
-    if (event === 'onRoster') {
-      const r = payload as Roster;
-      for (const m of [...r.stage, ...r.audience]) this.names.set(m.id, m.displayName);
-    } else if (event === 'onSpeaking') {
-      const s = payload as IpcEventPayload<'onSpeaking'>;
+  /** Follows the Space's server events: speaking (who talks when) and the roster (their names). */
+  observe(e: ServerEvent): void {
+    if (e.type === 'space.roster') {
+      for (const m of [...e.roster.stage, ...e.roster.audience]) this.names.set(m.id, m.displayName);
+    } else if (e.type === 'space.speaking') {
       const t = this.now();
-      if (s.speaking) this.speakingSince.set(s.memberId, t);
+      if (e.speaking) this.speakingSince.set(e.memberId, t);
       else {
-        const from = this.speakingSince.get(s.memberId);
-        this.speakingSince.delete(s.memberId);
-        if (from !== undefined) this.spoke.push({ memberId: s.memberId, from, to: t });
+        const from = this.speakingSince.get(e.memberId);
+        this.speakingSince.delete(e.memberId);
+        if (from !== undefined) this.spoke.push({ memberId: e.memberId, from, to: t });
         if (this.spoke.length > 500) this.spoke.splice(0, this.spoke.length - 500);
       }
     }

@@ -13,7 +13,7 @@ export function RecordingIndicator({ spaceId, isHost, onError }: { spaceId: stri
   const [state, setState] = useState<RecordingState | null>(null);
   useEffect(() => {
     let alive = true;
-    const off = studio.onRecordingState((s) => s.spaceId === spaceId && setState(s));
+    const off = studio.onRecordingState(({ state: s }) => s.spaceId === spaceId && setState(s));
     studio.getRecording({ spaceId }).then((s) => alive && setState(s), () => undefined);
     return () => {
       alive = false;

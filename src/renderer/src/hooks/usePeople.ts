@@ -44,8 +44,8 @@ export function usePeople(spaceId: string | null): People {
       timers.add(timer);
     };
     const offs = [
-      studio.onRoster(setRoster),
-      studio.onSelf(setSelf),
+      studio.onRoster((e) => setRoster(e.roster)),
+      studio.onSelf((e) => setSelf(e.self)),
       studio.onSpeaking((e) => setRoster((r) => withSpeaking(r, e))),
       studio.onReaction((e) => show({ spaceId: e.spaceId, displayName: e.displayName, reaction: e.reaction, count: 1 })),
       studio.onReactionCounts((e) => {
