@@ -1,7 +1,7 @@
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
-import { CSP_META } from './src/shared/csp.js';
+import { STUDIO_CSP_META } from './src/shared/csp.js';
 
 export default defineConfig({
   main: {
@@ -21,6 +21,6 @@ export default defineConfig({
     root: resolve(import.meta.dirname, 'src/renderer'),
     build: { rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/renderer/index.html') } } },
     // The renderer's meta CSP is the shared definition (src/shared/csp.ts), as the Electron and browser-mode headers are.
-    plugins: [react(), { name: 'renderer-csp', transformIndexHtml: (html: string) => html.replace('%RENDERER_CSP%', CSP_META) }],
+    plugins: [react(), { name: 'renderer-csp', transformIndexHtml: (html: string) => html.replace('%RENDERER_CSP%', STUDIO_CSP_META) }],
   },
 });

@@ -338,6 +338,10 @@ function slopeFor(steps: StepResult[], node: string): { slope: number; intercept
 }
 
 export async function run(args: string[]): Promise<number> {
+  // The LiveKit engine (issue 20) has its own bench: subscribers of an SFU, not a mountpoint.
+  const e = args.indexOf('--engine');
+  if (e >= 0 && args[e + 1] === 'livekit') return (await import('./livekitAudience.js')).run(args);
+  if (e >= 0) args = [...args.slice(0, e), ...args.slice(e + 2)];
   const o = parseArgs(args);
   requireNetns();
   raiseOpenFileLimit();

@@ -1,6 +1,7 @@
 import { intOption } from './stats.js';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
@@ -11,7 +12,7 @@ import { configFromEnv } from '../src/server/config.js';
 import type { RunningServer } from '../src/server/app.js';
 import { SignalingClient } from '../src/shared/signalingClient.js';
 import { launchChromium } from '../test/support/browser.js';
-import { requireNetns, startTestServer, tempDir } from '../test/support/stack.js';
+import { livekitConfig, requireNetns, startTestServer, tempDir } from '../test/support/stack.js';
 
 /**
  * Mouth-to-ear latency through the real stack (Space server + its own Janus + Chromium), measured
@@ -35,6 +36,9 @@ import { requireNetns, startTestServer, tempDir } from '../test/support/stack.js
 
 export const description = 'mouth-to-ear latency with a click train: host -> stage participant, host -> listener';
 
+/** livekit-client's ES module build, served to the bench page for `--engine livekit`. */
+const LIVEKIT_CLIENT_ESM = createRequire(import.meta.url).resolve('livekit-client').replace(/livekit-client\.[a-z.]+js$/, 'livekit-client.esm.mjs');
+
 const THRESHOLD = 0.75;
 const REFRACTORY_MS = 150;
 const MATCH_WINDOW_MS = 1000;
@@ -47,10 +51,12 @@ interface Options {
   warmupMs: number;
   prebuffer: number;
   sessions: number;
+  /** The media engine under test (issue 20). */
+  engine: 'janus' | 'livekit';
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { json: false, clicks: 24, periodMs: 450, warmupMs: 3000, prebuffer: configFromEnv(process.env).prebuffer, sessions: 3 };
+  const o: Options = { json: false, clicks: 24, periodMs: 450, warmupMs: 3000, prebuffer: configFromEnv(process.env).prebuffer, sessions: 3, engine: 'janus' };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') o.json = true;
@@ -59,7 +65,11 @@ function parseArgs(args: string[]): Options {
     else if (a === '--warmup-ms') o.warmupMs = intOption(a, args[++i], 0, 60_000);
     else if (a === '--prebuffer') o.prebuffer = intOption(a, args[++i], 1, 20);
     else if (a === '--sessions') o.sessions = intOption(a, args[++i], 1, 50);
-    else throw new Error(`unknown option "${a}" (options: --json, --sessions N, --clicks N, --period-ms MS, --warmup-ms MS, --prebuffer PACKETS)`);
+    else if (a === '--engine') {
+      const e = args[++i];
+      if (e !== 'janus' && e !== 'livekit') throw new Error('--engine is janus or livekit');
+      o.engine = e;
+    } else throw new Error(`unknown option "${a}" (options: --json, --engine janus|livekit, --sessions N, --clicks N, --period-ms MS, --warmup-ms MS, --prebuffer PACKETS)`);
   }
   return o;
 }
@@ -171,7 +181,10 @@ window.bench = (() => {
     });
   }
 
-  async function init() {
+  const rooms = {};
+  let micStream = null, silence = null;
+
+  async function init(engine) {
     await ctx.audioWorklet.addModule('/onset-worklet.js');
     await ctx.resume();
     // The host: the fake microphone (the click train), with all processing off.
@@ -179,6 +192,18 @@ window.bench = (() => {
       audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
     });
     tap('host', mic);
+    micStream = mic;
+    if (engine === 'livekit') {
+      const osc = ctx.createOscillator();
+      const mute = ctx.createGain();
+      mute.gain.value = 0;
+      const dest = ctx.createMediaStreamDestination();
+      osc.connect(mute).connect(dest);
+      osc.start();
+      keep.push(osc, mute, dest);
+      silence = dest.stream;
+    }
+    if (engine !== 'livekit') {
     pcs.host = new RTCPeerConnection({ iceServers: [] });
     pcs.host.addTrack(mic.getAudioTracks()[0], mic);
     pcs.host.ontrack = (e) => play(new MediaStream([e.track]));
@@ -196,6 +221,7 @@ window.bench = (() => {
     // The listener only receives.
     pcs.audience = new RTCPeerConnection({ iceServers: [] });
     pcs.audience.ontrack = (e) => { const s = new MediaStream([e.track]); play(s); tap('audience', s); };
+    }
     // Reference: the same microphone straight to a second peer connection in this page, no
     // server in between (what the browsers alone cost: capture, Opus, jitter buffer, playout).
     pcs.refSend = new RTCPeerConnection({ iceServers: [] });
@@ -230,9 +256,26 @@ window.bench = (() => {
     return pc.localDescription.sdp;
   }
 
+  /** LiveKit (issue 20): joins the Space's room with a grant; host and stage publish, stage and audience hear. */
+  async function livekit(kind, url, token) {
+    const { Room, Track } = await import('/livekit-client.mjs');
+    const room = new Room({ adaptiveStream: false, dynacast: false, stopLocalTrackOnUnpublish: false });
+    rooms[kind] = room;
+    room.on('trackSubscribed', (track) => {
+      if (track.kind !== 'audio' || kind === 'host') return;
+      const s = new MediaStream([track.mediaStreamTrack]);
+      play(s);
+      tap(kind, s);
+    });
+    await room.connect(url, token, { autoSubscribe: kind !== 'host' });
+    const publish = kind === 'host' ? micStream : kind === 'stage' ? silence : null;
+    if (publish) await room.localParticipant.publishTrack(publish.getAudioTracks()[0], { source: Track.Source.Microphone, dtx: false, red: false, audioPreset: { maxBitrate: 32000 } });
+  }
+
   function state() {
     const conn = {};
     for (const k of Object.keys(pcs)) conn[k] = pcs[k].connectionState;
+    for (const k of Object.keys(rooms)) conn[k] = rooms[k].state === 'connected' ? 'connected' : rooms[k].state;
     return { conn, seen: { ...seen }, maxLevel: { ...maxLevel }, ctxState: ctx.state };
   }
 
@@ -245,8 +288,11 @@ window.bench = (() => {
   /** Receive-side jitter buffer totals (inbound-rtp) per path, to split the latency up. */
   async function jitter() {
     const out = {};
-    for (const [label, pc] of [['stage', pcs.stage], ['audience', pcs.audience], ['reference', pcs.refRecv]]) {
-      const stats = await pc.getStats();
+    const sub = (room) => { const m = room && room.engine && room.engine.pcManager; return m && (m.subscriber || m.publisher); };
+    for (const [label, pc] of [['stage', pcs.stage || sub(rooms.stage)], ['audience', pcs.audience || sub(rooms.audience)], ['reference', pcs.refRecv]]) {
+      if (!pc || !pc.getStats) continue;
+      const stats = await pc.getStats().catch(() => null);
+      if (!stats) continue;
       stats.forEach((r) => {
         if (r.type === 'inbound-rtp' && r.kind === 'audio') out[label] = { delay: r.jitterBufferDelay, count: r.jitterBufferEmittedCount, lost: r.packetsLost, received: r.packetsReceived };
       });
@@ -260,10 +306,11 @@ window.bench = (() => {
 
   async function close() {
     for (const pc of Object.values(pcs)) pc.close();
+    for (const room of Object.values(rooms)) await room.disconnect();
     await ctx.close();
   }
 
-  return { init, offer, accept, answer, state, record, collected, jitter, close };
+  return { init, offer, accept, answer, livekit, state, record, collected, jitter, close };
 })();
 `;
 
@@ -275,6 +322,7 @@ async function startPageServer(): Promise<{ url: string; server: Server }> {
     '/': ['text/html; charset=utf-8', PAGE_HTML],
     '/page.js': ['text/javascript; charset=utf-8', PAGE_JS],
     '/onset-worklet.js': ['text/javascript; charset=utf-8', WORKLET_JS],
+    '/livekit-client.mjs': ['text/javascript; charset=utf-8', readFileSync(LIVEKIT_CLIENT_ESM, 'utf8')],
   };
   const server = createServer((req, res) => {
     const f = files[new URL(req.url ?? '/', 'http://x').pathname];
@@ -296,6 +344,7 @@ interface BenchApi {
   offer(kind: string): Promise<string>;
   accept(kind: string, sdp: string): Promise<void>;
   answer(kind: string, offer: string): Promise<string>;
+  livekit(kind: string, url: string, token: string): Promise<void>;
 }
 interface PageState {
   conn: Record<string, RTCPeerConnectionState>;
@@ -368,7 +417,7 @@ interface Session {
  * anonymous guest listens. This is the only part of the bench that speaks the Space server's
  * signaling protocol. `tag` keeps account handles unique across sessions on one server.
  */
-async function negotiate(page: Page, wsUrl: string, clients: SignalingClient[], tag: string): Promise<void> {
+async function negotiate(page: Page, wsUrl: string, clients: SignalingClient[], tag: string, engine: Options['engine']): Promise<void> {
   const connect = async (): Promise<SignalingClient> => {
     const c = new SignalingClient(wsUrl, (u) => new WebSocket(u) as never);
     clients.push(c);
@@ -385,7 +434,14 @@ async function negotiate(page: Page, wsUrl: string, clients: SignalingClient[], 
   const spaceId = space.id;
   await hostC.request('space.join', { spaceId });
 
+  const viaLiveKit = async (kind: 'host' | 'stage' | 'audience', client: SignalingClient): Promise<void> => {
+    const media = await client.request('media.connect', { spaceId, as: kind === 'audience' ? 'listen' : 'stage' });
+    if (media.engine !== 'livekit') throw new Error('the server does not run LiveKit');
+    const { url, token } = media.grant;
+    await page.evaluate(({ k, u, t }) => (window as unknown as { bench: BenchApi }).bench.livekit(k, u, t), { k: kind, u: url, t: token });
+  };
   const stageJoin = async (kind: 'host' | 'stage', client: SignalingClient): Promise<void> => {
+    if (engine === 'livekit') return viaLiveKit(kind, client);
     const offer = await page.evaluate(({ k }) => (window as unknown as { bench: BenchApi }).bench.offer(k), { k: kind });
     const { sdp } = await client.request('stage.join', { spaceId, sdp: offer });
     await page.evaluate(({ k, s }) => (window as unknown as { bench: BenchApi }).bench.accept(k, s), { k: kind, s: sdp });
@@ -398,6 +454,7 @@ async function negotiate(page: Page, wsUrl: string, clients: SignalingClient[], 
 
   // The listener: Janus' Streaming offer, the page's answer.
   await listenerC.request('space.join', { spaceId, displayName: 'Listener' });
+  if (engine === 'livekit') return viaLiveKit('audience', listenerC);
   const { sdp: janusOffer } = await listenerC.request('listen.start', { spaceId });
   const answer = await page.evaluate(({ s }) => (window as unknown as { bench: BenchApi }).bench.answer('audience', s), { s: janusOffer });
   await listenerC.request('listen.answer', { spaceId, sdp: answer });
@@ -410,8 +467,8 @@ async function runSession(browser: Browser, pageUrl: string, wsUrl: string, tag:
     const page = await context.newPage();
     page.on('pageerror', (e) => log(`page error: ${e.message}`));
     await page.goto(pageUrl);
-    await page.evaluate('window.bench.init()');
-    await negotiate(page, wsUrl, clients, tag);
+    await page.evaluate(`window.bench.init(${JSON.stringify(opts.engine)})`);
+    await negotiate(page, wsUrl, clients, tag, opts.engine);
 
     const state = (): Promise<PageState> => page.evaluate('window.bench.state()') as Promise<PageState>;
     const collected = (): Promise<Collected> => page.evaluate('window.bench.collected()') as Promise<Collected>;
@@ -522,8 +579,12 @@ export async function run(args: string[]): Promise<number> {
   try {
     const wav = makeClickTrain(dir, opts.clicks, opts.periodMs);
     log(`click train: ${opts.clicks} clicks, ${opts.periodMs} ms apart (${wav}); load average ${load.toFixed(2)} on ${cpus().length} cores`);
-    server = await startTestServer({ prebuffer: opts.prebuffer, dataDir: join(dir, 'server') });
-    log(`Space server ${server.url}, Janus pid ${server.janus?.pid}, AudioBridge prebuffer ${opts.prebuffer} packets`);
+    server = await startTestServer({ prebuffer: opts.prebuffer, dataDir: join(dir, 'server'), ...(opts.engine === 'livekit' ? livekitConfig(7960) : {}) });
+    log(
+      opts.engine === 'livekit'
+        ? `Space server ${server.url}, livekit-server pid ${server.livekit?.supervisor?.pid}`
+        : `Space server ${server.url}, Janus pid ${server.janus?.pid}, AudioBridge prebuffer ${opts.prebuffer} packets`,
+    );
     const pages = await startPageServer();
     pageServer = pages.server;
     browser = await launchChromium({ micWav: wav, loop: true });
@@ -574,6 +635,7 @@ export async function run(args: string[]): Promise<number> {
       clicks_per_session: opts.clicks,
       click_period_ms: opts.periodMs,
       prebuffer: opts.prebuffer,
+      engine: opts.engine,
       load_average: Math.round(load * 100) / 100,
       cores: cpus().length,
       targets: { ...TARGETS, stage_met: met.stage, audience_met: met.audience },
@@ -585,11 +647,11 @@ export async function run(args: string[]): Promise<number> {
     const row = (name: string, r: PathSummary, target: string): string =>
       `${name.padEnd(42)}${f(r.p50)}${f(r.p95)}${f(r.min)}${f(r.max)}${`${r.samples}/${sent}`.padStart(9)}   ${list(r.sessionP50).padEnd(16)}${list(r.jitterBufferMs).padEnd(12)}${target}`;
     const lines = [
-      `Mouth-to-ear latency: ${opts.sessions} sessions x ${opts.clicks} clicks ${opts.periodMs} ms apart; AudioBridge prebuffer ${opts.prebuffer} packets (x 20 ms); load ${load.toFixed(2)} on ${cpus().length} cores`,
+      `Mouth-to-ear latency (${opts.engine}): ${opts.sessions} sessions x ${opts.clicks} clicks ${opts.periodMs} ms apart; ${opts.engine === 'livekit' ? 'LiveKit SFU' : `AudioBridge prebuffer ${opts.prebuffer} packets (x 20 ms)`}; load ${load.toFixed(2)} on ${cpus().length} cores`,
       '',
       `${'path'.padEnd(42)}${'p50'.padStart(10)}${'p95'.padStart(10)}${'min'.padStart(10)}${'max'.padStart(10)}${'clicks'.padStart(9)}   ${'session p50'.padEnd(16)}${'jbuf'.padEnd(12)}target`,
-      row('stage     host -> AudioBridge -> speaker', stage, `p50 <= ${TARGETS.stage_p50_ms} ms: ${met.stage ? 'met' : 'MISSED'}`),
-      row('audience  host -> ... Streaming -> listener', audience, `p50 <= ${TARGETS.audience_p50_ms} ms: ${met.audience ? 'met' : 'MISSED'}`),
+      row(opts.engine === 'livekit' ? 'stage     host -> LiveKit SFU -> speaker' : 'stage     host -> AudioBridge -> speaker', stage, `p50 <= ${TARGETS.stage_p50_ms} ms: ${met.stage ? 'met' : 'MISSED'}`),
+      row(opts.engine === 'livekit' ? 'audience  host -> LiveKit SFU -> listener' : 'audience  host -> ... Streaming -> listener', audience, `p50 <= ${TARGETS.audience_p50_ms} ms: ${met.audience ? 'met' : 'MISSED'}`),
       row('reference host -> peer, no server', reference, '(browser-only baseline)'),
       '',
       "session p50: each session's median (ms); jbuf: mean jitter buffer delay of the receiving browser per session (ms, getStats).",

@@ -14,5 +14,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error </dev/null
 fi
 
+# LiveKit's server, for the second media engine (SPACES_MEDIA=livekit); skipped when present.
+bash scripts/setup-livekit.sh || echo "warning: LiveKit's server could not be built; the Janus engine still works" >&2
+
 npm run --silent build >/dev/null
 echo "setup: ready"

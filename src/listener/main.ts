@@ -2,7 +2,7 @@ import { SignalingClient } from '../shared/signalingClient.js';
 import { REACTIONS, type Member, type Reaction, type Roster, type SelfState, type SpacePublic } from '../shared/space.js';
 import type { AccountPublic } from '../shared/account.js';
 import { AppError } from '../shared/errors.js';
-import { openListenPeer, openStagePeer } from './media.js';
+import { openListenPeer, openLiveKitLink, openStagePeer, type MediaLink } from './media.js';
 import { iceCache } from '../shared/ice.js';
 import { mountCaptions } from './captions.js';
 import { mountSchedule } from './schedule.js';
@@ -60,7 +60,7 @@ let self: SelfState | undefined;
 let account: AccountPublic | null = null;
 let wantsToListen = false;
 let removed = false;
-let pc: RTCPeerConnection | undefined;
+let pc: MediaLink | undefined;
 let pcKind: 'listen' | 'stage' | undefined;
 let mic: MediaStream | undefined;
 let negotiating = false;
@@ -159,14 +159,16 @@ async function syncMedia(): Promise<void> {
     hangUp();
     const e = AppError.from(err);
     notice(e.code === 'media_unavailable' ? t('audioRestarting') : e.message);
-    if (wantsToListen && !['invalid_state', 'forbidden'].includes(e.code)) setTimeout(() => void syncMedia(), 500);
+    // What we may do changed while this attempt failed (a role change racing a dropped link): try that now.
+    if (renegotiateAgain) setTimeout(() => void syncMedia(), 0);
+    else if (wantsToListen && !['invalid_state', 'forbidden'].includes(e.code)) setTimeout(() => void syncMedia(), 500);
   } finally {
     negotiating = false;
   }
   render();
 }
 
-const onPeerState = (peer: RTCPeerConnection) => (state: RTCPeerConnectionState) => {
+const onPeerState = (peer: MediaLink) => (state: RTCPeerConnectionState) => {
   if (peer !== pc) return;
   if (state === 'failed') {
     notice(t('audioFailed'));
@@ -194,12 +196,23 @@ async function startListening(): Promise<void> {
     pcKind = 'listen';
     return;
   }
-  const ice = await iceServers();
-  const started = await client.request('listen.start', { spaceId }).catch((err: unknown) => {
+  const full = (err: unknown): null => {
     if (AppError.from(err).code !== 'audience_full') throw err;
     recording.audienceFull();
     return null;
-  });
+  };
+  // LiveKit (issue 20): the server hands out a grant and the page connects itself.
+  const media = await client.request('media.connect', { spaceId, as: 'listen' }).catch(full);
+  if (!media) return startListening();
+  if (media.engine === 'livekit') {
+    let link: MediaLink | undefined;
+    link = await openLiveKitLink({ grant: media.grant, onStream: (stream) => play(stream), onState: (s) => link && onPeerState(link)(s) });
+    pc = link;
+    pcKind = 'listen';
+    return;
+  }
+  const ice = await iceServers();
+  const started = await client.request('listen.start', { spaceId }).catch(full);
   if (!started) return startListening();
   const offer = started.sdp;
   let peer: RTCPeerConnection | undefined;
@@ -216,6 +229,14 @@ async function startListening(): Promise<void> {
 
 async function joinStage(): Promise<void> {
   mic ??= await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+  const media = await client.request('media.connect', { spaceId, as: 'stage' });
+  if (media.engine === 'livekit') {
+    let link: MediaLink | undefined;
+    link = await openLiveKitLink({ grant: media.grant, mic, onStream: (stream) => play(stream), onState: (s) => link && onPeerState(link)(s) });
+    pc = link;
+    pcKind = 'stage';
+    return;
+  }
   let peer: RTCPeerConnection | undefined;
   peer = await openStagePeer({
     iceServers: await iceServers(),

@@ -1,4 +1,42 @@
 import { waitForIceGathering } from '../shared/webrtc.js';
+import type { MediaGrant } from '../shared/mediaEngine.js';
+
+/**
+ * The page's one media connection, whatever the engine (issue 20): a Janus peer connection (the
+ * server relays SDP) or a LiveKit room connection (a grant from the server). An
+ * `RTCPeerConnection` is one as it is; `failed` means: ask the server again.
+ */
+export interface MediaLink {
+  readonly connectionState: RTCPeerConnectionState;
+  close(): void;
+}
+
+/**
+ * Joins the Space's LiveKit room with a grant (audience: subscribe only; stage: with the
+ * microphone) and plays every speaker through one mix. livekit-client is loaded only here, so
+ * pages on a Janus server never download it.
+ */
+export async function openLiveKitLink(opts: {
+  grant: MediaGrant;
+  mic?: MediaStream;
+  onStream: (s: MediaStream) => void;
+  onState: (s: RTCPeerConnectionState) => void;
+}): Promise<MediaLink> {
+  const { connectLiveKit } = await import('../shared/livekitLink.js');
+  const track = opts.mic?.getAudioTracks()[0];
+  const link = await connectLiveKit({
+    grant: opts.grant,
+    publish: track ? { track, quality: { bitrate: 32_000, dtx: true, stereo: false } } : undefined,
+    onStream: opts.onStream,
+    onState: opts.onState,
+  });
+  return {
+    get connectionState() {
+      return link.state;
+    },
+    close: () => link.close(),
+  };
+}
 
 /** Plays the Space's audience stream: the server relays Janus' offer, we answer. */
 export async function openListenPeer(opts: {

@@ -8,6 +8,7 @@ import type { IpcHandlerTable, Settings } from '../shared/ipc.js';
 import { SoundboardLibrary } from './services/soundboardLibrary.js';
 import { GlobalPadShortcuts, type ShortcutHost } from './services/globalShortcuts.js';
 import { AudioRouting } from './services/audioRouting.js';
+import { MediaConnect } from '../shared/mediaEngine.js';
 import { ScheduleService } from './services/scheduleService.js';
 import { TranscriptService } from './services/transcript/transcriptService.js';
 import { IceConfig } from '../shared/ice.js';
@@ -87,6 +88,8 @@ export function createStudioServices(opts: {
     ...{ getTakes: multitrack, startTake: multitrack, takeAudio: multitrack, takeMarker: multitrack, stopTake: multitrack, exportTake: multitrack },
     // The stage link's ICE servers (TURN credentials) come from the connected Space server.
     getIceServers: { getIceServers: async () => IceConfig.parse(await service.requestOnServer('ice.servers', {})) },
+    // Which media engine the server runs; on LiveKit, this member's access token (issue 20).
+    connectMedia: { connectMedia: async (req) => MediaConnect.parse(await service.requestOnServer('media.connect', req)) },
     // Recording (issue 12): relayed to the server, which decides who may.
     setRecording: { setRecording: async (req) => (await service.requestOnServer('recording.set', req)).state },
     getRecording: { getRecording: async (req) => (await service.requestOnServer('recording.get', req)).state },

@@ -10,7 +10,7 @@ import { SettingsStore } from './services/settingsStore.js';
 import { ServerSessions } from './services/serverSessions.js';
 import { openStudioDb } from './services/studioDb.js';
 import { BRIDGE_PATH } from '../shared/bridge.js';
-import { CSP } from '../shared/csp.js';
+import { STUDIO_CSP } from '../shared/csp.js';
 
 /** Browser mode's access control: a one-time token, an HttpOnly cookie, and our own Origin. */
 describe('web bridge (browser mode)', () => {
@@ -47,7 +47,7 @@ describe('web bridge (browser mode)', () => {
     expect(again.status).toBe(403);
     const page = await fetch(`${bridge.origin}/`, { headers: { cookie } });
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toBe(CSP);
+    expect(page.headers.get('content-security-policy')).toBe(STUDIO_CSP);
     expect(page.headers.get('cache-control')).toBe('no-store');
     expect(await page.text()).toContain('<title>Studio</title>');
     // Only files of the built renderer: no way out of its folder.

@@ -8,16 +8,16 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BRIDGE_PATH, BRIDGE_SESSION_COOKIE, BridgeCall, type BridgeFrame } from '../shared/bridge.js';
-import { CSP } from '../shared/csp.js';
+import { STUDIO_CSP } from '../shared/csp.js';
 import type { IpcEventName, IpcEventPayload } from '../shared/ipc.js';
 import { ipcEvents } from '../shared/ipc.js';
 import { dispatchIpc } from './ipcRouter.js';
 import type { IpcHandlerTable } from '../shared/ipc.js';
 
-/** The renderer's Content-Security-Policy (one definition for every page: shared/csp.ts). */
-export const RENDERER_CSP = CSP;
+/** The renderer's Content-Security-Policy (shared/csp.ts: ours, plus ws:/wss: for a LiveKit server's signaling). */
+export const RENDERER_CSP = STUDIO_CSP;
 
-const HEADERS = { 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' } as const;
+const HEADERS = { 'Content-Security-Policy': STUDIO_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' } as const;
 const TEXT = 'text/plain; charset=utf-8';
 
 export interface WebBridge {

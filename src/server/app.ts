@@ -15,6 +15,9 @@ import { createWebApp, type ServerFactory } from './web.js';
 import { JanusSupervisor } from './janus/supervisor.js';
 import { ClientHub, DEFAULT_BACKPRESSURE } from './clientHub.js';
 import { JanusMediaPool, LOCAL_NODE } from './media/pool.js';
+import { startLiveKitEngine, type LiveKitEngine } from './media/livekit/engine.js';
+import type { LiveKitMedia } from './media/livekit/port.js';
+import { mediaHandlers } from './media/handlers.js';
 import type { JanusNodeOptions } from './media/janusNode.js';
 import { watchEdgesFile } from './media/edgesFile.js';
 import type { JanusNatOptions, ManagedJanusOptions } from './janus/config.js';
@@ -54,7 +57,8 @@ export interface RunningServer {
   http: Server;
   spaces: SpaceService;
   accounts: AccountService;
-  media: JanusMediaPool;
+  /** The media engine: Janus nodes (default) or LiveKit (SPACES_MEDIA=livekit, issue 20). */
+  media: JanusMediaPool | LiveKitMedia;
   signaling: SignalingServer;
   hub: ClientHub;
   recording: RecordingService;
@@ -64,6 +68,8 @@ export interface RunningServer {
   janus?: JanusSupervisor;
   /** Extra Janus processes the server started (SPACES_LOCAL_EDGES). */
   localEdges: JanusSupervisor[];
+  /** Present with SPACES_MEDIA=livekit. */
+  livekit?: LiveKitEngine;
   log: Logger;
   metrics: ServerMetrics;
   /** The /metrics listener of its own, when SPACES_METRICS_ADDRESS is set. */
@@ -103,7 +109,8 @@ export async function startSpaceServer(
   const forwardRanges = splitRange(parseRange(config.forwardPortRange), parts);
   // Each PeerConnection (bundled, rtcp-mux) takes one RTP port: a node must have more than its cap.
   const rtpPorts = rtpRanges[0]![1] - rtpRanges[0]![0] + 1;
-  if (!config.janusUrl && rtpPorts < config.nodeCap + 32) {
+  const livekit = config.media === 'livekit' ? await startLiveKit(config) : undefined;
+  if (!livekit && !config.janusUrl && rtpPorts < config.nodeCap + 32) {
     throw new Error(
       `JANUS_RTP_PORT_RANGE gives each Janus ${rtpPorts} ports, but a node takes up to SPACES_NODE_CAP=${config.nodeCap} listeners (a port each) plus the stage: widen the range or lower the cap`,
     );
@@ -118,8 +125,8 @@ export async function startSpaceServer(
     s.start();
     return s;
   };
-  const janus = config.janusUrl ? undefined : supervise('janus', config.janusWsPort, rtpRanges[0]!);
-  const localEdges = Array.from({ length: config.localEdges }, (_, i) => supervise(`janus-edge-${i + 1}`, config.janusWsPort + 1 + i, rtpRanges[i + 1]!));
+  const janus = config.janusUrl || livekit ? undefined : supervise('janus', config.janusWsPort, rtpRanges[0]!);
+  const localEdges = Array.from({ length: livekit ? 0 : config.localEdges }, (_, i) => supervise(`janus-edge-${i + 1}`, config.janusWsPort + 1 + i, rtpRanges[i + 1]!));
   const node = (id: string, url: string, mediaAddress: string, forwardPorts: [number, number]): JanusNodeOptions => ({
     id,
     url,
@@ -131,7 +138,7 @@ export async function startSpaceServer(
     reconnectMs: 100,
   });
   const edgeNodes = (text: string): JanusNodeOptions[] => parseEdges(text).map((e) => node(e.url, e.url, e.mediaAddress, parseRange(config.forwardPortRange)));
-  const media = new JanusMediaPool({ prebuffer: config.prebuffer, audienceLingerMs: 10_000, mountpointThreads: config.janusMountpointThreads }, [
+  const media = livekit?.media ?? new JanusMediaPool({ prebuffer: config.prebuffer, audienceLingerMs: 10_000, mountpointThreads: config.janusMountpointThreads }, [
     node(LOCAL_NODE, config.janusUrl ?? janus!.url, config.forwardHost, forwardRanges[0]!),
     ...localEdges.map((s, i) => node(`local-edge-${i + 1}`, s.url, config.forwardHost, forwardRanges[i + 1]!)),
     ...edgeNodes(config.janusEdges),
@@ -141,7 +148,7 @@ export async function startSpaceServer(
   const stopEdgesFile = config.janusEdgesFile
     ? watchEdgesFile(config.janusEdgesFile, (text) => {
         try {
-          media.setEdges([...edgeNodes(config.janusEdges), ...edgeNodes(text)]);
+          if (media instanceof JanusMediaPool) media.setEdges([...edgeNodes(config.janusEdges), ...edgeNodes(text)]);
         } catch (err) {
           log.error({ file: config.janusEdgesFile, err: (err as Error).message }, 'edges file refused; the media pool is unchanged');
         }
@@ -165,7 +172,7 @@ export async function startSpaceServer(
   const stopMedia = async (): Promise<void> => {
     stopEdgesFile();
     media.stop();
-    await Promise.all([janus?.stop(), ...localEdges.map((s) => s.stop())]);
+    await Promise.all([janus?.stop(), livekit?.stop(), ...localEdges.map((s) => s.stop())]);
   };
   let url = config.publicUrl ?? '';
   const recording = new RecordingService(db, media, spaces, {
@@ -241,6 +248,7 @@ export async function startSpaceServer(
       },
       ...recordingHandlers(recording),
       ...iceHandlers(turn),
+      ...mediaHandlers(spaces),
       ...multitrack,
       ...podcastHandlers(podcast),
       ...analyticsHandlers(analytics),
@@ -285,6 +293,7 @@ export async function startSpaceServer(
       home.routes,
     ],
     pageHead: home.pageHead,
+    mediaOrigins: livekit?.origins,
     // HTTPS when a certificate is configured (issue 15); a caller may pass its own factory.
     serverFactory: serverFactory ?? ((handler) => createWebServer(tls, handler)),
     health: () => ({
@@ -319,6 +328,7 @@ export async function startSpaceServer(
     podcast,
     janus,
     localEdges,
+    livekit,
     log,
     metrics,
     metricsServer,
@@ -334,6 +344,25 @@ export async function startSpaceServer(
       db.close();
     },
   };
+}
+
+/** The LiveKit engine from the environment (SPACES_MEDIA=livekit). */
+function startLiveKit(config: ServerConfig): Promise<LiveKitEngine> {
+  return startLiveKitEngine({
+    dataDir: config.dataDir,
+    url: config.livekitUrl,
+    apiKey: config.livekitApiKey,
+    apiSecret: config.livekitApiSecret,
+    binary: config.livekitBinary,
+    nodeIp: config.livekitNodeIp ?? '127.0.0.1',
+    port: config.livekitPort,
+    rtcPort: config.livekitRtcPort,
+    interfaces: config.livekitInterfaces,
+    redis: config.livekitRedis,
+    extraNodes: config.livekitNodes.split(',').map((u) => u.trim()).filter(Boolean),
+    tokenTtlSeconds: config.livekitTokenTtlSeconds,
+    cap: config.nodeCap,
+  });
 }
 
 /** Splits [lo, hi] into `n` consecutive ranges of (nearly) equal size. */

@@ -16,6 +16,27 @@ export const ServerConfig = z.object({
   dataDir: z.string().default('.data/server'),
   /** Address the page links use; defaults to http://host:port. */
   publicUrl: z.url().optional(),
+  /** The media engine (issue 20): `janus` (default) or `livekit`. */
+  media: z.enum(['janus', 'livekit']).default('janus'),
+  /** LiveKit: an external server's client URL (ws:// or wss://); unset = the server runs its own livekit-server. */
+  livekitUrl: z.string().regex(/^wss?:\/\/\S+$/, 'LIVEKIT_URL is a ws:// or wss:// URL').optional(),
+  livekitApiKey: z.string().optional(),
+  livekitApiSecret: z.string().min(32, 'LiveKit API secrets have at least 32 characters').optional(),
+  /** The livekit-server binary (default: .tools/livekit/server from scripts/setup-livekit.sh, else livekit-server on PATH). */
+  livekitBinary: z.string().optional(),
+  /** The own livekit-server's address (bound and announced to clients as rtc.node_ip); default 127.0.0.1. */
+  livekitNodeIp: z.string().optional(),
+  livekitPort: Port.default(7880),
+  /** One UDP port for all of the own livekit-server's media (and the next one for ICE/TCP). */
+  livekitRtcPort: Port.default(7882),
+  /** Interfaces LiveKit media may use (like JANUS_ICE_ENFORCE_LIST); empty = all. */
+  livekitInterfaces: z.string().default(''),
+  /** Redis (host:port) shared by LiveKit nodes (multi-node); unset = one node. */
+  livekitRedis: z.string().optional(),
+  /** More LiveKit nodes of the same cluster (client URLs, comma-separated), used when the first is down. */
+  livekitNodes: z.string().default(''),
+  /** Seconds an unused LiveKit access token stays valid. */
+  livekitTokenTtlSeconds: z.coerce.number().int().min(10).max(3600).default(60),
   /** Set to use an external Janus (its WebSocket API URL); unset = the server runs its own. */
   janusUrl: z.string().optional(),
   janusWsPort: Port.default(8188),
@@ -141,6 +162,18 @@ const ENV: Record<keyof ServerConfig, string> = {
   port: 'SPACES_PORT',
   dataDir: 'SPACES_DATA_DIR',
   publicUrl: 'SPACES_PUBLIC_URL',
+  media: 'SPACES_MEDIA',
+  livekitUrl: 'LIVEKIT_URL',
+  livekitApiKey: 'LIVEKIT_API_KEY',
+  livekitApiSecret: 'LIVEKIT_API_SECRET',
+  livekitBinary: 'LIVEKIT_SERVER_BIN',
+  livekitNodeIp: 'LIVEKIT_NODE_IP',
+  livekitPort: 'LIVEKIT_PORT',
+  livekitRtcPort: 'LIVEKIT_RTC_PORT',
+  livekitInterfaces: 'LIVEKIT_INTERFACES',
+  livekitRedis: 'LIVEKIT_REDIS',
+  livekitNodes: 'LIVEKIT_NODES',
+  livekitTokenTtlSeconds: 'LIVEKIT_TOKEN_TTL_S',
   janusUrl: 'JANUS_URL',
   janusWsPort: 'JANUS_WS_PORT',
   janusWsHost: 'JANUS_WS_HOST',

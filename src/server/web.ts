@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import { SpaceId } from '../shared/space.js';
 import { AppError } from '../shared/errors.js';
-import { CSP } from '../shared/csp.js';
+import { CSP, cspWithConnect } from '../shared/csp.js';
 import type { SpaceService } from './spaces/service.js';
 import type { FeatureRouteOptions } from './feature.js';
 import { requestId } from './operator/logging.js';
@@ -43,6 +43,8 @@ export interface WebOptions {
   /** Feature routes (schedule, transcript, recording), as Fastify plugins. */
   routes: FastifyPluginAsync<FeatureRouteOptions>[];
   serverFactory?: ServerFactory;
+  /** Origins of the media engine's signaling the listener page connects to (LiveKit's ws:// URLs). */
+  mediaOrigins?: string[];
   /** The server's logger: Fastify logs each request with its id through it. */
   logger: FastifyBaseLogger;
   /** Hooks added before any route (metrics timing). */
@@ -71,9 +73,11 @@ export async function createWebApp(opts: WebOptions): Promise<FastifyInstance> {
   await app.register(rateLimit, { global: false });
   opts.instrument?.(app);
 
+  // The listener page may also connect to the media engine's own signaling (LiveKit, issue 20).
+  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'Content-Security-Policy': cspWithConnect(opts.mediaOrigins ?? []) };
   app.addHook('onSend', async (req, reply, payload) => {
     // A route may set its own CSP (the embeddable player allows framing; a form page allows posting).
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
+    for (const [k, v] of Object.entries(headers)) if (!reply.hasHeader(k)) reply.header(k, v);
     reply.header('X-Request-Id', req.id);
     if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store');
     // Link previews (issue 21): the built pages get server-rendered Open Graph tags.

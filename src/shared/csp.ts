@@ -24,3 +24,18 @@ export const CSP = DIRECTIVES.map(([k, v]) => `${k} ${v}`).join('; ');
 export const CSP_META = DIRECTIVES.filter(([k]) => k !== 'frame-ancestors')
   .map(([k, v]) => `${k} ${v}`)
   .join('; ');
+
+/**
+ * Our policy with more sources the page may connect to: a LiveKit server's signaling (issue 20).
+ * The listener page gets exactly the LiveKit origins its server runs; the Studio's renderer, which
+ * may be pointed at any Space server, allows `ws:` and `wss:`.
+ */
+export function cspWithConnect(sources: readonly string[], meta = false): string {
+  return DIRECTIVES.filter(([k]) => !meta || k !== 'frame-ancestors')
+    .map(([k, v]) => `${k} ${k === 'connect-src' && sources.length ? `${v} ${sources.join(' ')}` : v}`)
+    .join('; ');
+}
+
+/** The Studio renderer's policy (header and meta tag). */
+export const STUDIO_CSP = cspWithConnect(['ws:', 'wss:']);
+export const STUDIO_CSP_META = cspWithConnect(['ws:', 'wss:'], true);

@@ -7,6 +7,7 @@ import { SpaceAction } from './spaceActions.js';
 import { scheduleIpcCalls, scheduleIpcEvents } from './schedule.js';
 import { transcriptIpcCalls, transcriptIpcEvents } from './transcript.js';
 import { iceIpcCalls } from './ice.js';
+import { mediaIpcCalls } from './mediaEngine.js';
 import { recordingIpcCalls } from './recording.js';
 import { podcastIpcCalls } from './podcast.js';
 import { analyticsIpcCalls } from './analytics.js';
@@ -146,7 +147,7 @@ export const relayedIpcEvents = {
 export type RelayedEventName = keyof typeof relayedIpcEvents;
 
 /** Calls the renderer makes: method name -> channel, request and response schemas. */
-export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls, ...iceIpcCalls, ...multitrackIpcCalls, ...recordingIpcCalls, ...podcastIpcCalls, ...analyticsIpcCalls } as const;
+export const ipcCalls = { ...coreIpcCalls, ...soundboardIpcCalls, ...deviceIpcCalls, ...scheduleIpcCalls, ...transcriptIpcCalls, ...iceIpcCalls, ...mediaIpcCalls, ...multitrackIpcCalls, ...recordingIpcCalls, ...podcastIpcCalls, ...analyticsIpcCalls } as const;
 /** Events the main process pushes to the renderer. */
 export const ipcEvents = { ...coreIpcEvents, ...soundboardIpcEvents, ...deviceIpcEvents, ...scheduleIpcEvents, ...transcriptIpcEvents, ...multitrackIpcEvents, ...relayedIpcEvents } as const;
 

@@ -4,6 +4,7 @@ import { AccountPublic, Handle, Password, Registration, SessionToken, SignedIn }
 import { scheduleEvents, scheduleRequests } from './schedule.js';
 import { transcriptEvents, transcriptRequests } from './transcript.js';
 import { iceRequests } from './ice.js';
+import { mediaRequests } from './mediaEngine.js';
 import { multitrackRequests } from './multitrack.js';
 import { recordingEvents, recordingRequests } from './recording.js';
 import { reachRequests } from './reach.js';
@@ -130,7 +131,7 @@ const coreRequests = {
 } as const;
 
 /** Each request type: its parameters and the result the server replies with. */
-export const requests = { ...coreRequests, ...scheduleRequests, ...transcriptRequests, ...iceRequests, ...multitrackRequests, ...recordingRequests, ...podcastRequests, ...analyticsRequests, ...reachRequests } as const;
+export const requests = { ...coreRequests, ...scheduleRequests, ...transcriptRequests, ...iceRequests, ...mediaRequests, ...multitrackRequests, ...recordingRequests, ...podcastRequests, ...analyticsRequests, ...reachRequests } as const;
 export type CoreRequestType = keyof typeof coreRequests;
 export type RequestType = keyof typeof requests;
 export type RequestParams<T extends RequestType> = z.infer<(typeof requests)[T]['params']>;

@@ -23,6 +23,14 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
   );
 }
 
+/**
+ * Server settings for the LiveKit engine (issue 20): its own livekit-server from
+ * scripts/setup-livekit.sh, on the namespace's bridge. `port` apart per test file.
+ */
+export function livekitConfig(port: number): Partial<ServerConfig> {
+  return { media: 'livekit', livekitNodeIp: '10.99.0.1', livekitInterfaces: 'd0', livekitPort: port, livekitRtcPort: port + 2 };
+}
+
 /** The Studio's real main-process services, with the built renderer served to a test browser. */
 export async function startTestStudio(serverUrl: string, opts: { host?: string } = {}) {
   return startHeadlessStudio({ dataDir: tempDir('studio'), serverUrl, host: opts.host });

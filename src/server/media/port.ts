@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { MediaEngine, MediaGrant } from '../../shared/mediaEngine.js';
 
 /**
  * The one interface between the Space service and media (issue 11). A Space's stage is one
@@ -22,7 +23,7 @@ export interface MediaPort extends EventEmitter<MediaEvents> {
    */
   listen(key: number): Promise<{ offer: string; peer: ListenPeer }>;
   /**
-   * Sends a copy of the stage mix (plain RTP, Opus, payload type 111) to `host:port` for as long
+   * Sends a copy of the stage mix (plain RTP, `tapFormat`) to `host:port` for as long
    * as the stage exists, re-created wherever the stage goes (recording, issue 12).
    */
   addTap(key: number, tap: ProgramTap): Promise<void>;
@@ -35,6 +36,18 @@ export interface MediaPort extends EventEmitter<MediaEvents> {
   setParticipantRecording(key: number, dir: string | null): Promise<void>;
   /** For operators, benchmarks and tests: each node's state and load. */
   nodes(): NodeStatus[];
+  /**
+   * The engine (issue 20). Absent or `janus`: clients negotiate SDP through the server
+   * (`joinStage`, `listen`). `livekit`: clients connect to the media server themselves with a
+   * grant from `stageGrant` / `listenGrant`, and `joinStage` / `listen` are refused.
+   */
+  readonly engine?: MediaEngine;
+  /** What a program tap carries: RTP Opus, payload type 111 (absent: Janus), or RTP L16 mono 48 kHz, payload type 96 (LiveKit's mix). */
+  readonly tapFormat?: 'opus' | 'l16';
+  /** A grant to publish on the stage (LiveKit): the peer stands for that connection, as with `joinStage`. */
+  stageGrant?(key: number, display: string, muted: boolean): Promise<{ grant: MediaGrant; peer: StagePeer }>;
+  /** A grant to listen (LiveKit): subscribe only, hidden. */
+  listenGrant?(key: number): Promise<{ grant: MediaGrant; peer: ListenPeer }>;
 }
 
 export interface MediaEvents {

@@ -145,6 +145,17 @@ export class StageTracks {
         file: wav,
       });
     }
+    // LiveKit (issue 20): the server's participant writes each speaker's WAV itself, `lk-user-<id>-<first sample ms>.wav`.
+    for (const f of readdirSync(dir).filter((x) => /^lk-user-\d+-\d+\.wav$/.test(x)).sort()) {
+      const [, id, at] = /^lk-user-(\d+)-(\d+)\.wav$/.exec(f)!;
+      const file = join(dir, f);
+      const bytes = statSync(file).size;
+      const samples = Math.max(0, Math.floor((bytes - 44) / 3));
+      const startedAt = Number(at);
+      const endedAt = startedAt + (samples * 1000) / 48_000;
+      // Written as it was decoded, one sample per 1/48000 s: the clock is a straight line.
+      out.push({ name: f, displayName: this.nameOf(key, dir, id) ?? `participant ${id}`, startedAt, endedAt, bytes, sampleRate: 48_000, timing: [[0, startedAt], [samples, endedAt]], file });
+    }
     return out;
   }
 

@@ -20,6 +20,8 @@ export interface RecorderOptions {
   /** HLS target segment length in whole seconds. */
   segmentS: number;
   gstBinary?: string;
+  /** What arrives: RTP Opus, payload type 111 (Janus' forward, default), or RTP L16 mono 48 kHz, payload type 96 (LiveKit's program mix, issue 20). */
+  input?: 'opus' | 'l16';
 }
 
 /** The file names of one run: `r<run>-00000.ts` ..., `r<run>.m3u8`, `r<run>.flac`. */
@@ -55,7 +57,10 @@ export class Recorder extends EventEmitter {
 
   start(): void {
     const { dir, host, port, segmentS } = this.options;
-    const caps = 'application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=111';
+    const pcm = this.options.input === 'l16';
+    const caps = pcm
+      ? 'application/x-rtp,media=audio,clock-rate=48000,encoding-name=L16,encoding-params=1,channels=1,payload=96'
+      : 'application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=111';
     const args = [
       '-q',
       // On SIGINT: end-of-stream, so the last segment is listed and the FLAC header written.
@@ -64,7 +69,7 @@ export class Recorder extends EventEmitter {
       // A recorder can wait: 300 ms of reordering room, and nothing dropped when the process was
       // starved of CPU for a moment and the packets arrive in a burst (drop-on-latency would).
       '!', 'rtpjitterbuffer', 'latency=300',
-      '!', 'rtpopusdepay', '!', 'opusdec', 'plc=true',
+      ...(pcm ? ['!', 'rtpL16depay'] : ['!', 'rtpopusdepay', '!', 'opusdec', 'plc=true']),
       '!', 'audioconvert', '!', 'audioresample', '!', 'audio/x-raw,rate=48000,channels=1',
       // A perfect stream for the muxers: lost packets become silence, overlaps are dropped
       // (splitmuxsink stops with "Timestamping error" on timestamps that go back).

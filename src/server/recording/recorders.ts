@@ -5,7 +5,7 @@ import { Recorder, readRunSegments } from './recorder.js';
 import type { RecordingStore, SegmentRow } from './store.js';
 
 /** What the recorders need of media: the program tap and the stage-reset signal (issue 11's port). */
-export type TapPort = Pick<MediaPort, 'addTap' | 'removeTap'> & {
+export type TapPort = Pick<MediaPort, 'addTap' | 'removeTap' | 'tapFormat'> & {
   on(event: 'stageReset', listener: (e: { key: number; node: string }) => void): unknown;
 };
 
@@ -117,7 +117,7 @@ export class Recorders {
     const run = Math.max(0, ...this.runsOnDisk(spaceId)) + 1;
     // Claim the run's playlist name at once, so a crash before its first segment cannot reuse it.
     writeFileSync(join(dir, `r${run}.m3u8`), '#EXTM3U\n');
-    const recorder = new Recorder({ dir, host: this.options.tapHost, port: a.port, segmentS: this.options.segmentS, gstBinary: this.options.gstBinary }, run);
+    const recorder = new Recorder({ dir, host: this.options.tapHost, port: a.port, segmentS: this.options.segmentS, gstBinary: this.options.gstBinary, input: this.media.tapFormat }, run);
     a.recorder = recorder;
     let exited!: () => void;
     a.exited = new Promise((r) => (exited = r));

@@ -5,6 +5,7 @@ import { isHost, isListener, isOnStageRole, isStaff, mayEnd, mayPublishPads, may
 import type { AccountPublic } from '../../shared/account.js';
 import type { Member, MemberId, Reaction, Roster, SelfState, SpacePublic } from '../../shared/space.js';
 import type { CuePad, ServerEvent, ServerMessage } from '../../shared/signaling.js';
+import type { MediaConnect } from '../../shared/mediaEngine.js';
 import { SpaceStore, toPublic, type SpaceRow } from './store.js';
 import type { ListenPeer, MediaPort, PeersLost, StagePeer, TalkEvent } from '../media/port.js';
 import { Room, memberIdOf, type MemberState } from './room.js';
@@ -356,14 +357,52 @@ export class SpaceService {
 
   /** A stage member joins the stage's audio; the host's first join makes the Space live. */
   async joinStage(p: Participant, spaceId: string, offer: string): Promise<string> {
+    return this.enterStage(p, spaceId, async (key, display, muted) => {
+      const { answer, peer } = await this.media.joinStage(key, display, offer, muted);
+      return { result: answer, peer };
+    });
+  }
+
+  async startListening(p: Participant, spaceId: string): Promise<string> {
+    const { result } = await this.enterAudience(p, spaceId, async (key) => {
+      const { offer, peer } = await this.media.listen(key);
+      return { result: offer, peer };
+    });
+    return result;
+  }
+
+  /**
+   * Which media engine the server runs; on LiveKit, a grant for this connection's stage seat or
+   * audience place (issue 20), with the same rules and effects as `stage.join` / `listen.start`.
+   */
+  async connectMedia(p: Participant, spaceId: string, as: 'stage' | 'listen'): Promise<MediaConnect> {
+    const media = this.media;
+    if (media.engine !== 'livekit' || !media.stageGrant || !media.listenGrant) return { engine: 'janus' };
+    if (as === 'stage') {
+      const grant = await this.enterStage(p, spaceId, async (key, display, muted) => {
+        const { grant, peer } = await media.stageGrant!(key, display, muted);
+        return { result: grant, peer };
+      });
+      return { engine: 'livekit', grant };
+    }
+    const { result, listen } = await this.enterAudience(p, spaceId, async (key) => {
+      const { grant, peer } = await media.listenGrant!(key);
+      return { result: grant, peer };
+    });
+    // The client connects by itself: nothing to answer.
+    listen.answered = true;
+    return { engine: 'livekit', grant: result };
+  }
+
+  private async enterStage<T>(p: Participant, spaceId: string, connect: (key: number, display: string, muted: boolean) => Promise<{ result: T; peer: StagePeer }>): Promise<T> {
     const { room, member, presence } = this.actor(p, spaceId);
     room.requireOnStage(member);
     let row = this.row(spaceId);
     if (row.state !== 'live' && !isHost(member.role)) throw new AppError('invalid_state', 'the host has not started this Space yet');
     await this.ensureMedia(row);
     await this.closePeers(presence);
-    const { answer, peer } = await this.media.joinStage(row.seq, member.displayName, offer, member.muted);
-    // The role may have changed while Janus answered; do not keep a stage peer the member lost.
+    const { result, peer } = await connect(row.seq, member.displayName, member.muted);
+    // The role may have changed while the media server answered; do not keep a stage peer the member lost.
     if (p.presence.get(spaceId) !== presence || !room.members.has(member.id) || !isOnStageRole(member.role)) {
       await peer.close();
       throw new AppError('invalid_state', 'your role changed; try again');
@@ -375,10 +414,10 @@ export class SpaceService {
       this.events.emit('live', spaceId, row.seq);
     }
     this.changed(room, member);
-    return answer;
+    return result;
   }
 
-  async startListening(p: Participant, spaceId: string): Promise<string> {
+  private async enterAudience<T>(p: Participant, spaceId: string, connect: (key: number) => Promise<{ result: T; peer: ListenPeer }>): Promise<{ result: T; listen: NonNullable<Presence['listen']> }> {
     const { presence } = this.actor(p, spaceId);
     const row = this.row(spaceId);
     await this.ensureMedia(row);
@@ -387,13 +426,13 @@ export class SpaceService {
       this.people.setListen(presence, p, spaceId, undefined);
       await old.close();
     }
-    const { offer, peer } = await this.media.listen(row.seq);
+    const { result, peer } = await connect(row.seq);
     if (p.presence.get(spaceId) !== presence) {
       await peer.close();
       throw new AppError('invalid_state', 'you left the Space');
     }
     this.people.setListen(presence, p, spaceId, peer);
-    return offer;
+    return { result, listen: presence.listen! };
   }
 
   async answerListening(p: Participant, spaceId: string, sdp: string): Promise<void> {

@@ -1,5 +1,7 @@
-import { openStageLink, type StageLink } from '../audio/stageLink';
+import { openStageLink } from '../audio/stageLink';
 import { applySenderQuality, type BroadcastQuality } from '../audio/opus';
+import { connectLiveKit } from '../../../shared/livekitLink';
+import type { MediaConnect } from '../../../shared/mediaEngine';
 
 export type StageState = RTCPeerConnectionState | 'off';
 
@@ -19,15 +21,29 @@ export interface StageSessionDeps {
   iceServers?: () => Promise<RTCIceServer[]>;
   /** Opens the peer connection (openStageLink; replaced in unit tests, which have no WebRTC). */
   open?: typeof openStageLink;
+  /**
+   * Which media engine the server runs, and on LiveKit this seat's grant (issue 20). Absent:
+   * Janus, through `negotiate`.
+   */
+  connectMedia?: (spaceId: string) => Promise<MediaConnect>;
+  /** Connects to LiveKit with a grant (connectLiveKit; replaceable like `open`). */
+  openLiveKit?: typeof connectLiveKit;
+}
+
+/** The stage connection, whatever the engine: a Janus peer connection or a LiveKit room. */
+interface ActiveLink {
+  readonly state: RTCPeerConnectionState;
+  setQuality(q: BroadcastQuality): Promise<void>;
+  close(): void;
 }
 
 /**
- * The Studio's seat on one Space's stage: the peer connection, its retries and media resets.
+ * The Studio's seat on one Space's stage: the connection (Janus or LiveKit), its retries and media resets.
  * It keeps trying to be on the stage it was asked to be on (a lost link, a media-server or
  * Space-server restart) until `leave()`.
  */
 export class StageSession {
-  private link: StageLink | null = null;
+  private link: ActiveLink | null = null;
   private wanted: string | null = null;
   private quality: BroadcastQuality;
   private retry: ReturnType<typeof setTimeout> | null = null;
@@ -60,15 +76,28 @@ export class StageSession {
     this.wanted = spaceId;
     this.link?.close();
     await this.deps.resume();
-    const iceServers = (await this.deps.iceServers?.()) ?? [];
-    this.link = await (this.deps.open ?? openStageLink)({
-      track: this.deps.track(),
-      iceServers,
-      quality: this.quality,
-      negotiate: (sdp) => this.deps.negotiate(spaceId, sdp),
-      onMonitorStream: (stream) => this.deps.onStageStream(stream),
-      onState: (state) => this.linkState(spaceId, state),
-    });
+    const media: MediaConnect = (await this.deps.connectMedia?.(spaceId)) ?? { engine: 'janus' };
+    if (media.engine === 'livekit') {
+      // The same broadcast track, published to the Space's LiveKit room; the other speakers come back mixed.
+      const lk = await (this.deps.openLiveKit ?? connectLiveKit)({
+        grant: media.grant,
+        publish: { track: this.deps.track(), quality: this.quality },
+        onStream: (stream) => this.deps.onStageStream(stream),
+        onState: (state) => this.linkState(spaceId, state),
+      });
+      this.link = { get state() { return lk.state; }, setQuality: (q) => lk.setQuality(q), close: () => lk.close() };
+    } else {
+      const iceServers = (await this.deps.iceServers?.()) ?? [];
+      const link = await (this.deps.open ?? openStageLink)({
+        track: this.deps.track(),
+        iceServers,
+        quality: this.quality,
+        negotiate: (sdp) => this.deps.negotiate(spaceId, sdp),
+        onMonitorStream: (stream) => this.deps.onStageStream(stream),
+        onState: (state) => this.linkState(spaceId, state),
+      });
+      this.link = { get state() { return link.pc.connectionState; }, setQuality: (q) => applySenderQuality(link.sender, q), close: () => link.close() };
+    }
     await this.deps.setOnAir(true);
   }
 
@@ -86,7 +115,7 @@ export class StageSession {
   /** The bitrate changes on air; DTX applies from the next join. */
   async setQuality(q: BroadcastQuality): Promise<void> {
     this.quality = q;
-    if (this.link) await applySenderQuality(this.link.sender, q);
+    if (this.link) await this.link.setQuality(q);
   }
 
   /** The server rebuilt the media path of `spaceId`: back on its stage if we were there. */
@@ -108,7 +137,7 @@ export class StageSession {
     if (state === 'disconnected' && this.wanted === spaceId) {
       const link = this.link;
       setTimeout(() => {
-        if (this.link === link && link?.pc.connectionState === 'disconnected') this.rejoinSoon(spaceId);
+        if (this.link === link && link?.state === 'disconnected') this.rejoinSoon(spaceId);
       }, 3000);
     }
   }

@@ -20,6 +20,7 @@ export function useStageSession(engine: ConsoleEngine, onStageStream: (stream: M
           resume: () => engine.resume(),
           negotiate: async (spaceId, sdp) => (await studio.goLive({ spaceId, sdp })).sdp,
           iceServers: async () => (await studio.getIceServers({})).iceServers,
+          connectMedia: (spaceId) => studio.connectMedia({ spaceId, as: 'stage' }),
           onStageStream: (stream) => fanOut.current(stream),
           setOnAir: async (onAir) => void (await studio.setOnAir({ onAir })),
         },
