@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'no
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors.js';
 import type { AccountPublic, HostingPolicy, SignedIn } from '../../shared/account.js';
+import { AccountStore, type AccountRow } from './store.js';
 
 /** scrypt, memory-hard: N=2^15, r=8 -> 32 MiB per hash, ~60 ms here. */
 const KDF = { N: 2 ** 15, r: 8, p: 1, keylen: 32 } as const;
@@ -29,33 +30,29 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-export interface AccountRow {
-  id: string;
-  handle: string;
-  display_name: string;
-  password_hash: string;
-  created_at: number;
-}
+export type { AccountRow } from './store.js';
 
-/** Accounts, sessions and follows. Passwords never leave this module; tokens are stored hashed. */
+/** Accounts, sessions and follows (their SQL: store.ts). Passwords never leave this module; tokens are stored hashed. */
 export class AccountService {
   // A fixed hash to spend the same time on unknown handles as on wrong passwords.
   private readonly dummyHash = hashPassword(randomUUID());
 
+  private readonly store: AccountStore;
+
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly policy: HostingPolicy,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.store = new AccountStore(db);
+  }
 
   async register(handle: string, displayName: string, password: string): Promise<SignedIn> {
     if (this.byHandle(handle)) throw new AppError('conflict', `the handle @${handle} is taken`);
     const id = randomBytes(9).toString('base64url');
     const passwordHash = await hashPassword(password);
     try {
-      this.db
-        .prepare(`INSERT INTO accounts (id, handle, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`)
-        .run(id, handle, displayName, passwordHash, this.now());
+      this.store.insertAccount(id, handle, displayName, passwordHash, this.now());
     } catch {
       throw new AppError('conflict', `the handle @${handle} is taken`);
     }
@@ -71,16 +68,14 @@ export class AccountService {
 
   /** The account a session token belongs to, if the token is valid, unexpired and not revoked. */
   resume(token: string): SignedIn {
-    const s = this.db
-      .prepare(`SELECT account_id, expires_at FROM sessions WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?`)
-      .get(sha256(token), this.now()) as { account_id: string; expires_at: number } | undefined;
+    const s = this.store.session(sha256(token), this.now());
     const row = s && this.byId(s.account_id);
     if (!s || !row) throw new AppError('unauthenticated', 'this session has expired or was signed out; sign in again');
     return { account: this.toPublic(row), token, expiresAt: s.expires_at };
   }
 
   signOut(token: string): void {
-    this.db.prepare(`UPDATE sessions SET revoked_at = ? WHERE token_hash = ?`).run(this.now(), sha256(token));
+    this.store.revokeSession(sha256(token), this.now());
   }
 
   get(handle: string): AccountPublic {
@@ -90,21 +85,21 @@ export class AccountService {
   }
 
   isFollowing(followerId: string, followeeId: string): boolean {
-    return !!this.db.prepare(`SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = ?`).get(followerId, followeeId);
+    return this.store.isFollowing(followerId, followeeId);
   }
 
   follow(followerId: string, handle: string): AccountPublic {
     const target = this.byHandle(handle);
     if (!target) throw new AppError('not_found', `no account @${handle}`);
     if (target.id === followerId) throw new AppError('invalid_state', 'you cannot follow yourself');
-    this.db.prepare(`INSERT OR IGNORE INTO follows (follower_id, followee_id, created_at) VALUES (?, ?, ?)`).run(followerId, target.id, this.now());
+    this.store.follow(followerId, target.id, this.now());
     return this.toPublic(target);
   }
 
   unfollow(followerId: string, handle: string): AccountPublic {
     const target = this.byHandle(handle);
     if (!target) throw new AppError('not_found', `no account @${handle}`);
-    this.db.prepare(`DELETE FROM follows WHERE follower_id = ? AND followee_id = ?`).run(followerId, target.id);
+    this.store.unfollow(followerId, target.id);
     return this.toPublic(target);
   }
 
@@ -123,28 +118,27 @@ export class AccountService {
   }
 
   byId(id: string): AccountRow | undefined {
-    return this.db.prepare(`SELECT * FROM accounts WHERE id = ?`).get(id) as AccountRow | undefined;
+    return this.store.byId(id);
   }
 
   private byHandle(handle: string): AccountRow | undefined {
-    return this.db.prepare(`SELECT * FROM accounts WHERE handle = ?`).get(handle.toLowerCase()) as AccountRow | undefined;
+    return this.store.byHandle(handle.toLowerCase());
   }
 
   private newSession(row: AccountRow): SignedIn {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = this.now() + SESSION_MS;
-    this.db.prepare(`INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)`).run(sha256(token), row.id, this.now(), expiresAt);
+    this.store.insertSession(sha256(token), row.id, this.now(), expiresAt);
     return { account: this.toPublic(row), token, expiresAt };
   }
 
   toPublic(row: AccountRow): AccountPublic {
-    const count = (sql: string): number => (this.db.prepare(sql).get(row.id) as { n: number }).n;
     return {
       id: row.id,
       handle: row.handle,
       displayName: row.display_name,
-      followerCount: count(`SELECT COUNT(*) AS n FROM follows WHERE followee_id = ?`),
-      followingCount: count(`SELECT COUNT(*) AS n FROM follows WHERE follower_id = ?`),
+      followerCount: this.store.followerCount(row.id),
+      followingCount: this.store.followingCount(row.id),
     };
   }
 }

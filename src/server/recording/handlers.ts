@@ -5,7 +5,7 @@ import { SpaceId } from '../../shared/space.js';
 import type { FeatureRouteOptions } from '../feature.js';
 import type { FeatureHandlers } from '../feature.js';
 import { SEGMENT_FILE } from './recorder.js';
-import type { RecordingService } from './service.js';
+import type { RecordingReads, RecordingRequests } from './service.js';
 
 const M3U8 = 'application/vnd.apple.mpegurl';
 const STATUS: Record<string, number> = { unauthenticated: 401, forbidden: 403, not_found: 404, invalid_state: 409, rate_limited: 429 };
@@ -16,7 +16,7 @@ const STATUS: Record<string, number> = { unauthenticated: 401, forbidden: 403, n
  * authorized downloads (`/s/<id>/recording.m4a|flac`, with ranges; by a download grant from
  * `recording.downloadLink` or a Bearer session token, and checked again for every file served).
  */
-export function recordingRoutes(rec: RecordingService, accountOf: (token: string) => string | null): FastifyPluginAsync<FeatureRouteOptions> {
+export function recordingRoutes(rec: RecordingReads, accountOf: (token: string) => string | null): FastifyPluginAsync<FeatureRouteOptions> {
   return async (app, opts) => {
     const spaceId = (req: FastifyRequest): string | null => {
       const id = SpaceId.safeParse((req.params as { id: string }).id);
@@ -114,7 +114,7 @@ export function recordingRoutes(rec: RecordingService, accountOf: (token: string
 }
 
 /** The signaling handlers of recording (the `recording.*` and `clip.*` requests). */
-export function recordingHandlers(rec: RecordingService): Pick<FeatureHandlers, 'recording.set' | 'recording.get' | 'recording.downloadLink' | 'recording.delete' | 'clip.create'> {
+export function recordingHandlers(rec: RecordingRequests): Pick<FeatureHandlers, 'recording.set' | 'recording.get' | 'recording.downloadLink' | 'recording.delete' | 'clip.create'> {
   return {
     'recording.set': (c, p) => ({ state: rec.set(c.participant, p.spaceId, p.on) }),
     'recording.get': (c, p) => {

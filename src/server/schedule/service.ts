@@ -17,21 +17,9 @@ import type { SpacePublic } from '../../shared/space.js';
 import type { AccountService } from '../accounts/service.js';
 import { SpaceStore } from '../spaces/store.js';
 import type { Participant, SpaceService } from '../spaces/service.js';
+import { ScheduleStore, type ScheduleRow } from './store.js';
 import type { TicketGate } from './ticketGate.js';
 import { CodeProvider, TicketSigner, type PaymentProvider } from './tickets.js';
-
-interface ScheduleRow {
-  space_id: string;
-  host_account_id: string;
-  fields: string;
-  clocks: string;
-  starts_at: number;
-  status: 'scheduled' | 'started' | 'cancelled';
-  version: number;
-  space_state: 'scheduled' | 'live' | 'ended';
-  host_handle: string;
-  host_name: string;
-}
 
 export interface ScheduleServiceOptions {
   /** How far ahead a Space may be scheduled. */
@@ -60,13 +48,14 @@ const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSO
 export class ScheduleService {
   private readonly now: () => number;
   private readonly spaceStore: SpaceStore;
+  private readonly store: ScheduleStore;
   readonly codes: CodeProvider;
   private readonly provider: PaymentProvider;
   private readonly signer: TicketSigner;
   private readonly tickets: TicketGate;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly spaces: Pick<SpaceService, 'get' | 'touch' | 'publish'>,
     private readonly accounts: AccountService,
     private readonly options: ScheduleServiceOptions,
@@ -74,6 +63,7 @@ export class ScheduleService {
     this.tickets = options.tickets;
     this.now = options.now ?? Date.now;
     this.spaceStore = new SpaceStore(db);
+    this.store = new ScheduleStore(db);
     this.codes = new CodeProvider(db);
     this.provider = options.provider ?? this.codes;
     this.signer = new TicketSigner(join(options.dataDir, 'ticket-secret'));
@@ -98,9 +88,7 @@ export class ScheduleService {
       if (refusal) throw new AppError('invalid_state', refusal);
       this.spaceStore.insert({ id: spaceId, title: fields.title, hostName: host.displayName, hostAccountId: host.id, hostHandle: host.handle, now: this.now() });
       const clocks = Object.fromEntries(SCHEDULE_FIELDS.map((f) => [f, hlc]));
-      this.db
-        .prepare(`INSERT INTO schedules (space_id, host_account_id, fields, clocks, starts_at, status, version) VALUES (?, ?, ?, ?, ?, 'scheduled', ?)`)
-        .run(spaceId, accountId, JSON.stringify(fields), JSON.stringify(clocks), fields.startsAt, this.nextVersion());
+      this.store.insert(spaceId, accountId, JSON.stringify(fields), JSON.stringify(clocks), fields.startsAt, this.store.nextVersion());
       return { item: this.hostItem(this.row(spaceId)!), rejected: [] };
     });
   }
@@ -115,7 +103,7 @@ export class ScheduleService {
       const status = this.statusOf(row);
       if (status === 'cancelled') return { item: this.hostItem(row), rejected: [] };
       if (status !== 'scheduled') return { item: this.hostItem(row), rejected: [{ field: '*', reason: 'this Space has already started; it cannot be cancelled' }] };
-      this.db.prepare(`UPDATE schedules SET status = 'cancelled', version = ? WHERE space_id = ?`).run(this.nextVersion(), spaceId);
+      this.store.setStatus(spaceId, 'cancelled', this.store.nextVersion());
       this.spaceStore.setState(spaceId, 'ended', this.now());
       this.spaces.touch(spaceId);
       return { item: this.hostItem(this.row(spaceId)!), rejected: [] };
@@ -128,7 +116,7 @@ export class ScheduleService {
     if (status === 'cancelled') throw new AppError('invalid_state', 'this Space was cancelled');
     if (status === 'ended') throw new AppError('invalid_state', 'this Space has ended');
     if (status === 'scheduled') {
-      this.db.prepare(`UPDATE schedules SET status = 'started', version = ? WHERE space_id = ?`).run(this.nextVersion(), spaceId);
+      this.store.setStatus(spaceId, 'started', this.store.nextVersion());
       const fields = JSON.parse(row.fields) as ScheduleFields;
       this.spaces.publish(spaceId, { type: 'schedule.started', spaceId, title: fields.title });
       this.spaces.touch(spaceId);
@@ -137,9 +125,7 @@ export class ScheduleService {
   }
 
   pull(accountId: string, since: number, limit: number): { items: HostScheduleItem[]; cursor: number; more: boolean } {
-    const rows = this.db
-      .prepare(`${this.select} WHERE s.host_account_id = ? AND s.version > ? ORDER BY s.version LIMIT ?`)
-      .all(accountId, since, limit + 1) as ScheduleRow[];
+    const rows = this.store.changedSince(accountId, since, limit + 1);
     const more = rows.length > limit;
     const items = rows.slice(0, limit).map((r) => this.hostItem(r));
     return { items, cursor: items.length ? items[items.length - 1]!.version : since, more };
@@ -155,15 +141,13 @@ export class ScheduleService {
 
   get(accountId: string | null, spaceId: string, p?: Participant): { item: PublicScheduleItem; reminded: boolean; hasTicket: boolean } {
     const item = this.publicItem(spaceId);
-    const reminded = !!accountId && !!this.db.prepare(`SELECT 1 FROM reminders WHERE space_id = ? AND account_id = ?`).get(spaceId, accountId);
+    const reminded = !!accountId && this.store.hasReminder(spaceId, accountId);
     const hasTicket = !!p && this.tickets.has(p, spaceId);
     return { item, reminded, hasTicket };
   }
 
   upcoming(handle: string): PublicScheduleItem[] {
-    const rows = this.db
-      .prepare(`${this.select} WHERE sp.host_handle = ? AND s.status IN ('scheduled', 'started') AND sp.state != 'ended' ORDER BY s.starts_at LIMIT 200`)
-      .all(handle.toLowerCase()) as ScheduleRow[];
+    const rows = this.store.upcoming(handle.toLowerCase());
     return rows.map((r) => this.toPublic(r));
   }
 
@@ -172,8 +156,8 @@ export class ScheduleService {
     if (!row) throw new AppError('not_found', 'no scheduled Space with this id');
     if (on && this.statusOf(row) !== 'scheduled') throw new AppError('invalid_state', 'reminders are for Spaces that have not started yet');
     const changed = on
-      ? this.db.prepare(`INSERT OR IGNORE INTO reminders (space_id, account_id, created_at) VALUES (?, ?, ?)`).run(spaceId, accountId, this.now()).changes
-      : this.db.prepare(`DELETE FROM reminders WHERE space_id = ? AND account_id = ?`).run(spaceId, accountId).changes;
+      ? this.store.addReminder(spaceId, accountId, this.now())
+      : this.store.removeReminder(spaceId, accountId);
     if (changed) this.bump(spaceId);
     return { reminded: on };
   }
@@ -187,31 +171,29 @@ export class ScheduleService {
   }
 
   claimTicket(accountId: string, spaceId: string, code: string): string {
-    return this.db.transaction(() => {
+    return this.store.transaction(() => {
       const row = this.row(spaceId);
       if (!row) throw new AppError('not_found', 'no scheduled Space with this id');
       const ticketing = (JSON.parse(row.fields) as ScheduleFields).ticketing;
       if (!ticketing) throw new AppError('invalid_state', 'this Space is not ticketed: no ticket is needed');
-      const mine = this.db.prepare(`SELECT id FROM tickets WHERE space_id = ? AND account_id = ?`).get(spaceId, accountId) as { id: string } | undefined;
-      if (mine) return this.signer.sign({ ticketId: mine.id, spaceId, accountId });
+      const mine = this.store.ticketOf(spaceId, accountId);
+      if (mine) return this.signer.sign({ ticketId: mine, spaceId, accountId });
       if (this.ticketsIssued(spaceId) >= ticketing.count) throw new AppError('invalid_state', `sold out: all ${ticketing.count} tickets are taken`);
       const paid = this.provider.redeem(spaceId, code, accountId, ticketing.priceCents);
       const id = randomBytes(9).toString('base64url');
-      this.db
-        .prepare(`INSERT INTO tickets (id, space_id, account_id, method, amount_cents, issued_at) VALUES (?, ?, ?, ?, ?, ?)`)
-        .run(id, spaceId, accountId, paid.method, paid.amountCents, this.now());
+      this.store.addTicket(id, spaceId, accountId, paid.method, paid.amountCents, this.now());
       this.bump(spaceId);
       return this.signer.sign({ ticketId: id, spaceId, accountId });
-    })();
+    });
   }
 
   presentTicket(p: Participant, spaceId: string, token: string): void {
     const claims = this.signer.verify(token);
     if (claims.spaceId !== spaceId) throw new AppError('forbidden', 'this ticket is for another Space');
     if (!p.identity.accountId) throw new AppError('unauthenticated', 'sign in with the account the ticket was issued to');
-    const row = this.db.prepare(`SELECT account_id FROM tickets WHERE id = ? AND space_id = ?`).get(claims.ticketId, spaceId) as { account_id: string } | undefined;
-    if (!row) throw new AppError('forbidden', 'this ticket is not valid: it was not issued by this server');
-    if (row.account_id !== p.identity.accountId || claims.accountId !== p.identity.accountId) {
+    const holder = this.store.ticketHolder(claims.ticketId, spaceId);
+    if (!holder) throw new AppError('forbidden', 'this ticket is not valid: it was not issued by this server');
+    if (holder !== p.identity.accountId || claims.accountId !== p.identity.accountId) {
       throw new AppError('forbidden', 'this ticket was issued to another account');
     }
     this.tickets.present(p, spaceId, claims.ticketId);
@@ -219,10 +201,8 @@ export class ScheduleService {
 
   // ---- internals ----
 
-  private readonly select = `SELECT s.*, sp.state AS space_state, sp.host_handle, sp.host_name FROM schedules s JOIN spaces sp ON sp.id = s.space_id`;
-
   private row(spaceId: string): ScheduleRow | undefined {
-    return this.db.prepare(`${this.select} WHERE s.space_id = ?`).get(spaceId) as ScheduleRow | undefined;
+    return this.store.row(spaceId);
   }
 
   private ownRow(accountId: string, spaceId: string): ScheduleRow {
@@ -234,13 +214,13 @@ export class ScheduleService {
 
   /** Runs a keyed write once: the reply is stored with the key and replayed for a duplicate. */
   private once<R>(accountId: string, key: string, fn: () => R): R {
-    return this.db.transaction(() => {
-      const done = this.db.prepare(`SELECT result FROM schedule_ops WHERE account_id = ? AND key = ?`).get(accountId, key) as { result: string } | undefined;
-      if (done) return JSON.parse(done.result) as R;
+    return this.store.transaction(() => {
+      const done = this.store.opResult(accountId, key);
+      if (done !== undefined) return JSON.parse(done) as R;
       const result = fn();
-      this.db.prepare(`INSERT INTO schedule_ops (account_id, key, result, created_at) VALUES (?, ?, ?, ?)`).run(accountId, key, JSON.stringify(result), this.now());
+      this.store.saveOp(accountId, key, JSON.stringify(result), this.now());
       return result;
-    })();
+    });
   }
 
   private applyChanges(row: ScheduleRow, changes: Record<string, { value?: unknown; hlc: string }>): { item: HostScheduleItem; rejected: Rejection[] } {
@@ -276,11 +256,9 @@ export class ScheduleService {
       clocks[field] = change.hlc;
       changed = true;
     }
-    this.db
-      .prepare(`UPDATE schedules SET fields = ?, clocks = ?, starts_at = ?, version = ? WHERE space_id = ?`)
-      .run(JSON.stringify(fields), JSON.stringify(clocks), fields.startsAt, this.nextVersion(), row.space_id);
+    this.store.setFields(row.space_id, JSON.stringify(fields), JSON.stringify(clocks), fields.startsAt, this.store.nextVersion());
     if (changed && fields.title !== (JSON.parse(row.fields) as ScheduleFields).title) {
-      this.db.prepare(`UPDATE spaces SET title = ? WHERE id = ?`).run(fields.title, row.space_id);
+      this.spaceStore.setTitle(row.space_id, fields.title);
       this.spaces.touch(row.space_id);
     }
     return { item: this.hostItem(this.row(row.space_id)!), rejected };
@@ -319,15 +297,11 @@ export class ScheduleService {
   }
 
   private ticketsIssued(spaceId: string): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM tickets WHERE space_id = ?`).get(spaceId) as { n: number }).n;
-  }
-
-  private nextVersion(): number {
-    return (this.db.prepare(`SELECT COALESCE(MAX(version), 0) + 1 AS v FROM schedules`).get() as { v: number }).v;
+    return this.store.ticketCount(spaceId);
   }
 
   private bump(spaceId: string): void {
-    this.db.prepare(`UPDATE schedules SET version = ? WHERE space_id = ?`).run(this.nextVersion(), spaceId);
+    this.store.setVersion(spaceId, this.store.nextVersion());
   }
 
   private hostItem(row: ScheduleRow): HostScheduleItem {
@@ -336,7 +310,7 @@ export class ScheduleService {
       fields: JSON.parse(row.fields) as ScheduleFields,
       clocks: JSON.parse(row.clocks) as FieldClocks,
       status: this.statusOf(row),
-      reminderCount: (this.db.prepare(`SELECT COUNT(*) AS n FROM reminders WHERE space_id = ?`).get(row.space_id) as { n: number }).n,
+      reminderCount: this.store.reminderCount(row.space_id),
       ticketsIssued: this.ticketsIssued(row.space_id),
       version: row.version,
     };

@@ -127,6 +127,11 @@ export class SpaceStore {
     this.db.prepare(`INSERT OR IGNORE INTO space_removals (space_id, member_id, removed_at) VALUES (?, ?, ?)`).run(spaceId, memberId, now);
   }
 
+  /** A scheduled Space's title changed (the schedule's fields are the source). */
+  setTitle(id: string, title: string): void {
+    this.db.prepare(`UPDATE spaces SET title = ? WHERE id = ?`).run(title, id);
+  }
+
   setState(id: string, state: SpaceState, now: number): SpaceRow {
     this.setStateStmt.run({
       id,
