@@ -324,6 +324,9 @@ const LAG_WINDOW_MS = 4000;
 const LAG_STEP_MS = 1000;
 /** Below this envelope correlation the two tracks do not share the voice: nothing is corrected. */
 const LAG_MIN_R = 0.6;
+/** Lag windows the drift beyond the last one is fitted to, and the largest drift believed (ms per ms). */
+const DRIFT_FIT_POINTS = 8;
+const DRIFT_MAX = 0.005;
 
 export interface LagMap {
   /** [take ms, how much later the other track carries the sound (ms)], ascending. */
@@ -387,10 +390,27 @@ export function measureLag(refFile: string, otherFile: string): LagMap | null {
   return { points, r: rs[Math.floor(rs.length / 2)]! };
 }
 
-/** The lag at take ms `t`: between two measured windows linear, before the first and after the last constant. */
+/**
+ * The lag at take ms `t`: between two measured windows linear, before the first constant. After
+ * the last window (the host fell silent: nothing left to measure by) it follows the drift measured
+ * so far (the input's clock against the console's, a straight line fitted to the last windows),
+ * not a constant: two clocks keep drifting apart while the host listens.
+ */
 export function lagAt(map: LagMap, t: number): number {
   const p = map.points;
   if (t <= p[0]![0]) return p[0]![1];
+  const last = p[p.length - 1]!;
+  if (t > last[0]) {
+    const fit = p.slice(-DRIFT_FIT_POINTS);
+    const span = last[0] - fit[0]![0];
+    if (fit.length < 4 || span < 3000) return last[1];
+    const mx = fit.reduce((a, q) => a + q[0], 0) / fit.length;
+    const my = fit.reduce((a, q) => a + q[1], 0) / fit.length;
+    const slope = fit.reduce((a, q) => a + (q[0] - mx) * (q[1] - my), 0) / fit.reduce((a, q) => a + (q[0] - mx) ** 2, 0);
+    // A fitted drift beyond what clocks do (0.5%) is noise in the windows, not drift.
+    const drift = Math.max(-DRIFT_MAX, Math.min(DRIFT_MAX, slope));
+    return last[1] + drift * (t - last[0]);
+  }
   for (let i = 1; i < p.length; i++) {
     const [t1, l1] = p[i]!;
     if (t <= t1) {
