@@ -341,10 +341,17 @@ export interface LagMap {
  * envelope correlation (1 ms steps). A path whose latency wanders (a busy machine's audio input
  * queue) is followed window by window. Null when they never share a voice (a muted host, silence).
  */
-export function measureLag(refFile: string, otherFile: string): LagMap | null {
+export function measureLag(refFile: string, otherFile: string, withoutFile?: string): LagMap | null {
   // 1 ms steps, each the RMS over 10 ms: the voice's envelope, not its pitch periods.
   const ref = smooth(envelope1ms(refFile).env, 10);
   const other = smooth(envelope1ms(otherFile).env, 10);
+  // What `other` carries besides the voice being measured (the program's stage return: the other
+  // speakers, who may make the same sound a moment later through the stage) is taken out of its
+  // envelope, so the lag found is the voice's own and not that of its echo from the stage.
+  if (withoutFile) {
+    const without = smooth(envelope1ms(withoutFile).env, 10);
+    for (let i = 0; i < other.length && i < without.length; i++) other[i] = Math.max(0, other[i]! - without[i]!);
+  }
   if (ref.length < 2000) return null;
   const windows: { from: number; peak: number }[] = [];
   for (let from = 0; from < ref.length; from += LAG_STEP_MS) {
@@ -486,7 +493,7 @@ export async function exportTake(input: ExportInput): Promise<ExportResult> {
         w.offsetMs -= lagAt(lag, 0);
       }
     };
-    await fix(beds, measureLag(micFile, outFiles.get(beds[0]!)!), 'the console’s input latency');
+    await fix(beds, measureLag(micFile, outFiles.get(beds[0]!)!, outFiles.get(beds[1]!)!), 'the console’s input latency');
     const stage = input.others.filter((v) => v.origin === 'server-stage');
     if (input.selfServer && stage.length) {
       const probe = join(folder, '.self-server.wav');
