@@ -21,6 +21,7 @@ function hardOpenFileLimit(): number | null {
   }
 }
 import { DEBIAN_JANUS_LIB, writeJanusConfig, type ManagedJanusOptions } from './config.js';
+import { terminateChild } from '../childProcess.js';
 
 export type JanusSupervisorOptions = Omit<ManagedJanusOptions, 'pluginsFolder' | 'transportsFolder'> & {
   binary?: string;
@@ -130,15 +131,6 @@ export class JanusSupervisor extends EventEmitter {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+    await terminateChild(this.child);
   }
 }

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeLiveKitConfig, type ManagedLiveKitOptions } from './config.js';
+import { terminateChild } from '../../childProcess.js';
 
 const SETPRIV = '/usr/bin/setpriv';
 
@@ -79,15 +80,6 @@ export class LiveKitSupervisor extends EventEmitter {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+    await terminateChild(this.child);
   }
 }
